@@ -1,0 +1,232 @@
+"""Controlled vocabularies of the raw-data contract and their Italian labels.
+
+Entity types, composition categories, phase-2 groups, territories and the four
+strategic nodes of phase 1. Raw labels are matched after :func:`normalize_label`
+(case-, accent-, punctuation- and space-insensitive), so that "A.P.S.",
+"aps" and "Associazione di promozione sociale" all mean the same type.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "normalize_label",
+    "ENTITY_TYPES",
+    "ENTITY_TYPE_LABELS",
+    "CATEGORY_OF_TYPE",
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "GROUP_OF_TYPE",
+    "GROUPS",
+    "GROUP_LABELS",
+    "PROVINCES",
+    "REGION_CODE",
+    "TERRITORY_NAMES",
+    "NODES",
+    "LEVELS",
+    "parse_entity_type",
+    "parse_territory",
+    "parse_node",
+    "parse_level",
+    "slugify",
+]
+
+
+def normalize_label(text: object) -> str:
+    """Fold a label for comparison: no accents, lower case, words only.
+
+    >>> normalize_label("  Fondazione di  Comunità ")
+    'fondazione di comunita'
+    >>> normalize_label("A.P.S.")
+    'aps'
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = re.sub(r"(?<=\b\w)\.(?=\w\b|\w\.|$)", "", plain)  # "a.p.s." -> "aps"
+    plain = re.sub(r"[^\w]+", " ", plain)
+    return " ".join(plain.replace("_", " ").split())
+
+
+# --- Entity types -----------------------------------------------------------------------
+
+ENTITY_TYPE_LABELS = {
+    "odv": "Organizzazione di volontariato (ODV)",
+    "aps": "Associazione di promozione sociale (APS)",
+    "altra_associazione": "Altra associazione",
+    "fondazione_comunita": "Fondazione di comunità",
+    "altra_fondazione": "Altra fondazione",
+    "csv": "Centro di servizio per il volontariato (CSV)",
+    "cooperativa_impresa_sociale": "Cooperativa sociale o impresa sociale",
+    "pubblica_amministrazione": "Pubblica amministrazione",
+    "altro": "Altro ente",
+}
+ENTITY_TYPES = tuple(ENTITY_TYPE_LABELS)
+
+_TYPE_SPELLINGS = {
+    "odv": [
+        "odv", "o d v", "organizzazione di volontariato", "organizzazioni di volontariato",
+        "associazione di volontariato", "volontariato",
+    ],
+    "aps": [
+        "aps", "a p s", "associazione di promozione sociale", "associazioni di promozione sociale",
+        "promozione sociale",
+    ],
+    "altra_associazione": [
+        "associazione", "altra associazione", "altre associazioni", "associazione culturale",
+        "associazione sportiva", "associazione sportiva dilettantistica", "asd", "other association",
+    ],
+    "fondazione_comunita": [
+        "fondazione comunitaria", "fondazione di comunita", "fondazioni di comunita",
+        "fondazioni comunitarie", "fondazione della comunita", "community foundation",
+    ],
+    "altra_fondazione": [
+        "fondazione", "altra fondazione", "altre fondazioni", "fondazione di origine bancaria",
+        "fondazione bancaria", "other foundation",
+    ],
+    "csv": [
+        "csv", "c s v", "centro di servizio per il volontariato", "centro servizi per il volontariato",
+        "centro di servizi per il volontariato", "centro servizi volontariato",
+    ],
+    "cooperativa_impresa_sociale": [
+        "cooperativa sociale", "cooperativa", "cooperative sociali", "coop sociale", "coop",
+        "impresa sociale", "imprese sociali", "social cooperative", "social enterprise",
+        "cooperazione",
+    ],
+    "pubblica_amministrazione": [
+        "pubblica amministrazione", "p a", "pa", "ente pubblico", "comune", "amministrazione comunale",
+        "provincia", "regione", "ats", "asst", "ente locale", "public administration",
+    ],
+    "altro": ["altro", "altri", "altro ente", "altri enti", "other"],
+}
+_TYPE_LOOKUP = {normalize_label(s): code for code, spellings in _TYPE_SPELLINGS.items() for s in spellings}
+_TYPE_LOOKUP.update({normalize_label(label): code for code, label in ENTITY_TYPE_LABELS.items()})
+_TYPE_LOOKUP.update({normalize_label(code): code for code in ENTITY_TYPES})
+
+
+def parse_entity_type(text: object) -> str | None:
+    """Return the type code of a raw ``tipologia`` label, or ``None`` when unknown.
+
+    >>> parse_entity_type("A.P.S.")
+    'aps'
+    >>> parse_entity_type("Fondazione di Comunità")
+    'fondazione_comunita'
+    >>> parse_entity_type("Comune") , parse_entity_type("Banca") is None
+    ('pubblica_amministrazione', True)
+    """
+    return _TYPE_LOOKUP.get(normalize_label(text))
+
+
+# --- Composition categories and phase-2 groups ------------------------------------------
+
+CATEGORY_LABELS = {
+    "associazioni": "Associazioni",
+    "fondazioni_comunita": "Fondazioni di comunità",
+    "csv": "CSV",
+    "cooperazione_pa": "Cooperazione e P.A.",
+    "altri": "Altri enti",
+}
+CATEGORIES = tuple(CATEGORY_LABELS)
+
+CATEGORY_OF_TYPE = {
+    "odv": "associazioni",
+    "aps": "associazioni",
+    "altra_associazione": "associazioni",
+    "fondazione_comunita": "fondazioni_comunita",
+    "altra_fondazione": "altri",
+    "csv": "csv",
+    "cooperativa_impresa_sociale": "cooperazione_pa",
+    "pubblica_amministrazione": "cooperazione_pa",
+    "altro": "altri",
+}
+
+GROUP_LABELS = {
+    "all": "Tutti i delegati",
+    "aps_odv": "Delegati APS e ODV",
+    "fondazioni_csv_altri": "Delegati Fondazioni, CSV e altri enti",
+}
+GROUPS = ("aps_odv", "fondazioni_csv_altri")
+GROUP_OF_TYPE = {code: ("aps_odv" if code in ("odv", "aps") else "fondazioni_csv_altri") for code in ENTITY_TYPES}
+
+
+# --- Territories --------------------------------------------------------------------------
+
+#: The 12 Lombard provinces: sigla -> official name.
+PROVINCES = {
+    "BG": "Bergamo",
+    "BS": "Brescia",
+    "CO": "Como",
+    "CR": "Cremona",
+    "LC": "Lecco",
+    "LO": "Lodi",
+    "MN": "Mantova",
+    "MI": "Milano",
+    "MB": "Monza e della Brianza",
+    "PV": "Pavia",
+    "SO": "Sondrio",
+    "VA": "Varese",
+}
+REGION_CODE = "LOM"
+TERRITORY_NAMES = {**PROVINCES, REGION_CODE: "Lombardia"}
+
+_TERRITORY_LOOKUP = {normalize_label(name): code for code, name in TERRITORY_NAMES.items()}
+_TERRITORY_LOOKUP.update({normalize_label(code): code for code in TERRITORY_NAMES})
+_TERRITORY_LOOKUP.update({
+    normalize_label("Monza e Brianza"): "MB",
+    normalize_label("Monza Brianza"): "MB",
+    normalize_label("Monza"): "MB",
+    normalize_label("Città metropolitana di Milano"): "MI",
+    normalize_label("Regione Lombardia"): REGION_CODE,
+    normalize_label("Regionale"): REGION_CODE,
+})
+
+
+def parse_territory(text: object) -> str | None:
+    """Return the territory code (a sigla, or ``LOM`` for the region), or ``None``.
+
+    >>> parse_territory("Monza e Brianza"), parse_territory(" mi "), parse_territory("Lombardia")
+    ('MB', 'MI', 'LOM')
+    """
+    return _TERRITORY_LOOKUP.get(normalize_label(text))
+
+
+# --- Phase 1 strategic nodes and meeting levels -------------------------------------------
+
+NODES = ("Energie per il dibattito", "Reti comunitarie", "Strumentazione", "Catene di valore")
+_NODE_LOOKUP = {normalize_label(n): n for n in NODES}
+
+LEVELS = ("regionale", "territoriale")
+_LEVEL_LOOKUP = {"regionale": "regionale", "regional": "regionale", "territoriale": "territoriale",
+                 "territorial": "territoriale", "provinciale": "territoriale", "locale": "territoriale"}
+
+
+def parse_node(text: object) -> str | None:
+    """Return the canonical strategic node, or ``None``.
+
+    >>> parse_node("reti  COMUNITARIE")
+    'Reti comunitarie'
+    """
+    return _NODE_LOOKUP.get(normalize_label(text))
+
+
+def parse_level(text: object) -> str | None:
+    """Return ``"regionale"`` or ``"territoriale"``, or ``None``.
+
+    >>> parse_level("Territoriale ")
+    'territoriale'
+    """
+    return _LEVEL_LOOKUP.get(normalize_label(text))
+
+
+def slugify(text: object) -> str:
+    """A safe folder name: ASCII letters, digits and hyphens only, never empty.
+
+    >>> slugify("Monza e della Brianza")
+    'monza-e-della-brianza'
+    >>> slugify("../../etc/passwd")
+    'etc-passwd'
+    """
+    slug = "-".join(normalize_label(text).split())
+    slug = re.sub(r"[^a-z0-9-]", "", slug.encode("ascii", "ignore").decode())
+    return re.sub(r"-+", "-", slug).strip("-") or "territorio"
