@@ -1,0 +1,7 @@
+"""``python -m palestre_analysis`` is the ``palestre`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

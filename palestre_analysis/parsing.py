@@ -1,0 +1,125 @@
+"""Parsers of single raw values, in the Italian locale researchers write them.
+
+Each parser returns the parsed value or raises :class:`ValueError` whose message is the
+reason a person reads in ``rejected.csv`` (in Italian; it may quote the value, because no
+parser here ever sees a personal column).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+__all__ = ["parse_vote", "parse_date", "parse_phase", "parse_timestamp", "label_key", "tidy_label"]
+
+_INTEGER_LIKE = re.compile(r"^[+]?(\d+)(?:[.,]0*)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_IT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_STAMP = re.compile(
+    r"^(?:(?P<y1>\d{4})[/-](?P<m1>\d{1,2})[/-](?P<d1>\d{1,2})|(?P<d2>\d{1,2})/(?P<m2>\d{1,2})/(?P<y2>\d{4}))"
+    r"(?:[ T]+(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
+)
+
+
+def parse_vote(text: str) -> int | None:
+    """A score from 1 to 10; ``None`` for an empty cell (not scored).
+
+    ``7``, `` 7 ``, ``7,0`` and ``7.0`` are all 7; anything else is an error.
+
+    >>> [parse_vote(v) for v in ["7", " 7 ", "7,0", "7.0", "10", ""]]
+    [7, 7, 7, 7, 10, None]
+    >>> parse_vote("7,5")
+    Traceback (most recent call last):
+    ...
+    ValueError: voto non valido «7,5»: atteso un numero intero da 1 a 10
+    """
+    value = text.strip()
+    if not value:
+        return None
+    match = _INTEGER_LIKE.match(value)
+    if not match:
+        raise ValueError(f"voto non valido «{value[:20]}»: atteso un numero intero da 1 a 10")
+    score = int(match.group(1))
+    if not 1 <= score <= 10:
+        raise ValueError(f"voto fuori scala «{value[:20]}»: atteso un numero intero da 1 a 10")
+    return score
+
+
+def parse_date(text: str) -> dt.date:
+    """A date written ``2019-03-14`` or ``14/03/2019``.
+
+    >>> parse_date("14/03/2019"), parse_date("2019-03-14")
+    (datetime.date(2019, 3, 14), datetime.date(2019, 3, 14))
+    >>> parse_date("31/02/2019")
+    Traceback (most recent call last):
+    ...
+    ValueError: data impossibile «31/02/2019»: il giorno non esiste nel calendario
+    """
+    value = text.strip()
+    iso, italian = _ISO_DATE.match(value), _IT_DATE.match(value)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif italian:
+        day, month, year = (int(g) for g in italian.groups())
+    elif not value:
+        raise ValueError("data mancante: attesa una data come 2019-03-14 oppure 14/03/2019")
+    else:
+        raise ValueError(f"data non valida «{value[:30]}»: attesa una data come 2019-03-14 oppure 14/03/2019")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"data impossibile «{value[:30]}»: il giorno non esiste nel calendario") from None
+
+
+def parse_phase(text: str) -> int:
+    """Phase 1 or 2 (``1``, ``1.0``, ``Fase 2`` are accepted).
+
+    >>> parse_phase("Fase 2"), parse_phase("1.0")
+    (2, 1)
+    """
+    value = re.sub(r"(?i)^fase\s*", "", text.strip())
+    match = _INTEGER_LIKE.match(value)
+    if not match or match.group(1) not in ("1", "2"):
+        raise ValueError(f"fase non valida «{text.strip()[:20]}»: attesa 1 oppure 2")
+    return int(match.group(1))
+
+
+def parse_timestamp(text: str) -> dt.datetime | None:
+    """A Google Forms timestamp, as exported in Italian or English locale; ``None`` if unreadable.
+
+    >>> parse_timestamp("14/03/2019 10.23.45")
+    datetime.datetime(2019, 3, 14, 10, 23, 45)
+    >>> parse_timestamp("2019/03/14 1:05:00 PM GMT+1")
+    datetime.datetime(2019, 3, 14, 13, 5)
+    """
+    match = _STAMP.match(text.strip())
+    if not match:
+        return None
+    g = match.groupdict()
+    year, month, day = (g["y1"], g["m1"], g["d1"]) if g["y1"] else (g["y2"], g["m2"], g["d2"])
+    hour, minute, second = int(g["H"] or 0), int(g["M"] or 0), int(g["S"] or 0)
+    if g["ampm"]:
+        pm = g["ampm"][0].lower() == "p"
+        hour = hour % 12 + (12 if pm else 0)
+    try:
+        return dt.datetime(int(year), int(month), int(day), hour, minute, second)
+    except ValueError:
+        return None
+
+
+def tidy_label(text: str) -> str:
+    """A free label as shown: trimmed, inner spaces collapsed.
+
+    >>> tidy_label("  Contributi   pubblici ")
+    'Contributi pubblici'
+    """
+    return " ".join(text.split())
+
+
+def label_key(text: str) -> str:
+    """The comparison key of a free label: case- and space-insensitive.
+
+    >>> label_key(" CULTURA  e sport") == label_key("cultura e Sport")
+    True
+    """
+    return " ".join(text.split()).casefold()
