@@ -65,7 +65,7 @@ REFERENCE_SHARES = {
 HIGH_SCORE = 7
 
 #: Default consensus rule for a cell (see ``palestre_analysis.stats.consensus``).
-CONSENSUS_RULE = "iqr"
+CONSENSUS_RULE = "percent"
 
 #: The whole-region territory: "Lombardia" means every entity.
 REGION = "Lombardia"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,11 +75,11 @@ _FIT = np.array([
 _GROUP_GAP = np.array([-0.4, -1.4, 0.3, 1.2, 1.4, 1.6, -0.2, -0.6])
 #: Field effects: some fields find some resources easier (culture and sponsors, sport and fees...).
 _FIELD_EFFECT = {
-    "Cultura e patrimonio": {"Sponsorizzazioni d'impresa": 1.0, "Bandi delle fondazioni": 0.5},
-    "Sport e tempo libero": {"Quote associative": 1.2, "Sponsorizzazioni d'impresa": 0.8},
-    "Assistenza sociale e socio-sanitaria": {"Convenzioni con enti pubblici": 1.0, "5 per mille": 0.5},
-    "Protezione civile": {"Contributi pubblici": 1.2, "Raccolta fondi ed eventi": -0.5},
-    "Ambiente e territorio": {"Donazioni di privati": 0.6},
+    "Cultura e patrimonio": {"Sponsorizzazioni d'impresa": 2.0, "Bandi delle fondazioni": 0.3},
+    "Sport e tempo libero": {"Quote associative": 2.0, "Sponsorizzazioni d'impresa": 0.8},
+    "Assistenza sociale e socio-sanitaria": {"Convenzioni con enti pubblici": 1.8, "5 per mille": 0.5},
+    "Protezione civile": {"Contributi pubblici": 1.8, "Raccolta fondi ed eventi": -0.5},
+    "Ambiente e territorio": {"Donazioni di privati": 0.8},
     "Educazione e formazione": {"Bandi delle fondazioni": 0.6},
 }
 
@@ -387,15 +388,21 @@ def _meetings_xlsx(meetings: list[dict]) -> bytes:
 
 
 def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry timestamps, so the same workbook gives the same bytes."""
+    """Rewrite a workbook with fixed timestamps, so the same sheet gives the same bytes.
+
+    openpyxl stamps the save time both on the zip entries and in ``docProps/core.xml``.
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2019-07-01T00:00:00Z", content)
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            target.writestr(fixed, source.read(info.filename))
+            target.writestr(fixed, content)
     return out.getvalue()
 
 

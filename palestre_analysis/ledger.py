@@ -88,6 +88,6 @@ class Ledger:
             counts = tally[name]
             account.kept, account.rejected = counts[KEPT], counts[REJECTED]
             account.merged_duplicates, account.not_scored = counts[MERGED], counts[NOT_SCORED]
-            if name in self._votes:
+            if account.layout == "wide":
                 account.votes = {k: self._votes[name][k] for k in ("read", KEPT, REJECTED, MERGED, NOT_SCORED)}
         return list(self._files.values())

@@ -1,0 +1,109 @@
+"""Numbers, dates and shares as an Italian reader expects them (``7,3``; ``1.234``; ``14 marzo 2019``).
+
+Written by hand: Python's ``locale`` module depends on the locales installed on the
+machine, and reports must read the same everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+__all__ = ["num", "integer", "pct", "pvalue", "date_it", "month_it", "MONTHS", "axis_formatter", "join_it",
+           "SUPPRESSED_MARK"]
+
+MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+          "ottobre", "novembre", "dicembre")
+#: Shown in place of a statistic computed from fewer than ``min_cell`` delegates.
+SUPPRESSED_MARK = "‡"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def integer(value) -> str:
+    """An integer with ``.`` as thousands separator.
+
+    >>> integer(1234567), integer(95), integer(float("nan"))
+    ('1.234.567', '95', '–')
+    """
+    if _missing(value):
+        return "–"
+    return f"{int(round(float(value))):,}".replace(",", ".")
+
+
+def num(value, decimals: int = 1) -> str:
+    """A decimal number with ``,`` as decimal mark and ``.`` for thousands.
+
+    >>> num(7.25), num(7.35, 2), num(1234.5), num(-0.04), num(None)
+    ('7,3', '7,35', '1.234,5', '-0,0', '–')
+    """
+    if _missing(value):
+        return "–"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def pct(value, decimals: int = 0) -> str:
+    """A fraction as a percentage: ``0.6`` -> ``60%``.
+
+    >>> pct(0.6), pct(0.1163, 1), pct(float("nan"))
+    ('60%', '11,6%', '–')
+    """
+    if _missing(value):
+        return "–"
+    return f"{num(100 * float(value), decimals)}%"
+
+
+def pvalue(value) -> str:
+    """A p-value: three decimals, or ``< 0,001``.
+
+    >>> pvalue(0.0312), pvalue(0.00001), pvalue(1.0)
+    ('0,031', '< 0,001', '1,000')
+    """
+    if _missing(value):
+        return "–"
+    return "< 0,001" if float(value) < 0.001 else num(value, 3)
+
+
+def date_it(value) -> str:
+    """A date in words: ``14 marzo 2019``.
+
+    >>> date_it(dt.date(2019, 3, 14))
+    '14 marzo 2019'
+    """
+    if _missing(value):
+        return "–"
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def month_it(value) -> str:
+    """``marzo 2019``.
+
+    >>> month_it(dt.date(2019, 3, 14))
+    'marzo 2019'
+    """
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+def join_it(items) -> str:
+    """An Italian list: ``a, b e c``.
+
+    >>> join_it(["a", "b", "c"]), join_it(["a"]), join_it([])
+    ('a, b e c', 'a', '')
+    """
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " e " + items[-1]
+
+
+def axis_formatter(decimals: int = 1, percent: bool = False):
+    """A matplotlib tick formatter with the decimal comma."""
+    from matplotlib.ticker import FuncFormatter
+
+    if percent:
+        return FuncFormatter(lambda x, _: pct(x, decimals))
+    return FuncFormatter(lambda x, _: num(x, decimals) if decimals else integer(x))

@@ -1,0 +1,68 @@
+"""The CSV tables behind every figure and table of a report, in a contract others can reuse.
+
+UTF-8, ``.`` as decimal mark, English column names, blank cells where a value is
+suppressed. Five tables have a fixed set of columns (``CONTRACT``); the others keep the
+columns of the statistic that produced them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["CONTRACT", "save_table", "contract_view"]
+
+CONTRACT = {
+    "composition": ["category", "n", "share", "ci_low", "ci_high"],
+    "cells": ["field", "resource", "need", "group", "n", "mean", "median", "iqr", "ci_low", "ci_high",
+              "consensus", "suppressed"],
+    "group_comparison": ["field", "resource", "need", "n_aps_odv", "n_fondazioni_csv_altri", "u", "p", "p_bh",
+                         "cliffs_delta", "suppressed"],
+    "agreement": ["field", "alpha_interval", "ci_low", "ci_high", "n_raters", "n_units"],
+    "best_crossing": ["field", "need", "resource", "mean", "p_best", "rank"],
+}
+_SAFE_NAME = re.compile(r"^[a-z0-9_]+$")
+
+
+def contract_view(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The columns of a contract table, in order (an error names any that is missing)."""
+    if name not in CONTRACT:
+        return frame
+    missing = [c for c in CONTRACT[name] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"The table {name!r} lacks the contract column(s) {missing}.")
+    return frame[CONTRACT[name]]
+
+
+def save_table(frame: pd.DataFrame, name: str, tables_dir: Path | str | None) -> Path | None:
+    """Write ``<tables_dir>/<name>.csv`` atomically; do nothing when ``tables_dir`` is empty.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> path = save_table(pd.DataFrame({"a": [1.5, None]}), "example", folder)
+    >>> path.read_text(encoding="utf-8")
+    'a\\n1.5\\n\\n'
+    """
+    if tables_dir is None or not str(tables_dir).strip():
+        return None
+    if not _SAFE_NAME.match(name):
+        raise ValueError(f"Table names are lower-case letters, digits and underscores, not {name!r}.")
+    folder = Path(tables_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.csv"
+    view = contract_view(frame, name)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    try:
+        view.to_csv(temporary, index=False, encoding="utf-8", na_rep="", lineterminator="\n")
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

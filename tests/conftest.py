@@ -1,0 +1,73 @@
+"""Shared fixtures: a private copy of the demo raw data, and small raw files written on the fly."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from palestre_analysis import config
+
+
+@pytest.fixture
+def demo_raw(tmp_path: Path) -> Path:
+    """A copy of the committed demo raw folder, safe to modify."""
+    target = tmp_path / "raw"
+    shutil.copytree(config.RAW_DIR, target)
+    return target
+
+
+@pytest.fixture
+def write_raw(tmp_path: Path):
+    """Write small raw files: ``write_raw({"enti.csv": "..."})`` returns the folder."""
+    folder = tmp_path / "small_raw"
+
+    def write(files: dict[str, str | bytes], *, demo: bool = True) -> Path:
+        folder.mkdir(exist_ok=True)
+        if demo:
+            (folder / config.DEMO_MARKER).write_text("synthetic test data\n", encoding="utf-8")
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            (folder / name).write_bytes(data)
+        return folder
+
+    return write
+
+
+#: A minimal valid raw data set (UTF-8, comma-delimited); tests change one thing at a time.
+SMALL = {
+    "enti.csv": (
+        "ente_id,denominazione,tipologia,territorio,delegato,email\n"
+        "E1,Alfa,APS,Milano,Anna Rossi,anna.rossi@example.org\n"
+        "E2,Beta,ODV,BG,Marco Bianchi,marco.bianchi@example.org\n"
+        "E3,Gamma,Fondazione di comunità,Monza e Brianza,Giulia Verdi,giulia.verdi@example.org\n"
+        "E4,Delta,CSV,Lombardia,Luca Neri,luca.neri@example.org\n"
+    ),
+    "incontri.csv": (
+        "incontro_id,data,fase,livello,territorio,focus_group\n"
+        "I1,2018-09-20,1,regionale,,FG1\n"
+        "I2,14/03/2019,2,territoriale,MI,FG2\n"
+    ),
+    "presenze.csv": "incontro_id,ente_id\nI1,E1\nI1,E2\nI2,E1\nI2,E3\n",
+    "contributi.csv": "incontro_id,ente_id,nodo,testo\nI1,E1,Reti comunitarie,Serve una rete\nI1,E2,Strumentazione,\n",
+    "valutazioni.csv": (
+        "ente_id,campo,risorsa,esigenza,voto\n"
+        "E1,Cultura,Bandi,Sedi,7\n"
+        "E2,Cultura,Bandi,Sedi,8\n"
+        "E3,Cultura,Bandi,Sedi,5\n"
+    ),
+}
+
+
+@pytest.fixture
+def small_raw(write_raw):
+    """Write SMALL with some files replaced: ``small_raw(**{"enti.csv": text})``."""
+
+    def write(files: dict[str, str | bytes] | None = None, *, demo: bool = True, drop: tuple[str, ...] = ()):
+        content = {**SMALL, **(files or {})}
+        for name in drop:
+            content.pop(name)
+        return write_raw(content, demo=demo)
+
+    return write
