@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["num", "integer", "pct", "pvalue", "date_it", "month_it", "MONTHS", "axis_formatter", "join_it",
            "SUPPRESSED_MARK"]
@@ -36,12 +37,15 @@ def integer(value) -> str:
 def num(value, decimals: int = 1) -> str:
     """A decimal number with ``,`` as decimal mark and ``.`` for thousands.
 
+    Halves round up, as a reader rounds by hand (7,25 is 7,3), and there is no "-0,0".
+
     >>> num(7.25), num(7.35, 2), num(1234.5), num(-0.04), num(None)
-    ('7,3', '7,35', '1.234,5', '-0,0', '–')
+    ('7,3', '7,35', '1.234,5', '0,0', '–')
     """
     if _missing(value):
         return "–"
-    text = f"{float(value):,.{decimals}f}"
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded) if rounded == 0 else rounded:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 

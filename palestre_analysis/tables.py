@@ -45,9 +45,9 @@ def save_table(frame: pd.DataFrame, name: str, tables_dir: Path | str | None) ->
     --------
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
-    >>> path = save_table(pd.DataFrame({"a": [1.5, None]}), "example", folder)
+    >>> path = save_table(pd.DataFrame({"mean": [7.25, None], "field": ["A", "B"]}), "example", folder)
     >>> path.read_text(encoding="utf-8")
-    'a\\n1.5\\n\\n'
+    'mean,field\\n7.25,A\\n,B\\n'
     """
     if tables_dir is None or not str(tables_dir).strip():
         return None

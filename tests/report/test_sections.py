@@ -1,0 +1,132 @@
+"""Report sections: escaped text, suppression honoured in what is shown, Italian numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from palestre_analysis import config
+from palestre_analysis.cleaning import clean
+from palestre_analysis.display import HTML
+from palestre_analysis.processed import check_parameters, for_territory, load_processed
+from palestre_analysis.sections import figure_bundle, final, network, scores
+
+HOSTILE_FIELD = '<script>alert("campo")</script>'
+HOSTILE_RESOURCE = "<img src=x onerror=alert(2)>"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("processed")
+    clean(config.RAW_DIR, out)
+    return load_processed(out)
+
+
+@pytest.fixture(scope="module")
+def hostile(demo):
+    """The demo with a field and a resource named like an attack."""
+    votes = demo.votes.replace({"field": {"Cultura e patrimonio": HOSTILE_FIELD},
+                                "resource": {"5 per mille": HOSTILE_RESOURCE}})
+    return replace(demo, votes=votes)
+
+
+def every_section(data, params):
+    results = scores.compute(data, params)
+    yield from (f(data, params) for f in (network.overview, network.composition, network.meetings,
+                                          network.participation, network.network, network.contributions))
+    yield from (f(results, params) for f in (scores.overview, scores.means, scores.best, scores.consensus,
+                                             scores.agreement, scores.groups, scores.distributions))
+    if data.territory == config.REGION:
+        yield from (f(data, results, params) for f in (final.summary, final.key_findings, final.territories))
+        yield final.methods(data, params)
+
+
+def html_of(section) -> str:
+    return "\n".join(item.data for item in section.items if isinstance(item, HTML))
+
+
+def test_free_text_and_labels_are_escaped_everywhere(hostile):
+    params = check_parameters("Lombardia", 5, 1)
+    text = "\n".join(html_of(s) for s in every_section(hostile, params))
+    assert "<script" not in text and "<img" not in text and "onerror=alert(1)>" not in text
+    assert "&lt;script&gt;alert(&quot;campo&quot;)&lt;/script&gt;" in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text, "the demo's hostile contribution is shown, as text"
+
+
+def test_small_territory_shows_no_statistic(demo):
+    """Lodi has one entity in the demo: every statistic of every table is blank, and flagged."""
+    params = check_parameters("Lodi", 5, 1)
+    data = for_territory(demo, "Lodi")
+    assert len(data.entities) < params.min_cell
+    statistics = {"share", "ci_low", "ci_high", "mean", "median", "iqr", "share_high", "p_best", "alpha_interval",
+                  "alpha_ordinal", "u", "p", "p_bh", "cliffs_delta", "gini", "share_by_regulars", "density",
+                  "mean_meetings", "statistic", "p_value", "cramers_v", "share_low", "share_mid"}
+    for section in every_section(data, params):
+        for name, table in section.tables.items():
+            shown = [c for c in statistics & set(table.columns) if table[c].notna().any()]
+            assert not shown, f"{name} shows {shown} for a territory of one entity"
+
+
+def test_every_section_of_a_province_renders(demo):
+    params = check_parameters("Brescia", 5, 1)
+    sections = list(every_section(for_territory(demo, "Brescia"), params))
+    figures = [i for s in sections for i in s.items if isinstance(i, Figure)]
+    assert len(figures) >= 8
+    for figure in figures:
+        bundle = figure_bundle(figure)
+        assert bundle["text/plain"].startswith("Figura: ") and len(bundle["image/png"]) > 1000
+
+
+def test_numbers_are_written_the_italian_way(demo):
+    params = check_parameters("Lombardia", 5, 1)
+    text = html_of(network.participation(demo, params)) + html_of(scores.agreement(scores.compute(demo, params), params))
+    assert re.search(r"\b0,\d\d\b", text), "decimal comma"
+    assert not re.search(r"<td>\d+\.\d+</td>", text), "no decimal point in a table cell"
+
+
+def test_figures_are_the_same_bytes_every_time(demo):
+    params = check_parameters("Lombardia", 5, 1)
+    first = [figure_bundle(i)["image/png"] for i in network.composition(demo, params).items if isinstance(i, Figure)]
+    again = [figure_bundle(i)["image/png"] for i in network.composition(demo, params).items if isinstance(i, Figure)]
+    assert first == again
+
+
+def test_contract_tables_have_their_columns(demo, tmp_path):
+    from palestre_analysis.sections import show
+    from palestre_analysis.tables import CONTRACT
+
+    params = check_parameters("Lombardia", 5, 1)
+    results = scores.compute(demo, params)
+    for section in (network.composition(demo, params), scores.means(results, params), scores.best(results, params),
+                    scores.agreement(results, params), scores.groups(results, params)):
+        show(section, tmp_path)
+    for name, columns in CONTRACT.items():
+        frame = pd.read_csv(tmp_path / f"{name}.csv")
+        assert list(frame.columns) == columns
+    cells = pd.read_csv(tmp_path / "cells.csv")
+    assert set(cells["group"]) == {"all", "aps_odv", "fondazioni_csv_altri"}
+    assert cells.loc[cells["suppressed"], "mean"].isna().all()
+
+
+def test_final_report_refuses_a_province():
+    with pytest.raises(ValueError, match="intera regione"):
+        final.require_region(check_parameters("Milano", 5, 1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"territorio": "Roma"}, "Territorio «Roma» non riconosciuto"),
+     ({"min_cell": 2}, "la soglia minima è 3"),
+     ({"min_cell": "5"}, "numero intero"),
+     ({"seed": -1}, "intero non negativo"),
+     ({"reference_shares": {"associazioni": 0.5}}, "sommano a 0.50"),
+     ({"reference_shares": {"banche": 1.0}}, "categorie sconosciute")],
+)
+def test_bad_parameters_get_a_sentence(kwargs, message):
+    arguments = {"territorio": "Lombardia", "min_cell": 5, "seed": 1, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        check_parameters(**arguments)
