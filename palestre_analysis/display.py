@@ -105,7 +105,8 @@ def table_html(
         cells = []
         for column in columns:
             value = record[column]
-            cells.append(_cell_text(value, formats.get(column), bool(suppressed.loc[index])))
+            formatter = formats.get(column) or (fmt.integer if _is_count(column) else None)
+            cells.append(_cell_text(value, formatter, bool(suppressed.loc[index])))
         rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
     notes = [note] if note else []
@@ -118,6 +119,11 @@ def table_html(
         f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}{empty}</tbody></table>'
         f"{notes_html}</figure>"
     )
+
+
+def _is_count(column: str) -> bool:
+    """Counts (``n``, ``n_present``...) are whole numbers even when a blank made them float."""
+    return column == "n" or column.startswith("n_")
 
 
 def _cell_text(value, formatter, suppressed: bool) -> str:

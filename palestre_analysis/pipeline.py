@@ -44,6 +44,8 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
     """
     from .cleaning import library_hash, raw_input_hashes, summarize_problems
 
+    if not raw_dir.is_dir():
+        raise DataError([Problem(str(raw_dir), None, None, "la cartella dei dati grezzi non esiste")])
     ledger = Ledger()
     inputs = _read_inputs(raw_dir, ledger)
     known = Known()

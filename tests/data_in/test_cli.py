@@ -91,3 +91,10 @@ def test_keygen_writes_a_private_key_once(tmp_path):
     assert len(key.read_text().strip()) == 64
     again = palestre("keygen", "--path", str(key))
     assert again.returncode == 1 and "esiste già" in again.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "clean", "run"])
+def test_missing_raw_folder_is_a_sentence(tmp_path, command):
+    result = palestre(command, "--raw", str(tmp_path / "absent"), *(["--out", str(tmp_path)] if command != "validate" else []))
+    assert result.returncode == 1 and "la cartella dei dati grezzi non esiste" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,167 @@
+"""The full report batch, our way against the tutorial way, on this machine, in one run.
+
+Our way: ``run_batch`` (kernels forked from a pre-loaded process, papermill and nbconvert
+in-process in ``--jobs`` workers). The tutorial way: for one report after another, the
+``papermill`` command, then ``jupyter nbconvert --to html`` on what it wrote. Both run the
+same notebooks with the same parameters on the same processed data; the script prints both
+wall-clock times and their ratio.
+
+    python benchmarks/bench_batch.py                 # the real notebooks and data/processed
+    python benchmarks/bench_batch.py --fixtures      # the test fixtures (see tests/reporting)
+    python benchmarks/bench_batch.py --quick         # the region and one territory only
+
+When the real notebooks or processed tables are missing, the fixture notebooks and a small
+synthetic processed folder are used instead (and the script says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from palestre_analysis import config
+from palestre_analysis.reporting.plan import NOTEBOOKS, NotebookSpec, assign_slugs, build_plan, territories_in
+from palestre_analysis.reporting.runner import format_summary, report_parameters, run_batch
+
+FIXTURES = config.PROJECT_ROOT / "tests" / "reporting" / "fixtures"
+FIXTURE_PLAN = (
+    NotebookSpec("fx_01_profilo.ipynb", "territory", "Profilo della rete"),
+    NotebookSpec("fx_02_distribuzioni.ipynb", "territory", "Distribuzione dei punteggi"),
+    NotebookSpec("fx_03_regione.ipynb", "region", "Relazione finale"),
+)
+#: Synthetic entities for the fixture notebooks: the territories of the demo data, a few rows each.
+FIXTURE_TERRITORIES = ("Lombardia", "Bergamo", "Brescia", "Milano", "Monza e della Brianza", "Varese")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notebooks", type=Path, default=None, help="notebooks folder (default: notebooks/)")
+    parser.add_argument("--processed", type=Path, default=None, help="processed tables (default: data/processed/)")
+    parser.add_argument("--fixtures", action="store_true", help="use the test fixture notebooks and synthetic data")
+    parser.add_argument("--quick", action="store_true", help="only the region and one territory")
+    parser.add_argument("--jobs", type=int, default=None, help="workers of our way (default: the cores)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where to write both batches (default: a temp dir)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the timings to this JSON file")
+    return parser.parse_args(argv)
+
+
+def choose_inputs(args) -> SimpleNamespace:
+    """The notebooks, their plan and the processed folder to benchmark (real ones if present)."""
+    notebooks_dir = args.notebooks or config.NOTEBOOKS_DIR
+    processed = args.processed or config.PROCESSED_DIR
+    real_ready = all((notebooks_dir / nb.filename).is_file() for nb in NOTEBOOKS) \
+        and (processed / "entities.parquet").is_file()
+    if args.fixtures or not real_ready:
+        if not args.fixtures:
+            print("Notebook reali o dati elaborati assenti: uso i notebook di prova (tests/reporting/fixtures).")
+        return SimpleNamespace(kind="fixtures", notebooks_dir=FIXTURES, plan=FIXTURE_PLAN, processed=None)
+    return SimpleNamespace(kind="real", notebooks_dir=notebooks_dir, plan=NOTEBOOKS, processed=processed)
+
+
+def prepare_processed(inputs, target: Path) -> None:
+    """Copy (or, for fixtures, write) the processed folder the batch reads."""
+    if inputs.processed is not None:
+        shutil.copytree(inputs.processed, target)
+        return
+    import pandas as pd
+
+    target.mkdir(parents=True)
+    categories = ("associazioni", "fondazioni_comunita", "csv", "cooperazione_pa", "altri")
+    rows = [{"entity_id": f"E{t}{i}", "territory": territory, "category": categories[(t + i) % len(categories)]}
+            for t, territory in enumerate(FIXTURE_TERRITORIES) for i in range(12)]
+    pd.DataFrame(rows).to_parquet(target / "entities.parquet", index=False)
+    (target / "rejected.csv").write_text("file,line,column,reason\n", encoding="utf-8")
+
+
+def no_cleaning(raw_dir, processed_dir):
+    """The data is already processed: report what the cleaning report says, clean nothing."""
+    try:
+        report = json.loads((Path(processed_dir) / "cleaning_report.json").read_text(encoding="utf-8"))
+        rejected = int(report["totals"]["rejected"])
+    except (OSError, ValueError, KeyError, TypeError):
+        rejected = 0
+    return SimpleNamespace(n_rejected=rejected, rejected_path=Path(processed_dir) / "rejected.csv", input_hashes={})
+
+
+def selected_territories(processed: Path, quick: bool) -> list[str]:
+    available = territories_in(processed)
+    return [config.REGION, *available[:1]] if quick else [config.REGION, *available]
+
+
+def run_ours(inputs, work: Path, territories: list[str], jobs: int | None) -> tuple[float, object]:
+    clock = time.perf_counter()
+    result = run_batch(territories=territories, jobs=jobs, raw_dir=work / "raw", out_dir=work, force=True,
+                       clean=no_cleaning, notebooks=inputs.plan, notebooks_dir=inputs.notebooks_dir, progress=True)
+    return time.perf_counter() - clock, result
+
+
+def run_tutorial(inputs, work: Path, territories: list[str]) -> tuple[float, int, list[str]]:
+    """``papermill`` then ``jupyter nbconvert --to html``, one report after another."""
+    import yaml
+
+    binaries = Path(sys.executable).parent
+    everyone = [config.REGION, *territories_in(work / "processed")]
+    plan = build_plan(territories, inputs.plan, inputs.notebooks_dir, slugs=assign_slugs(everyone))
+    failures = []
+    clock = time.perf_counter()
+    for spec in plan:
+        folder = work / "reports" / spec.slug
+        (folder / "tables").mkdir(parents=True, exist_ok=True)
+        executed = folder / f"{spec.notebook.stem}.ipynb"
+        parameters = report_parameters(spec, work / "processed", folder / "tables")
+        steps = ([str(binaries / "papermill"), str(spec.notebook_path), str(executed), "-k", config.KERNEL_NAME,
+                  "-y", yaml.safe_dump(parameters, allow_unicode=True), "--no-progress-bar"],
+                 [str(binaries / "jupyter"), "nbconvert", "--to", "html", str(executed)])
+        for step in steps:
+            completed = subprocess.run(step, capture_output=True, text=True)
+            if completed.returncode != 0:
+                failures.append(f"{spec.key}: {' '.join(step[:2])} -> {completed.stderr.strip().splitlines()[-1:]}")
+                break
+        print(f"  tutorial: {spec.key} ({time.perf_counter() - clock:.1f} s)", flush=True)
+    return time.perf_counter() - clock, len(plan), failures
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    inputs = choose_inputs(args)
+    root = args.workdir or Path(tempfile.mkdtemp(prefix="palestre-bench-"))
+    ours_dir, tutorial_dir = root / "ours", root / "tutorial"
+    for folder in (ours_dir, tutorial_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+        prepare_processed(inputs, folder / "processed")
+    territories = selected_territories(ours_dir / "processed", args.quick)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"Notebook: {inputs.kind} ({inputs.notebooks_dir}); territori: {', '.join(territories)}; core: {cores}.")
+
+    ours_time, result = run_ours(inputs, ours_dir, territories, args.jobs)
+    print(format_summary(result))
+    tutorial_time, n_tutorial, failures = run_tutorial(inputs, tutorial_dir, territories)
+
+    ratio = tutorial_time / ours_time if ours_time else float("inf")
+    print(f"\nRapporti: {len(result.reports)} (nostro), {n_tutorial} (tutorial)")
+    print(f"Nostro modo:   {ours_time:7.1f} s  (kernel: {result.kernels})")
+    print(f"Tutorial:      {tutorial_time:7.1f} s  (papermill, poi jupyter nbconvert --to html, uno alla volta)")
+    print(f"Rapporto:      {ratio:7.1f} x")
+    if failures:
+        print("Errori del modo tutorial:\n  " + "\n  ".join(failures))
+    if args.json:
+        args.json.write_text(json.dumps({
+            "notebooks": inputs.kind, "territories": territories, "cores": cores, "reports": len(result.reports),
+            "ours_s": round(ours_time, 2), "tutorial_s": round(tutorial_time, 2), "ratio": round(ratio, 2),
+            "kernels": result.kernels, "ours_exit_code": result.exit_code, "tutorial_failures": failures,
+        }, indent=2) + "\n", encoding="utf-8")
+    if args.workdir is None:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0 if result.exit_code == 0 and not failures else 1
+
+
+if __name__ == "__main__":  # required: the batch's workers start through multiprocessing
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""Batch reports: run the notebooks per territory, export HTML, keep a manifest and an index.
+
+The modules, one concern each:
+
+- :mod:`~palestre_analysis.reporting.plan`: which notebook runs for which territory;
+- :mod:`~palestre_analysis.reporting.fingerprint`: SHA-256 of inputs, package versions, git commit;
+- :mod:`~palestre_analysis.reporting.fsutil`: atomic writes and paths kept inside the output folder;
+- :mod:`~palestre_analysis.reporting.kernels`: kernels forked from a pre-loaded process;
+- :mod:`~palestre_analysis.reporting.execute`: one report (papermill, then HTML) in a worker;
+- :mod:`~palestre_analysis.reporting.export`: self-contained Italian HTML through nbconvert;
+- :mod:`~palestre_analysis.reporting.manifest`: ``manifest.json`` and the up-to-date test;
+- :mod:`~palestre_analysis.reporting.index`: the Italian ``index.html``;
+- :mod:`~palestre_analysis.reporting.runner`: ``run_batch`` and its summary.
+
+Nothing here imports pandas, papermill, nbconvert or matplotlib at import time, so that
+a batch with nothing to do answers at once.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,148 @@
+"""Files that are never half-written, and paths that never leave the output folder.
+
+Every final file of a batch (executed notebook, HTML, table, manifest, index) is first
+written to a temporary file in the same folder, then moved in place with
+:func:`os.replace`, which is atomic on POSIX and Windows: a reader, or a run that is
+interrupted, sees the old file or the new one, never a part of it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+__all__ = [
+    "TEMP_SUFFIX",
+    "STAGING_DIRNAME",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "ensure_inside",
+    "remove_leftovers",
+]
+
+#: Suffix of temporary files; they always start with a dot, so they are hidden.
+TEMP_SUFFIX = ".tmp"
+#: Folder, inside a territory's folder, where a running report writes before its files move in place.
+STAGING_DIRNAME = ".staging"
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and :func:`os.replace`.
+
+    Parameters
+    ----------
+    path : Path or str
+        Final path; its folder must exist.
+    data : bytes
+        Whole content of the file.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Notes
+    -----
+    The temporary file lives in the same folder (a rename across file systems is not
+    atomic) and is removed if anything, including ``KeyboardInterrupt``, stops the write.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> atomic_write_bytes(folder / "a.txt", b"uno").read_bytes()
+    b'uno'
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.txt']
+    """
+    path = Path(path)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        _unlink_quietly(temp)
+        raise
+    return path
+
+
+def atomic_write_text(path: Path | str, text: str) -> Path:
+    """Write UTF-8 ``text`` atomically (see :func:`atomic_write_bytes`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> atomic_write_text(Path(tempfile.mkdtemp()) / "b.txt", "perché").read_text(encoding="utf-8")
+    'perché'
+    """
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def ensure_inside(root: Path | str, path: Path | str) -> Path:
+    """Return ``path`` resolved, or raise ``ValueError`` when it is not inside ``root``.
+
+    Symbolic links are resolved first, so a link that points elsewhere is refused too.
+
+    Parameters
+    ----------
+    root : Path or str
+        The folder nothing may leave (the ``reports`` folder of a batch).
+    path : Path or str
+        A path built from it.
+
+    Examples
+    --------
+    >>> ensure_inside("/tmp/out", "/tmp/out/brescia/a.html").as_posix()
+    '/tmp/out/brescia/a.html'
+    >>> ensure_inside("/tmp/out", "/tmp/out/../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    ValueError: /tmp/etc/passwd is outside the output folder /tmp/out.
+    """
+    root_resolved = Path(root).resolve()
+    resolved = Path(path).resolve()
+    if resolved != root_resolved and root_resolved not in resolved.parents:
+        raise ValueError(f"{resolved} is outside the output folder {root_resolved}.")
+    return resolved
+
+
+def remove_leftovers(reports_dir: Path | str) -> list[Path]:
+    """Delete what an interrupted run may have left: staging folders and temporary files.
+
+    Only hidden names this module creates are touched: ``<territory>/.staging/`` and
+    ``.*.tmp`` files in ``reports_dir`` and its territory folders.
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+    """
+    reports_dir = Path(reports_dir)
+    removed: list[Path] = []
+    if not reports_dir.is_dir():
+        return removed
+    folders = [reports_dir, *(p for p in reports_dir.iterdir() if p.is_dir() and not p.is_symlink())]
+    for folder in folders:
+        staging = folder / STAGING_DIRNAME
+        if staging.is_dir() and not staging.is_symlink():
+            shutil.rmtree(staging, ignore_errors=True)
+            removed.append(staging)
+        for sub in (folder, folder / "tables"):
+            if sub.is_dir():
+                for temp in sub.glob(f".*{TEMP_SUFFIX}"):
+                    _unlink_quietly(temp)
+                    removed.append(temp)
+    return removed
+
+
+def _unlink_quietly(path: Path | str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
