@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .contract import SPECS, ColumnMap
+from .contract import ColumnMap
 from .forms import WideLayout
 from .ledger import KEPT, MERGED, NOT_SCORED, REJECTED, Ledger
 from .loading import RawTable
@@ -74,16 +74,21 @@ def _rows(table: RawTable, columns: ColumnMap):
 
 def clean_entities(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
     """Entities with type, category, group and territory; personal columns kept raw for pseudonyms."""
+    return _clean_with_ids(files, ledger, known, _entity_record, "ente_id", known.entities, known.rejected_entities)
+
+
+def _clean_with_ids(files, ledger, known, make_record, id_column, kept: dict, rejected: set) -> list[dict]:
+    """Rows that define ids (entities, meetings): remember which ids were kept, which rejected."""
     records = []
     for table, columns in files:
         for line, row in _rows(table, columns):
-            record = _entity_record(table.name, line, row, columns, ledger, known)
+            record = make_record(table.name, line, row, columns, ledger, known)
             if record is None:
-                known.rejected_entities.add(row["ente_id"])
-            else:
-                known.entities[record["entity_id"]] = line
-                records.append(record)
-                ledger.settle(table.name, line, KEPT)
+                rejected.add(row[id_column])
+                continue
+            kept[row[id_column]] = line
+            records.append(record)
+            ledger.settle(table.name, line, KEPT)
     return records
 
 
@@ -132,17 +137,8 @@ def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
 
 def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
     """Meetings with a real date, phase 1 or 2, level, and territory when territorial."""
-    records = []
-    for table, columns in files:
-        for line, row in _rows(table, columns):
-            record = _meeting_record(table.name, line, row, columns, ledger, known)
-            if record is None:
-                known.rejected_meetings.add(row["incontro_id"])
-            else:
-                known.meetings[record["meeting_id"]] = line
-                records.append(record)
-                ledger.settle(table.name, line, KEPT)
-    return records
+    return _clean_with_ids(files, ledger, known, _meeting_record, "incontro_id", known.meetings,
+                           known.rejected_meetings)
 
 
 def _meeting_record(file, line, row, columns, ledger, known) -> dict | None:

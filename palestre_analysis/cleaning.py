@@ -7,18 +7,16 @@ pandera then, so that a batch run with nothing to do returns at once).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config
+from .fingerprint import library_hash, sha256_file
+from .fsutil import atomic_write_with
 from .problems import ERROR, WARNING, DataError, Problem
 
-__all__ = ["CleaningResult", "clean", "ensure_clean", "read_and_clean", "sha256_file", "library_hash",
-           "raw_input_hashes", "REPORT_NAME", "REJECTED_NAME", "TABLE_FILES"]
+__all__ = ["CleaningResult", "clean", "ensure_clean", "read_and_clean", "raw_input_hashes", "REPORT_NAME", "REJECTED_NAME", "TABLE_FILES"]
 
 REPORT_NAME = "cleaning_report.json"
 REJECTED_NAME = "rejected.csv"
@@ -45,24 +43,6 @@ class CleaningResult:
     @property
     def input_hashes(self) -> dict[str, str]:
         return self.report["inputs"]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def library_hash() -> str:
-    """SHA-256 over the library's source files: any code change makes products stale."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def raw_input_hashes(raw_dir: Path) -> dict[str, str]:
@@ -111,10 +91,10 @@ def clean(raw_dir: Path | None = None, processed_dir: Path | None = None) -> Cle
     frames, ledger, report = read_and_clean(raw_dir, pseudonymise=True)
     processed_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        _write_atomic(processed_dir / f"{name}.parquet", lambda path, f=frame: f.to_parquet(path, index=False))
+        atomic_write_with(processed_dir / f"{name}.parquet", lambda path, f=frame: f.to_parquet(path, index=False))
     _write_rejected(processed_dir / REJECTED_NAME, ledger.rejected_problems())
     text = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    _write_atomic(processed_dir / REPORT_NAME, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    atomic_write_with(processed_dir / REPORT_NAME, lambda path: Path(path).write_text(text, encoding="utf-8"))
     return CleaningResult(report, processed_dir, cleaned=True, problems=ledger.problems)
 
 
@@ -128,19 +108,6 @@ def read_and_clean(raw_dir: Path, *, pseudonymise: bool):
     return run_pipeline(Path(raw_dir), pseudonymise=pseudonymise)
 
 
-def _write_atomic(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _write_rejected(path: Path, problems: list[Problem]) -> None:
     import csv
 
@@ -151,7 +118,7 @@ def _write_rejected(path: Path, problems: list[Problem]) -> None:
             for problem in problems:
                 writer.writerow(problem.as_row())
 
-    _write_atomic(path, write)
+    atomic_write_with(path, write)
 
 
 def summarize_problems(problems: list[Problem]) -> dict[str, int]:

@@ -18,6 +18,7 @@ from .cleaners import (
     merge_votes,
 )
 from .contract import SPECS, map_columns
+from .fingerprint import library_hash, sha256_file
 from .forms import is_wide_layout, wide_layout
 from .ledger import FileAccount, Ledger
 from .loading import TABLE_NAMES, RawTable, find_table_files, read_raw_table
@@ -42,7 +43,7 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
 
     Raises :class:`DataError` with every blocking problem at once.
     """
-    from .cleaning import library_hash, raw_input_hashes, summarize_problems
+    from .cleaning import raw_input_hashes, summarize_problems
 
     if not raw_dir.is_dir():
         raise DataError([Problem(str(raw_dir), None, None, "la cartella dei dati grezzi non esiste")])
@@ -132,8 +133,6 @@ def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[
 
 
 def _open(ledger: Ledger, table: RawTable, table_name: str, layout: str) -> None:
-    from .cleaning import sha256_file
-
     account = FileAccount(file=table.name, table=table_name, layout=layout, sha256=sha256_file(table.path),
                           encoding=table.encoding, read=table.n_read, blank_lines=table.blank_lines)
     ledger.open_file(account, table.lines + [line for line, _ in table.ragged])

@@ -7,12 +7,12 @@ columns of the statistic that produced them.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from .fsutil import atomic_write_with
 
 __all__ = ["CONTRACT", "save_table", "contract_view"]
 
@@ -55,14 +55,6 @@ def save_table(frame: pd.DataFrame, name: str, tables_dir: Path | str | None) ->
         raise ValueError(f"Table names are lower-case letters, digits and underscores, not {name!r}.")
     folder = Path(tables_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}.csv"
     view = contract_view(frame, name)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
-    try:
-        view.to_csv(temporary, index=False, encoding="utf-8", na_rep="", lineterminator="\n")
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_with(folder / f"{name}.csv", lambda path: view.to_csv(
+        path, index=False, encoding="utf-8", na_rep="", lineterminator="\n"))

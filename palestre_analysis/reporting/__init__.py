@@ -1,10 +1,9 @@
 """Batch reports: run the notebooks per territory, export HTML, keep a manifest and an index.
 
-The modules, one concern each:
+The modules, one concern each (file hashes and atomic writes, shared with the cleaning,
+live in :mod:`palestre_analysis.fingerprint` and :mod:`palestre_analysis.fsutil`):
 
 - :mod:`~palestre_analysis.reporting.plan`: which notebook runs for which territory;
-- :mod:`~palestre_analysis.reporting.fingerprint`: SHA-256 of inputs, package versions, git commit;
-- :mod:`~palestre_analysis.reporting.fsutil`: atomic writes and paths kept inside the output folder;
 - :mod:`~palestre_analysis.reporting.kernels`: kernels forked from a pre-loaded process;
 - :mod:`~palestre_analysis.reporting.execute`: one report (papermill, then HTML) in a worker;
 - :mod:`~palestre_analysis.reporting.export`: self-contained Italian HTML through nbconvert;

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .fsutil import STAGING_DIRNAME, atomic_write_text, ensure_inside
+from ..fsutil import STAGING_DIRNAME, atomic_write_text, ensure_inside
 
 __all__ = [
     "ReportJob",

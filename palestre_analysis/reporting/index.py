@@ -15,7 +15,7 @@ from urllib.parse import quote
 from .. import config
 from ..vocabulary import normalize_label
 from .export import CONTENT_SECURITY_POLICY
-from .fsutil import atomic_write_text
+from ..fsutil import atomic_write_text
 
 __all__ = ["INDEX_NAME", "render_index", "write_index", "italian_number"]
 

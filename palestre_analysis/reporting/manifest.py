@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .fingerprint import sha256_file, sha256_json
-from .fsutil import atomic_write_text
+from ..fingerprint import sha256_file, sha256_json
+from ..fsutil import atomic_write_text
 
 __all__ = [
     "MANIFEST_NAME",

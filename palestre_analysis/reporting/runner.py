@@ -23,8 +23,8 @@ from pathlib import Path
 
 from .. import config
 from .execute import JobOutcome, ReportJob, report_paths
-from .fingerprint import git_commit, library_hash, package_versions, processed_hashes
-from .fsutil import remove_leftovers
+from ..fingerprint import git_commit, library_hash, package_versions, processed_hashes
+from ..fsutil import remove_leftovers
 from .index import italian_number, write_index
 from .manifest import MANIFEST_NAME, input_key, is_up_to_date, load_manifest, report_inputs, save_manifest
 from .plan import NOTEBOOKS, NotebookSpec, PlanError, ReportSpec, assign_slugs, build_plan, select_territories

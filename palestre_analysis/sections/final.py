@@ -10,7 +10,7 @@ import pandas as pd
 from .. import __version__, config
 from .. import formatting as fmt
 from .. import plots, stats
-from ..display import HTML, bullets, paragraph, sentence, table_html
+from ..display import HTML, bullets, sentence, table_html
 from ..processed import Parameters, Processed
 from ..stats.distribution import resource_summary
 from . import Section

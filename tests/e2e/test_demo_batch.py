@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -117,9 +116,11 @@ def test_every_report_opens_in_chromium_offline_without_errors(batch):
             page.on("pageerror", lambda e, p=path: problems.append(f"{p.name}: page error {e}"))
             page.goto(path.as_uri(), wait_until="load")
             images = page.eval_on_selector_all(
-                "img", "imgs => imgs.map(i => [i.complete && i.naturalWidth > 0, i.getAttribute('src').slice(0, 22)])")
-            assert all(ok for ok, _ in images), f"{path.name}: an image did not load"
-            assert all(src.startswith("data:image/") for _, src in images), f"{path.name}: image not embedded"
+                "img", "imgs => imgs.map(i => [i.complete && i.naturalWidth > 0, i.getAttribute('src').slice(0, 22), "
+                "i.getAttribute('alt') || ''])")
+            assert all(ok for ok, _, _ in images), f"{path.name}: an image did not load"
+            assert all(src.startswith("data:image/") for _, src, _ in images), f"{path.name}: image not embedded"
+            assert all(alt.startswith("Figura: ") for _, _, alt in images), f"{path.name}: a figure has no title"
             if path.name != "index.html":
                 assert len(images) >= 2, f"{path.relative_to(out)} shows {len(images)} figures"
                 assert page.eval_on_selector("html", "h => h.lang") == "it"

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from palestre_analysis import config
-from palestre_analysis.reporting import fingerprint
+from palestre_analysis import fingerprint
 
 COMMIT = "a" * 40
 OTHER = "b" * 40

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from palestre_analysis.reporting import fsutil
+from palestre_analysis import fsutil
 from palestre_analysis.reporting.execute import report_paths
 
 

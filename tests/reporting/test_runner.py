@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from palestre_analysis import config
-from palestre_analysis.reporting import fingerprint
+from palestre_analysis import fingerprint
 from palestre_analysis.reporting.export import external_resources
 from palestre_analysis.reporting.runner import format_summary, run_batch
 

@@ -77,7 +77,7 @@ def tree_hash(folder: Path | str, patterns: tuple[str, ...] = ("*.py",)) -> str:
 
 def library_hash() -> str:
     """The library's version as a hash of its source files (code and report templates)."""
-    return tree_hash(Path(__file__).resolve().parents[1], ("*.py", "*.j2", "*.json", "*.css"))
+    return tree_hash(Path(__file__).resolve().parent, ("*.py", "*.j2", "*.json", "*.css"))
 
 
 def processed_hashes(processed_dir: Path | str) -> dict[str, str]:

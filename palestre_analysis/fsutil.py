@@ -18,6 +18,7 @@ __all__ = [
     "STAGING_DIRNAME",
     "atomic_write_bytes",
     "atomic_write_text",
+    "atomic_write_with",
     "ensure_inside",
     "remove_leftovers",
 ]
@@ -82,6 +83,32 @@ def atomic_write_text(path: Path | str, text: str) -> Path:
     'perché'
     """
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_with(path: Path | str, write) -> Path:
+    """Atomic write for writers that want a path (``DataFrame.to_parquet``, ``to_csv``).
+
+    ``write(temporary_path)`` fills a temporary file in the same folder, which then
+    replaces ``path``; anything that stops the writer removes the temporary file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "c.txt"
+    >>> atomic_write_with(target, lambda p: Path(p).write_text("tre")).read_text()
+    'tre'
+    """
+    path = Path(path)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    os.close(handle)
+    try:
+        write(temp)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        _unlink_quietly(temp)
+        raise
+    return path
 
 
 def ensure_inside(root: Path | str, path: Path | str) -> Path:
