@@ -37,6 +37,7 @@ browser:
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/palestre clean >/dev/null
 	$(BIN)/python benchmarks/bench_batch.py
 
 # Re-pin every package after changing pyproject.toml (run inside a fresh venv).
