@@ -106,8 +106,10 @@ def table_html(
         for column in columns:
             value = record[column]
             formatter = formats.get(column) or (fmt.integer if _is_count(column) else None)
-            cells.append(_cell_text(value, formatter, bool(suppressed.loc[index])))
-        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+            text = html.escape(_cell_text(value, formatter, bool(suppressed.loc[index])))
+            numeric = not isinstance(value, str) and not isinstance(value, (bool, np.bool_))
+            cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
     notes = [note] if note else []
     if min_cell is not None and suppressed.any():

@@ -81,7 +81,7 @@ def meetings_timeline(table: pd.DataFrame, title: str) -> Figure:
     data = table.copy()
     groups = sorted(data["focus_group"].fillna("(senza focus group)").unique())
     data["row"] = data["focus_group"].fillna("(senza focus group)").map({g: i for i, g in enumerate(groups)})
-    fig = _figure(9, 0.45 * len(groups) + 2.0)
+    fig = _figure(9.5, 0.45 * len(groups) + 2.6)
     ax = fig.subplots()
     colors = {"regionale": _PALETTE[0], "territoriale": _PALETTE[1]}
     for level, part in data.groupby("level"):
@@ -99,7 +99,7 @@ def meetings_timeline(table: pd.DataFrame, title: str) -> Figure:
     handles = [Patch(color=c, label=f"Incontro {lvl}") for lvl, c in colors.items() if lvl in set(data["level"])]
     handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="grey",
                           label="Presenze non mostrate (pochi enti)"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
     ax.set_title(title)
     return fig
 
@@ -114,40 +114,48 @@ def _month_axis(axis) -> None:
 
 
 def attendance_chart(table: pd.DataFrame, title: str) -> Figure:
-    """Present at each meeting, split into newcomers and returning entities."""
+    """Present at each meeting, split into newcomers and returning entities.
+
+    Where the newcomers are hidden, the whole bar is hatched grey: drawing it as "returning"
+    would read as zero newcomers.
+    """
     data = table.sort_values("date").reset_index(drop=True)
-    fig = _figure(9, 4.2)
+    fig = _figure(9, 4.4)
     ax = fig.subplots()
     x = np.arange(len(data))
-    returning = (data["n_present"] - data["n_newcomers"]).where(data["n_newcomers"].notna(), data["n_present"])
-    ax.bar(x, returning.fillna(0), color=_PALETTE[0], label="Enti già presenti in precedenza")
-    ax.bar(x, data["n_newcomers"].fillna(0), bottom=returning.fillna(0), color=_PALETTE[1],
-           label="Nuovi arrivati (primo incontro)")
-    for xi, (n, suppressed) in enumerate(zip(data["n_present"], data["suppressed"])):
-        if suppressed or pd.isna(n):
-            ax.text(xi, 0.2, fmt.SUPPRESSED_MARK, ha="center", va="bottom")
-    labels = [f"{mid}\n{d:%d/%m/%y}" for mid, d in zip(data["meeting_id"], data["date"])]
-    ax.set_xticks(x, labels, fontsize=8)
-    ax.set_xlabel("Incontro (in ordine di data)")
+    split = data["n_newcomers"].notna() & data["n_present"].notna()
+    returning = (data["n_present"] - data["n_newcomers"]).where(split, 0)
+    ax.bar(x, returning, color=_PALETTE[0], label="Enti già presenti in precedenza")
+    ax.bar(x, data["n_newcomers"].where(split, 0), bottom=returning, color=_PALETTE[1],
+           label="Enti alla prima presenza")
+    unsplit = ~split & data["n_present"].notna()
+    ax.bar(x[unsplit], data.loc[unsplit, "n_present"], color=_GREY, hatch="//", edgecolor="white",
+           label="Nuovi arrivi non mostrati (pochi enti)")
+    for xi in x[data["n_present"].isna().to_numpy()]:
+        ax.text(xi, 0.2, fmt.SUPPRESSED_MARK, ha="center", va="bottom")
+    ax.set_xticks(x, data["meeting_id"], fontsize=8, rotation=90 if len(data) > 12 else 0)
+    ax.set_xlabel("Incontro, in ordine di data (le date sono nella tabella degli incontri)")
     ax.set_ylabel("Enti presenti")
     ax.yaxis.set_major_formatter(fmt.axis_formatter(0))
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", fontsize=8)
     ax.set_title(title)
     return fig
 
 
 def attendance_histogram(table: pd.DataFrame, title: str) -> Figure:
-    """How many entities attended 0, 1, 2 ... meetings."""
-    data = table.sort_values("n_meetings")
+    """How many entities attended 0, 1, 2 ... meetings (or bands of meetings), in the table's order."""
+    data = table.reset_index(drop=True)
     fig = _figure(7.5, 3.8)
     ax = fig.subplots()
-    ax.bar(data["n_meetings"], data["n_entities"].fillna(0), color=_PALETTE[2])
-    for k, n, suppressed in zip(data["n_meetings"], data["n_entities"], data["suppressed"]):
-        if suppressed:
-            ax.text(k, 0.1, fmt.SUPPRESSED_MARK, ha="center", va="bottom")
+    x = np.arange(len(data))
+    ax.bar(x, data["n_entities"].fillna(0), color=_PALETTE[2])
+    for xi, suppressed, n in zip(x, data["suppressed"], data["n_entities"]):
+        if suppressed and pd.isna(n):
+            ax.text(xi, 0.1, fmt.SUPPRESSED_MARK, ha="center", va="bottom")
+    ax.set_xticks(x, [str(k) for k in data["n_meetings"]])
     ax.set_xlabel("Numero di incontri frequentati")
     ax.set_ylabel("Numero di enti")
-    ax.xaxis.set_major_locator(_integer_locator())
+    ax.yaxis.set_major_locator(_integer_locator())
     ax.yaxis.set_major_formatter(fmt.axis_formatter(0))
     ax.set_title(title)
     return fig
@@ -164,7 +172,7 @@ def contributions_chart(table: pd.DataFrame, title: str) -> Figure:
     data = table.copy()
     categories = [c for c in ["all", *CATEGORY_LABELS] if c in set(data["category"])]
     nodes = [n for n in NODES if n in set(data["node"])] + sorted(set(data["node"]) - set(NODES))
-    fig = _figure(9, 0.55 * len(categories) + 2.2)
+    fig = _figure(9, 0.55 * len(categories) + 2.8)
     ax = fig.subplots()
     colors = sns.color_palette("colorblind", len(nodes))
     for yi, category in enumerate(categories):
@@ -188,7 +196,7 @@ def contributions_chart(table: pd.DataFrame, title: str) -> Figure:
     ax.set_ylabel("Categoria di ente")
     handles = [Patch(color=c, label=n) for n, c in zip(nodes, colors)]
     handles.append(Patch(facecolor=_GREY, hatch="//", edgecolor="white", label="Non mostrato (pochi delegati)"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
     ax.set_title(title)
     return fig
 
@@ -306,7 +314,7 @@ def _wrap(text: str, width: int = 14) -> str:
 def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
     """Krippendorff's alpha per field with its bootstrap interval, and the 0,667 and 0,8 guides."""
     data = table.reset_index(drop=True)
-    fig = _figure(8, 0.5 * len(data) + 1.8)
+    fig = _figure(8.5, 0.5 * len(data) + 2.4)
     ax = fig.subplots()
     y = np.arange(len(data))
     shown = data["alpha_interval"].notna()
@@ -316,14 +324,16 @@ def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
                 fmt="o", color=_PALETTE[0], ecolor="black", capsize=3)
     for yi in y[~shown.to_numpy()]:
         ax.text(0.02, yi, f"{fmt.SUPPRESSED_MARK} non mostrato", va="center", fontsize=8)
-    for x, label in ((0.667, "0,667"), (0.8, "0,8")):
-        ax.axvline(x, color="grey", ls="--", lw=1)
-        ax.text(x, -0.7, label, ha="center", fontsize=8, color="grey")
+    guides = [Line2D([], [], color="grey", ls=":", label="0,667: minimo per conclusioni provvisorie"),
+              Line2D([], [], color="grey", ls="--", label="0,8: accordo per conclusioni solide")]
+    for x, guide in zip((0.667, 0.8), guides):
+        ax.axvline(x, color="grey", ls=guide.get_linestyle(), lw=1)
+    fig.legend(handles=guides, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
     ax.set_yticks(y, data["field"])
     ax.invert_yaxis()
     ax.set_xlim(min(-0.1, float(data["ci_low"].min()) if data["ci_low"].notna().any() else 0), 1)
     ax.xaxis.set_major_formatter(fmt.axis_formatter(1))
-    ax.set_xlabel("Alfa di Krippendorff (intervallare), con intervallo bootstrap al 95%")
+    ax.set_xlabel("Alfa di Krippendorff (intervallare) e intervallo al 95%")
     ax.set_ylabel("Campo di attività")
     ax.set_title(title)
     return fig
@@ -354,7 +364,7 @@ def diverging_bars(table: pd.DataFrame, title: str) -> Figure:
     ax.xaxis.set_major_formatter(_abs_percent_formatter())
     ax.set_xlabel("Quota dei voti (a sinistra i bassi, a destra gli alti)")
     ax.set_ylabel("Fonte di risorse")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=3, frameon=False)
+    fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=9)
     ax.set_title(title)
     return fig
 

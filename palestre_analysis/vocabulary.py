@@ -18,6 +18,7 @@ __all__ = [
     "CATEGORY_OF_TYPE",
     "CATEGORIES",
     "CATEGORY_LABELS",
+    "CATEGORY_OF_PHRASE",
     "GROUP_OF_TYPE",
     "GROUPS",
     "GROUP_LABELS",
@@ -128,6 +129,14 @@ CATEGORY_LABELS = {
     "altri": "Altri enti",
 }
 CATEGORIES = tuple(CATEGORY_LABELS)
+#: "la categoria ... è quella {delle associazioni}": each category with its article.
+CATEGORY_OF_PHRASE = {
+    "associazioni": "delle associazioni",
+    "fondazioni_comunita": "delle fondazioni di comunità",
+    "csv": "dei CSV",
+    "cooperazione_pa": "della cooperazione e della P.A.",
+    "altri": "degli altri enti",
+}
 
 CATEGORY_OF_TYPE = {
     "odv": "associazioni",

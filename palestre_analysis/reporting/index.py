@@ -8,7 +8,6 @@ read why. It is plain HTML and CSS: no script, nothing fetched from the network.
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -109,19 +108,17 @@ def _cleaning_note(cleaning: dict, reports_dir: Path | str) -> str:
         return ""
     if not rejected:
         return '<p class="nota">La pulizia dei dati grezzi non ha scartato alcuna riga.</p>'
-    where = cleaning.get("rejected_path") or ""
-    link = html.escape(quote(os.path.relpath(where, reports_dir))) if where else ""
-    rows = "riga scartata" if rejected == 1 else "righe scartate"
-    return (f'<p class="nota">La pulizia dei dati grezzi ha {rejected} {rows}: file, riga, colonna e '
-            f'motivo di ciascuna sono in <a href="{link}">{html.escape(Path(where).name)}</a> '
-            f"(<code>{html.escape(str(where))}</code>).</p>")
+    rows = "è stata scartata 1 riga" if rejected == 1 else f"sono state scartate {rejected} righe"
+    return (f'<p class="nota">Nella pulizia dei dati grezzi {rows}. Per chi cura i dati: file, riga, colonna e '
+            "motivo di ciascuna sono nel file <code>rejected.csv</code> della cartella dei dati elaborati "
+            "(non pubblicato con i rapporti).</p>")
 
 
 def _section(territory: str, entries: list[dict]) -> str:
     label = "Lombardia (tutta la regione)" if territory == config.REGION else territory
     rows = "\n".join(_row(entry) for entry in entries)
     return (f"<section>\n<h2>{html.escape(label)}</h2>\n<table>\n<thead><tr><th>Rapporto</th><th>Stato</th>"
-            "<th>Durata</th><th>Eseguito il (UTC)</th><th>Altri file</th></tr></thead>\n"
+            "<th>Durata</th><th>Eseguito il (ora italiana)</th><th>Altri file</th></tr></thead>\n"
             f"<tbody>\n{rows}\n</tbody>\n</table>\n</section>")
 
 
@@ -140,11 +137,30 @@ def _row(entry: dict) -> str:
     tables = outputs.get("tables") or []
     if tables:
         folder = str(Path(tables[0]).parent) + "/"
-        others.append(f'<a href="{_href(folder)}">tabelle ({len(tables)} CSV)</a>')
+        others.append(f'<a href="{_href(folder)}">cartella delle tabelle (CSV)</a>')
     duration = f"{italian_number(entry['duration_s'])} s" if entry.get("duration_s") is not None else ""
-    started = html.escape((entry.get("started") or "").replace("T", " ").replace("+00:00", ""))
+    started = html.escape(_italian_time(entry.get("started")))
     return (f"<tr><td>{report}</td><td>{status}</td><td>{duration}</td><td>{started}</td>"
             f"<td>{' · '.join(others)}</td></tr>")
+
+
+def _italian_time(stamp: str | None) -> str:
+    """``2026-11-25T10:12:03+00:00`` as ``25/11/2026, 11:12`` in Italian time.
+
+    >>> _italian_time("2026-07-01T10:00:00+00:00"), _italian_time(None)
+    ('01/07/2026, 12:00', '')
+    """
+    if not stamp:
+        return ""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    moment = datetime.fromisoformat(stamp)
+    try:
+        moment = moment.astimezone(ZoneInfo("Europe/Rome"))
+    except ZoneInfoNotFoundError:  # no time-zone data on this machine: say it is UTC
+        return moment.strftime("%d/%m/%Y, %H:%M") + " UTC"
+    return moment.strftime("%d/%m/%Y, %H:%M")
 
 
 def _href(relative: str | None) -> str:

@@ -9,7 +9,9 @@ these functions between their own headings.
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pandas as pd
 
 from ..tables import save_table
 
-__all__ = ["Section", "show", "title", "figure_bundle", "figure_title"]
+__all__ = ["Section", "show", "title", "figure_bundle", "figure_title", "too_small", "unless_small"]
 
 
 @dataclass
@@ -30,6 +32,26 @@ class Section:
     def add(self, *items) -> "Section":
         self.items.extend(items)
         return self
+
+
+def too_small(data, params) -> bool:
+    """A territory with fewer entities than the threshold publishes no statistic at all.
+
+    Even "n = 1" and the list of its meetings would describe one identifiable organisation.
+    """
+    return len(data.entities) < params.min_cell
+
+
+def unless_small(section_function):
+    """Make a section empty for a territory that is :func:`too_small`."""
+
+    @functools.wraps(section_function)
+    def guarded(data, params, *args, **kwargs):
+        if getattr(data, "small", None) or (hasattr(data, "entities") and too_small(data, params)):
+            return Section()
+        return section_function(data, params, *args, **kwargs)
+
+    return guarded
 
 
 def show(section: Section, tables_dir: Path | str | None = None) -> None:
@@ -52,8 +74,8 @@ def title(report: str, params) -> Section:
 
     where = "l'intera regione" if params.territorio == "Lombardia" else params.territorio
     return Section([paragraph(sentence(
-        "{report} – territorio: {where}. Statistiche mostrate solo se calcolate su almeno {k} delegati; "
-        "seme dei numeri casuali {seed}.", report=report, where=where, k=params.min_cell, seed=params.seed))])
+        "{report} – territorio: {where}. Sono mostrate solo le statistiche calcolate su almeno {k} delegati.",
+        report=report, where=where, k=params.min_cell))])
 
 
 def figure_bundle(figure) -> dict:
@@ -63,7 +85,9 @@ def figure_bundle(figure) -> dict:
     figure: the same data gives the same image.
     """
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
+    with warnings.catch_warnings():  # layout advice is for us, not for the report's reader
+        warnings.simplefilter("ignore", UserWarning)
+        figure.savefig(buffer, format="png", metadata={"Software": None})
     title = figure_title(figure)
     return {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"Figura: {title}"}
 

@@ -14,7 +14,7 @@ from ..display import HTML, bullets, sentence, table_html
 from ..processed import Parameters, Processed
 from ..stats.distribution import resource_summary
 from . import Section
-from .scores import Scores
+from .scores import Scores, agreement_sentence
 
 __all__ = ["require_region", "summary", "key_findings", "territories", "methods", "PACKAGES"]
 
@@ -65,45 +65,52 @@ def _phase1_findings(data: Processed, params: Parameters) -> list[str]:
     participation = stats.participation_summary(data.attendance, data.entities, min_cell=params.min_cell)
     everyone = participation[participation["category"] == "all"].iloc[0]
     network = stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell).iloc[0]
-    items = [sentence("La rete rispecchia la composizione attesa ({v} con le quote del progetto, p = {p}).",
-                      v="compatibile" if composition["p_value"] >= 0.05 else "non compatibile",
-                      p=fmt.pvalue(composition["p_value"])) if pd.notna(composition["p_value"]) else ""]
+    items = []
+    if pd.notna(composition["p_value"]):
+        verdict = ("si discosta dalle quote del progetto" if composition["p_value"] < 0.05
+                   else "non mostra differenze rilevabili dalle quote del progetto")
+        items.append(sentence("La composizione della rete {v} ({p}).", v=verdict,
+                              p=fmt.p_clause(composition["p_value"])))
     if pd.notna(everyone["share_by_regulars"]):
         items.append(sentence(
-            "«Sempre con i soliti»: {k} enti abituali hanno fatto il {s} delle presenze (Gini {g}), ma il {x} dei "
-            "legami nati agli incontri unisce categorie diverse: «mai da soli».",
-            k=fmt.integer(everyone["n_regulars"]), s=fmt.pct(everyone["share_by_regulars"]),
-            g=fmt.num(everyone["gini"], 2), x=fmt.pct(network["cross_category_share"])))
+            "«Sempre con i soliti»: {k} hanno fatto {s} delle presenze (indice di Gini {g}). «Mai da soli»: "
+            "{x} dei legami nati agli incontri unisce categorie diverse, contro {y} atteso se i legami nascessero "
+            "a caso.", k=fmt.plural(everyone["n_regulars"], "ente abituale", "enti abituali"),
+            s=fmt.pct_article(everyone["share_by_regulars"]), g=fmt.num(everyone["gini"], 2),
+            x=fmt.pct_article(network["cross_category_share"]), y=fmt.pct_article(network["cross_category_expected"])))
     counts = stats.contribution_counts(data.contributions, data.entities, min_cell=params.min_cell)
-    nodes = counts[(counts["category"] == "all") & counts["share"].notna()].sort_values("share", ascending=False)
-    if len(nodes):
-        items.append(sentence("Nella fase 1 il nodo più discusso è stato {n} ({s} dei contributi).",
-                              n=nodes.iloc[0]["node"], s=fmt.pct(nodes.iloc[0]["share"])))
+    nodes = counts[counts["category"] == "all"]
+    if len(nodes) and nodes["share"].notna().all():
+        top = nodes.sort_values("share", ascending=False).iloc[0]
+        items.append(sentence("Nella fase 1 il nodo più discusso è stato «{n}» ({s} dei contributi).",
+                              n=top["node"], s=fmt.pct(top["share"])))
     return items
 
 
 def _phase2_findings(scores: Scores) -> list[str]:
+    if scores.small:
+        return []
     items = []
-    best = scores.best.dropna(subset=["mean"]) if not scores.best.empty else scores.best
+    best = scores.best.dropna(subset=["mean"])
     if len(best):
         top = best.sort_values("mean", ascending=False).iloc[0]
-        items.append(sentence("L'incrocio più apprezzato è {r} per {n} nel campo {f} (voto medio {m}).",
-                              r=top["resource"], n=top["need"], f=top["field"], m=fmt.num(top["mean"])))
-    comparison = scores.comparison.dropna(subset=["p_bh"]) if not scores.comparison.empty else scores.comparison
-    if len(comparison):
-        significant = comparison[comparison["p_bh"] < 0.05]
-        gaps = significant.groupby("resource")["cliffs_delta"].mean().sort_values()
-        if len(gaps):
-            items.append(sentence(
-                "Le due anime della rete vedono le fonti in modo diverso in {k} caselle su {t}: i delegati di APS e "
-                "ODV premiano soprattutto {hi}, quelli di fondazioni, CSV e altri enti {lo}.",
-                k=fmt.integer(len(significant)), t=fmt.integer(len(comparison)), hi=gaps.index[-1], lo=gaps.index[0]))
-    agreement = scores.agreement.dropna(subset=["alpha_interval"]) if not scores.agreement.empty else scores.agreement
+        items.append(sentence("L'incrocio più apprezzato è {r} per l'esigenza {n} nel campo {f} (voto medio {m}).",
+                              r=top["resource"], n=top["need"], f=top["field"], m=fmt.num(top["mean"], 2)))
+    tested = scores.comparison.dropna(subset=["p_bh"])
+    if len(tested):
+        significant = tested[tested["p_bh"] < 0.05]
+        by_resource = tested.groupby("resource")["cliffs_delta"].mean().sort_values()
+        line = sentence("I due gruppi di delegati vedono le fonti in modo diverso in {k} caselle su {t}.",
+                        k=fmt.integer(len(significant)), t=fmt.integer(len(tested)))
+        if by_resource.iloc[-1] > 0 and by_resource.iloc[0] < 0:
+            line += " " + sentence(
+                "In media, i delegati di APS e ODV apprezzano più degli altri {hi} (delta di Cliff medio {dh}); "
+                "quelli di fondazioni, CSV e altri enti {lo} ({dl}).", hi=by_resource.index[-1],
+                dh=fmt.num(by_resource.iloc[-1], 2), lo=by_resource.index[0], dl=fmt.num(by_resource.iloc[0], 2))
+        items.append(line)
+    agreement = scores.agreement.dropna(subset=["alpha_interval"])
     if len(agreement):
-        items.append(sentence("L'accordo tra i delegati è modesto (alfa di Krippendorff tra {lo} e {hi} nei campi): "
-                              "i voti medi sintetizzano opinioni diverse.",
-                              lo=fmt.num(agreement["alpha_interval"].min(), 2),
-                              hi=fmt.num(agreement["alpha_interval"].max(), 2)))
+        items.append(agreement_sentence(agreement))
     return items
 
 
@@ -113,6 +120,7 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
     by = ("territory",)
     participation = stats.participation_summary(data.attendance, entities, by=by, min_cell=params.min_cell)
     participation = participation[participation["category"] == "all"].drop(columns="category")
+    participation = participation.round({"mean_meetings": 1, "share_by_regulars": 2, "gini": 2})
     votes = scores.votes.merge(entities[["entity_id", "territory"]], left_on="rater", right_on="entity_id")
     resources = resource_summary(votes.drop(columns="entity_id"), by=by, min_cell=params.min_cell)
     order = sorted(set(entities["territory"]) - {_REGIONAL}) + [_REGIONAL]
@@ -129,7 +137,9 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
          "gini": "Gini delle presenze"},
         "La partecipazione territorio per territorio",
         formats={"share_by_regulars": fmt.pct, "gini": lambda g: fmt.num(g, 2)}, min_cell=params.min_cell,
-        note="«Enti regionali»: enti con sede o azione sull'intera Lombardia."))
+        note=f"«Enti regionali»: enti con sede o azione sull'intera Lombardia. Abituali: enti presenti ad almeno "
+             f"{stats.REGULAR_MIN_MEETINGS} incontri; «Presenze degli abituali» è la quota di tutte le presenze fatta "
+             "da loro. Gini: 0 = presenze distribuite in modo uguale, 1 = concentrate in un solo ente."))
     return section
 
 

@@ -13,10 +13,9 @@ from ..display import bullets, paragraph, sentence, table_html
 from ..processed import Parameters, Processed
 from ..stats.consensus import resolve_consensus_rule
 from ..stats.distribution import resource_summary
-from ..vocabulary import GROUP_LABELS
-from . import Section
+from . import Section, too_small, unless_small
 
-__all__ = ["Scores", "compute", "overview", "means", "best", "consensus", "agreement", "groups", "distributions"]
+__all__ = ["Scores", "compute", "agreement_sentence", "overview", "means", "best", "consensus", "agreement", "groups", "distributions"]
 
 _SIGNIFICANT = 0.05
 
@@ -32,14 +31,15 @@ class Scores:
     comparison: pd.DataFrame
     resources: pd.DataFrame
     territory: str
+    small: bool = False
 
 
 def compute(data: Processed, params: Parameters) -> Scores:
     """All phase-2 statistics for the territory of ``data``."""
     votes = stats.prepare_votes(data.votes, data.entities, by=())
-    if votes.empty:
+    if too_small(data, params) or votes["rater"].nunique() < params.min_cell:
         empty = pd.DataFrame()
-        return Scores(votes, empty, empty, empty, empty, empty, data.territory)
+        return Scores(votes, empty, empty, empty, empty, empty, data.territory, small=True)
     return Scores(
         votes=votes,
         cells=stats.cell_stats(votes, min_cell=params.min_cell),
@@ -52,26 +52,38 @@ def compute(data: Processed, params: Parameters) -> Scores:
 
 
 def overview(scores: Scores, params: Parameters) -> Section:
-    """Who voted, and on what grid."""
+    """Who voted, and on what grid; or why nothing is shown."""
     votes = scores.votes
-    if votes.empty:
-        return Section([paragraph("Nessun delegato di questo territorio ha espresso valutazioni nella fase 2.")])
-    raters = votes.groupby("group")["rater"].nunique()
     where = "in Lombardia" if scores.territory == config.REGION else f"nel territorio di {scores.territory}"
+    if scores.small:
+        return Section([paragraph(sentence(
+            "Meno di {k} delegati hanno votato {where}: per tutelare la loro riservatezza, questo rapporto non "
+            "mostra alcuna statistica. I loro voti contano nei risultati dell'intera regione (rapporto "
+            "«Lombardia»).", k=params.min_cell, where=where))])
+    raters = votes.groupby("group")["rater"].nunique()
     lines = [sentence(
-        "{where} hanno votato {n} delegati: {a} di APS e ODV e {f} di fondazioni, CSV e altri enti. Ciascuno ha "
-        "dato un voto da 1 a 10 a ogni incrocio tra {r} fonti di risorse ed {e} esigenze, per i campi di "
-        "attività in cui lavora il suo ente ({c} campi in tutto), per {v} voti.",
-        where=where.capitalize(), n=fmt.integer(votes["rater"].nunique()),
-        a=fmt.integer(raters.get("aps_odv", 0)), f=fmt.integer(raters.get("fondazioni_csv_altri", 0)),
-        r=fmt.integer(votes["resource"].nunique()), e=fmt.integer(votes["need"].nunique()),
-        c=fmt.integer(votes["field"].nunique()), v=fmt.integer(len(votes)))]
-    if raters.min() < params.min_cell or len(raters) < 2:
-        lines.append(sentence("Un gruppo ha meno di {k} delegati: i suoi risultati e il confronto tra i due "
-                              "gruppi non sono mostrati.", k=params.min_cell))
+        "{where} hanno votato {n}: {a} e {f}. Ciascuno ha dato un voto da 1 a 10 a ogni incrocio tra {r} "
+        "e {e}, per i campi di attività in cui lavora il suo ente ({c} in tutto): {v} in totale.",
+        where=where[0].upper() + where[1:], n=fmt.plural(votes["rater"].nunique(), "delegato", "delegati"),
+        a=_group_count(raters.get("aps_odv", 0), "di APS e ODV", params.min_cell),
+        f=_group_count(raters.get("fondazioni_csv_altri", 0), "di fondazioni, CSV e altri enti", params.min_cell),
+        r=fmt.plural(votes["resource"].nunique(), "fonte di risorse", "fonti di risorse"),
+        e=fmt.plural(votes["need"].nunique(), "esigenza", "esigenze"),
+        c=fmt.plural(votes["field"].nunique(), "campo", "campi"), v=fmt.plural(len(votes), "voto", "voti"))]
+    if raters.reindex(["aps_odv", "fondazioni_csv_altri"], fill_value=0).min() < params.min_cell:
+        lines.append(sentence("Un gruppo ha meno di {k} delegati: il confronto tra i due gruppi non è mostrato.",
+                              k=params.min_cell))
     return Section([paragraph(*lines)])
 
 
+def _group_count(n: int, who: str, min_cell: int) -> str:
+    """A group's delegates, or "fewer than k" when the count itself would single them out."""
+    if 0 < n < min_cell:
+        return f"meno di {min_cell} delegati {who}"
+    return fmt.plural(n, f"delegato {who}", f"delegati {who}")
+
+
+@unless_small
 def means(scores: Scores, params: Parameters) -> Section:
     """Per field, the resource x need heatmap of mean scores, with n."""
     section = Section(tables={"cells": scores.cells})
@@ -82,27 +94,32 @@ def means(scores: Scores, params: Parameters) -> Section:
                                vmin=1, vmax=10, colorbar="Voto medio (1-10)"))
     shown = everyone["mean"].notna().sum()
     section.add(paragraph(sentence(
-        "Ogni casella riporta il voto medio e il numero di delegati che l'hanno votata; {s} caselle su {t} hanno "
-        "almeno {k} voti e sono mostrate.", s=fmt.integer(shown), t=fmt.integer(len(everyone)), k=params.min_cell)))
+        "Ogni casella riporta il voto medio; il titolo di ogni riquadro dice quanti delegati hanno votato in quel "
+        "campo. {s} caselle su {t} hanno almeno {k} voti e sono mostrate.", s=fmt.integer(shown),
+        t=fmt.integer(len(everyone)), k=params.min_cell)))
     return section
 
 
+@unless_small
 def best(scores: Scores, params: Parameters) -> Section:
     """Best crossings: per field and need the resources ranked, with their probability of being the best."""
     section = Section(tables={"best_crossing": scores.best})
     if scores.best.empty or scores.best["p_best"].notna().sum() == 0:
         return section.add(paragraph("I migliori incroci non sono mostrati: troppo pochi voti per campo."))
     marked = scores.best.assign(is_best=scores.best["rank"].eq(1).fillna(False) & scores.best["p_best"].notna())
-    section.add(plots.heatmaps(marked, "p_best", f"Probabilità di essere la fonte migliore – {scores.territory}",
+    section.add(plots.heatmaps(marked, "p_best", f"Quanto spesso ogni fonte risulta la migliore – {scores.territory}",
                                cmap="Blues", vmin=0, vmax=1, percent=True, annotate=False, marks="is_best",
-                               colorbar="Probabilità bootstrap"))
+                               colorbar="Quota delle repliche bootstrap"))
     top = scores.best[scores.best["rank"] == 1].dropna(subset=["mean"])
     section.add(table_html(
         top, {"field": "Campo", "need": "Esigenza", "resource": "Fonte migliore", "mean": "Voto medio",
-              "p_best": "Probabilità di essere la migliore", "n": "Delegati"},
+              "p_best": "Repliche in cui è la migliore", "n": "Delegati"},
         f"Il miglior incrocio per ogni campo ed esigenza – {scores.territory}",
-        formats={"p_best": fmt.pct}, min_cell=params.min_cell,
-        note="Probabilità stimata con 2.000 repliche bootstrap della media di ogni casella."))
+        formats={"p_best": fmt.share_of_draws}, min_cell=params.min_cell,
+        note="In 2.000 repliche bootstrap la media di ogni casella è ricalcolata su voti ricampionati; la colonna dice "
+             "in quale quota di repliche la fonte resta la prima. Le caselle sono ricampionate una per una: poiché "
+             "gli stessi delegati votano tutte le fonti, la stima è prudente (sottostima la sicurezza del primato). "
+             "Due righe per la stessa casella: primato a pari merito."))
     section.add(bullets(_best_sentences(top)))
     return section
 
@@ -111,16 +128,17 @@ def _best_sentences(top: pd.DataFrame) -> list[str]:
     lines = []
     for field, part in top.groupby("field", sort=False):
         row = part.sort_values(["mean", "p_best"], ascending=False).iloc[0]
-        certainty = ("con buona sicurezza" if row["p_best"] >= 0.8 else
-                     "ma il primato è incerto" if row["p_best"] < 0.5 else "con discreta sicurezza")
+        certainty = ("un primato netto" if row["p_best"] >= 0.9 else
+                     "un primato incerto" if row["p_best"] < 0.6 else "un primato probabile")
         lines.append(sentence(
-            "Per il campo {field} il miglior incrocio è {resource} per l'esigenza {need} (voto medio {m}; "
-            f"probabilità di essere la fonte migliore {{p}}, {certainty}).",
+            "Per il campo {field} il miglior incrocio è {resource} per l'esigenza {need} (voto medio {m}): "
+            f"{certainty}, la fonte resta la prima in {{p}} delle repliche bootstrap.",
             field=field, resource=row["resource"], need=row["need"], m=fmt.num(row["mean"]),
-            p=fmt.pct(row["p_best"])))
+            p=fmt.share_of_draws(row["p_best"])))
     return lines
 
 
+@unless_small
 def consensus(scores: Scores, params: Parameters) -> Section:
     """Where delegates agree: the consensus rule applied cell by cell."""
     section = Section()
@@ -137,11 +155,13 @@ def consensus(scores: Scores, params: Parameters) -> Section:
                  if rule.kind == "percent" else f"scarto interquartile non superiore a {fmt.num(rule.threshold)}")
     if len(judged):
         section.add(paragraph(sentence(
-            "C'è consenso (caselle con l'asterisco) in {a} caselle su {t}: la regola chiede {r}.",
+            "C'è consenso (caselle con l'asterisco) in {a} caselle su {t}: la regola chiede {r}. Un asterisco su "
+            "una casella chiara indica consenso su voti bassi o intermedi.",
             a=fmt.integer(agreed.sum()), t=fmt.integer(len(judged)), r=rule_text)))
     return section
 
 
+@unless_small
 def agreement(scores: Scores, params: Parameters) -> Section:
     """Krippendorff's alpha per field, with Krippendorff's bootstrap interval."""
     section = Section(tables={"agreement": scores.agreement})
@@ -159,14 +179,24 @@ def agreement(scores: Scores, params: Parameters) -> Section:
              "e 0,667 come minimo per conclusioni provvisorie."))
     shown = scores.agreement.dropna(subset=["alpha_interval"])
     if len(shown):
-        low = shown.sort_values("alpha_interval").iloc[0]
-        section.add(paragraph(sentence(
-            "L'accordo tra i delegati è più basso nel campo {f} (alfa {a}): lì i voti medi vanno letti come "
-            "sintesi di opinioni diverse, non come un giudizio condiviso.", f=low["field"],
-            a=fmt.num(low["alpha_interval"], 2))))
+        section.add(paragraph(agreement_sentence(shown)))
     return section
 
 
+def agreement_sentence(shown: pd.DataFrame) -> str:
+    lo, hi = shown["alpha_interval"].min(), shown["alpha_interval"].max()
+    values = dict(lo=fmt.num(lo, 2), hi=fmt.num(hi, 2))
+    if hi < 0.667:
+        return sentence("L'accordo tra i delegati è basso in tutti i campi (alfa tra {lo} e {hi}, sotto il minimo di "
+                        "0,667 indicato da Krippendorff): i voti medi sintetizzano opinioni diverse, non un giudizio "
+                        "condiviso.", **values)
+    if lo >= 0.8:
+        return sentence("L'accordo tra i delegati è alto in tutti i campi (alfa tra {lo} e {hi}).", **values)
+    return sentence("L'accordo tra i delegati varia da campo a campo (alfa tra {lo} e {hi}): dove è sotto 0,667, "
+                    "i voti medi sintetizzano opinioni diverse.", **values)
+
+
+@unless_small
 def groups(scores: Scores, params: Parameters) -> Section:
     """The gap between APS/ODV delegates and foundations, CSV and other bodies."""
     section = Section(tables={"group_comparison": scores.comparison})
@@ -180,17 +210,20 @@ def groups(scores: Scores, params: Parameters) -> Section:
             colorbar="Differenza dei voti medi"))
     ranked = scores.comparison.dropna(subset=["cliffs_delta"])
     ranked = ranked.reindex(ranked["cliffs_delta"].abs().sort_values(ascending=False).index).head(10)
+    section.add(paragraph(*_group_sentences(ranked, scores.comparison, params)))
+    if ranked.empty:
+        return section
     section.add(table_html(
         ranked, {"field": "Campo", "resource": "Fonte", "need": "Esigenza", "n_aps_odv": "Delegati APS e ODV",
-                 "n_fondazioni_csv_altri": "Delegati altri enti", "cliffs_delta": "Delta di Cliff",
+                 "n_fondazioni_csv_altri": "Delegati di fondazioni, CSV e altri enti", "cliffs_delta": "Delta di Cliff",
                  "p": "p", "p_bh": "p corretto (BH)"},
         f"Le dieci caselle con la differenza più ampia tra i gruppi – {scores.territory}",
         formats={"cliffs_delta": lambda d: fmt.num(d, 2), "p": fmt.pvalue, "p_bh": fmt.pvalue},
         min_cell=params.min_cell,
-        note="Delta di Cliff positivo: i delegati di APS e ODV danno voti più alti. Test di Mann-Whitney a due code; "
-             "p corretto con la procedura di Benjamini-Hochberg su tutte le caselle del rapporto. Asterisco nella "
-             f"mappa: p corretto < {fmt.num(_SIGNIFICANT, 2)}."))
-    section.add(paragraph(*_group_sentences(ranked, scores.comparison)))
+        note="Delta di Cliff: quanto è più probabile che un voto di APS e ODV superi un voto degli altri enti che "
+             "il contrario (da -1 a 1; positivo: APS e ODV danno voti più alti). Test di Mann-Whitney a due code; il "
+             "p è corretto (procedura di Benjamini-Hochberg, BH) per i molti confronti fatti su tutte le caselle del "
+             f"rapporto. Asterisco nella mappa: p corretto < {fmt.num(_SIGNIFICANT, 2)}."))
     return section
 
 
@@ -206,23 +239,24 @@ def _difference(scores: Scores) -> pd.DataFrame:
     return table
 
 
-def _group_sentences(ranked: pd.DataFrame, comparison: pd.DataFrame) -> list[str]:
+def _group_sentences(ranked: pd.DataFrame, comparison: pd.DataFrame, params: Parameters) -> list[str]:
     tested = comparison.dropna(subset=["p_bh"])
     if tested.empty:
-        return ["Il confronto tra i gruppi non è mostrato: uno dei due ha meno delegati della soglia in ogni casella."]
+        return [sentence("Il confronto tra i gruppi non è mostrato: in nessuna casella entrambi i gruppi hanno almeno "
+                         "{k} delegati che l'hanno votata.", k=params.min_cell)]
     significant = tested[tested["p_bh"] < _SIGNIFICANT]
     lines = [sentence("Dopo la correzione per i confronti multipli, i due gruppi differiscono in {s} caselle su {t}.",
                       s=fmt.integer(len(significant)), t=fmt.integer(len(tested)))]
     if len(ranked):
         top = ranked.iloc[0]
-        who = GROUP_LABELS["aps_odv"] if top["cliffs_delta"] > 0 else GROUP_LABELS["fondazioni_csv_altri"]
+        who = "di APS e ODV" if top["cliffs_delta"] > 0 else "di fondazioni, CSV e altri enti"
         lines.append(sentence("La distanza più ampia riguarda {r} per l'esigenza {n} nel campo {f}: i voti più alti "
-                              "vengono dai {w} (delta di Cliff {d}).", r=top["resource"], n=top["need"],
-                              f=top["field"], w=who.lower().replace("delegati ", ""),
-                              d=fmt.num(top["cliffs_delta"], 2)))
+                              "vengono dai delegati {w} (delta di Cliff {d}).", r=top["resource"], n=top["need"],
+                              f=top["field"], w=who, d=fmt.num(top["cliffs_delta"], 2)))
     return lines
 
 
+@unless_small
 def distributions(scores: Scores, params: Parameters) -> Section:
     """How votes spread over the scale, per resource (diverging bars)."""
     section = Section(tables={"resource_distribution": scores.resources})

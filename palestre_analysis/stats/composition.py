@@ -15,7 +15,7 @@ from scipy import stats
 
 from .. import config
 from ._histograms import expand, factorize_rows
-from .disclosure import check_min_cell, protect_complement, suppress
+from .disclosure import any_hidden_per_subset, blank_small_counts, check_min_cell, protect_complement, suppress
 
 __all__ = ["composition", "composition_test"]
 
@@ -150,6 +150,10 @@ def composition_test(
     p-value, ``(1 + #{X^2_b >= X^2}) / (1 + B)``, needs no large-sample
     approximation: expected counts of 1 or 2 are common in a province.
 
+    Disclosure: the test is blanked wherever :func:`composition` blanks a
+    category, since the exact statistic would let a reader search back the
+    hidden counts.
+
     References
     ----------
     .. [1] Hope, A. C. A. (1968). A simplified Monte Carlo significance test
@@ -194,7 +198,10 @@ def composition_test(
     table["method"] = f"Monte Carlo multinomial test of Pearson's X2, {int(n_resamples)} resamples"
     table["suppressed"] = False
     suppress(table, "n", ["statistic", "p_value"], min_cell)
-    return table
+    detail = composition(entities, shares, by, min_cell=min_cell)
+    hidden = any_hidden_per_subset(table, detail, by)
+    suppress(table, np.where(hidden, 0, min_cell), ["statistic", "p_value"], min_cell)
+    return blank_small_counts(table, ["n"], min_cell)
 
 
 def _check_reference(reference_shares: Mapping[str, float]) -> dict[str, float]:

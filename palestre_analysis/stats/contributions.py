@@ -19,7 +19,7 @@ from scipy.stats import contingency
 from .. import config
 from ..vocabulary import CATEGORIES, NODES
 from ._histograms import ALL, factorize_rows
-from .disclosure import check_min_cell, protect_complement, suppress
+from .disclosure import any_hidden_per_subset, blank_small_counts, check_min_cell, protect_complement, suppress
 
 __all__ = ["contribution_counts", "contribution_test"]
 
@@ -151,7 +151,11 @@ def contribution_test(
         One row per subset: the ``by`` columns, ``n_contributions``,
         ``n_entities``, ``statistic`` (Pearson's X^2 of the category x node
         table of contributions), ``p_value``, ``cramers_v``, ``method``,
-        ``suppressed``, ``note`` (why a statistic is NaN, if it is).
+        ``suppressed``, ``note`` (why a statistic is NaN or rounded, if it is).
+
+    Disclosure: where :func:`contribution_counts` hides cells, the exact X^2
+    (one equation in the hidden counts) is withheld and only a rounded p-value
+    (2 decimals) and Cramér's V (1 decimal) are published.
 
     Notes
     -----
@@ -195,9 +199,16 @@ def contribution_test(
     table = pd.concat([keys.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
     table["method"] = f"permutation test of Pearson's X2, categories shuffled among entities, {int(n_resamples)} resamples"
     table["suppressed"] = False
-    suppress(table, "n_entities", ["statistic", "p_value", "cramers_v"], min_cell)
+    few = table["n_entities"].to_numpy() < min_cell
+    suppress(table, "n_entities", ["statistic", "p_value", "cramers_v", "n_contributions"], min_cell)
+    blank_small_counts(table, ["n_entities"], min_cell)
+    hidden = any_hidden_per_subset(table, contribution_counts(contributions, entities, by, min_cell), by) & ~few
+    table.loc[hidden, "statistic"] = np.nan
+    table.loc[hidden, "p_value"] = table.loc[hidden, "p_value"].round(2)
+    table.loc[hidden, "cramers_v"] = table.loc[hidden, "cramers_v"].round(1)
     note = table.pop("note")
-    table["note"] = np.where(table["suppressed"], f"fewer than {min_cell} contributing delegates", note)
+    table["note"] = np.where(few, f"fewer than {min_cell} contributing delegates",
+                             np.where(hidden, "hidden cells in the table: statistic withheld, p and V rounded", note))
     return table
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from .disclosure import check_min_cell, suppress
+from .disclosure import blank_small_counts, check_min_cell, suppress
 from .votes import validate_votes
 
 __all__ = ["resource_summary", "LOW_MAX", "MID_MAX"]
@@ -44,8 +44,9 @@ def resource_summary(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int 
     Notes
     -----
     Plain counting with pandas (no library computes it): ``share_low = #{score <= 4} / n_votes``.
-    Each row is blanked whole when fewer than ``min_cell`` delegates scored the resource, so
-    no share can be recovered from the others of its row.
+    Each row is blanked whole, its count of delegates included, when fewer than
+    ``min_cell`` delegates scored the resource, so no share can be recovered from the
+    others of its row.
 
     References
     ----------
@@ -75,4 +76,5 @@ def resource_summary(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int 
     table["n_raters"] = table["n_raters"].astype("int64")
     table["n_votes"] = table["n_votes"].astype("int64")
     stats_columns = ["n_votes", "mean", "share_low", "share_mid", "share_high"]
-    return suppress(table, table["n_raters"].to_numpy(dtype=np.int64), stats_columns, min_cell)
+    suppress(table, table["n_raters"].to_numpy(dtype=np.int64), stats_columns, min_cell)
+    return blank_small_counts(table, ["n_raters"], min_cell)

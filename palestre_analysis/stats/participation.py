@@ -176,6 +176,7 @@ def attendance_distribution(
     entities: pd.DataFrame,
     by: Sequence[str] = (),
     min_cell: int = config.MIN_CELL,
+    bands: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """How many entities attended 0, 1, 2, ... meetings: a distribution, never per-entity rows.
 
@@ -188,14 +189,21 @@ def attendance_distribution(
         attended count in ``n_meetings = 0``.
     by : sequence of str, default ()
     min_cell : int, default ``config.MIN_CELL``
+    bands : sequence of int, optional
+        Lower edges of bands of meetings attended, e.g. ``(0, 1, 2, 3, 6)`` for
+        0, 1, 2, 3-5 and 6 or more. Published tables use bands: exact counts at
+        the top of the scale single out the few most assiduous entities, and,
+        with the totals and the Gini of :func:`participation_summary`, let a
+        reader rebuild blanked counts.
 
     Returns
     -------
     DataFrame
         One row per subset x category (``all`` first) x number of meetings
-        ``0 .. max`` (the subset's maximum): the ``by`` columns, ``category``,
-        ``n_meetings``, ``n_entities``, ``share`` (of the category's entities),
-        ``suppressed``.
+        ``0 .. max`` (the subset's maximum), or x band: the ``by`` columns,
+        ``category``, ``n_meetings`` (an integer, or the band's label such as
+        ``"3–5"`` and ``"6+"``), ``n_entities``, ``share`` (of the category's
+        entities), ``suppressed``.
 
     Notes
     -----
@@ -232,8 +240,15 @@ def attendance_distribution(
     k = np.bincount(att["_entity"].to_numpy(), minlength=len(ents))
     sub, cat = ents["_subset"].to_numpy(), ents["_category"].to_numpy()
     n_sub, n_cat = len(keys), len(categories)
+    labels = None
+    if bands is not None:
+        edges = _check_bands(bands)
+        k = np.searchsorted(edges, k, side="right") - 1
+        labels = _band_labels(edges)
     k_max = np.zeros(n_sub, dtype=np.int64)
     np.maximum.at(k_max, sub, k)
+    if labels is not None:
+        k_max[:] = len(labels) - 1
     width = int(k_max.max()) + 1
     dist = np.bincount((sub * n_cat + cat) * width + k, minlength=n_sub * n_cat * width).reshape(n_sub, n_cat, width)
     dist = np.concatenate([dist.sum(axis=1, keepdims=True), dist], axis=1)  # all first
@@ -246,7 +261,8 @@ def attendance_distribution(
     frame = pd.DataFrame(rows, columns=["_s", "category", "n_meetings", "n_entities", "_total", "_set", "_cross"])
     table = keys.iloc[frame["_s"].to_numpy()].reset_index(drop=True)
     table["category"] = frame["category"].to_numpy()
-    table["n_meetings"] = frame["n_meetings"].to_numpy()
+    table["n_meetings"] = frame["n_meetings"].to_numpy() if labels is None else \
+        np.array(labels, dtype=object)[frame["n_meetings"].to_numpy()]
     table["n_entities"] = frame["n_entities"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         table["share"] = frame["n_entities"].to_numpy() / frame["_total"].to_numpy()
@@ -256,6 +272,23 @@ def attendance_distribution(
     suppress(table, np.where(table["n_entities"].isna(), 0, min_cell), ["share"], min_cell)
     suppress(table, frame["_total"].to_numpy(), ["n_entities", "share"], min_cell)
     return table
+
+
+def _check_bands(bands: Sequence[int]) -> np.ndarray:
+    edges = np.asarray(list(bands))
+    if len(edges) < 2 or edges[0] != 0 or (np.diff(edges) <= 0).any() or edges.dtype.kind not in "iu":
+        raise ValueError(f"bands must be increasing whole numbers starting at 0, got {list(bands)!r}.")
+    return edges
+
+
+def _band_labels(edges: np.ndarray) -> list[str]:
+    """``0``, ``1``, ``3–5``, ``6+``: how a reader names a band of meetings.
+
+    >>> _band_labels(np.array([0, 1, 3, 6]))
+    ['0', '1–2', '3–5', '6+']
+    """
+    labels = [str(lo) if hi - lo == 1 else f"{lo}–{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
+    return labels + [f"{edges[-1]}+"]
 
 
 def participation_summary(
@@ -451,12 +484,17 @@ def network_summary(
         The ``by`` columns, ``n_nodes``, ``n_edges``, ``density``,
         ``n_components``, ``largest_component_share`` (share of nodes in the
         largest connected component), ``cross_category_share`` (share of ties
-        joining entities of different categories), ``suppressed``.
+        joining entities of different categories), ``cross_category_expected``
+        (the share expected if ties joined entities at random, whatever their
+        category: the baseline against which "mai da soli" is read), ``suppressed``.
 
     Notes
     -----
     ``density = 2 E / (N (N - 1))`` (``networkx.density``); components from
-    ``networkx.connected_components``. Isolated entities (that attended only
+    ``networkx.connected_components``.
+    ``cross_category_expected = 1 - sum_c N_c (N_c - 1) / (N (N - 1))``: the
+    chance that two entities drawn at random without replacement differ in
+    category (written by hand; no library gives it). Isolated entities (that attended only
     meetings no other entity of the subset attended) count as components of
     one.
 
@@ -488,6 +526,7 @@ def network_summary(
         n_nodes, n_edges = sub.number_of_nodes(), sub.number_of_edges()
         components = list(nx.connected_components(sub))
         cross = sum(1 for u, v in sub.edges if sub.nodes[u]["category"] != sub.nodes[v]["category"])
+        sizes = np.unique([sub.nodes[u]["category"] for u in sub.nodes], return_counts=True)[1]
         rows.append({
             "n_nodes": n_nodes,
             "n_edges": n_edges,
@@ -495,10 +534,13 @@ def network_summary(
             "n_components": len(components),
             "largest_component_share": max(map(len, components)) / n_nodes if n_nodes else np.nan,
             "cross_category_share": cross / n_edges if n_edges else np.nan,
+            "cross_category_expected": (1 - (sizes * (sizes - 1)).sum() / (n_nodes * (n_nodes - 1))
+                                        if n_nodes > 1 else np.nan),
         })
     table = pd.concat([keys.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
     table["suppressed"] = False
-    stats_columns = ["n_edges", "density", "n_components", "largest_component_share", "cross_category_share"]
+    stats_columns = ["n_edges", "density", "n_components", "largest_component_share", "cross_category_share",
+                     "cross_category_expected"]
     return suppress(table, "n_nodes", stats_columns, min_cell)
 
 

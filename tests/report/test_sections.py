@@ -57,18 +57,35 @@ def test_free_text_and_labels_are_escaped_everywhere(hostile):
     assert "&lt;img src=x onerror=alert(1)&gt;" in text, "the demo's hostile contribution is shown, as text"
 
 
-def test_small_territory_shows_no_statistic(demo):
-    """Lodi has one entity in the demo: every statistic of every table is blank, and flagged."""
+def test_small_territory_shows_no_statistic_at_all(demo):
+    """Lodi has one entity in the demo: even "n = 1" or its list of meetings would name it (review finding).
+
+    Only a notice is shown, and no table is published."""
     params = check_parameters("Lodi", 5, 1)
     data = for_territory(demo, "Lodi")
     assert len(data.entities) < params.min_cell
+    sections = list(every_section(data, params))
+    assert all(not s.tables for s in sections)
+    notices = [html_of(s) for s in sections if s.items]
+    assert len(notices) == 2 and all("non mostra alcuna statistica" in n for n in notices)
+    assert not any(re.search(r"\b1\b", re.sub(r"<[^>]+>", "", n)) for n in notices)
+
+
+def test_statistics_from_few_delegates_are_blank_in_every_published_table(demo):
+    """Sondrio (2 entities) is notice-only; Cremona (7) publishes tables: check every blanked row."""
+    params = check_parameters("Cremona", 5, 1)
     statistics = {"share", "ci_low", "ci_high", "mean", "median", "iqr", "share_high", "p_best", "alpha_interval",
-                  "alpha_ordinal", "u", "p", "p_bh", "cliffs_delta", "gini", "share_by_regulars", "density",
-                  "mean_meetings", "statistic", "p_value", "cramers_v", "share_low", "share_mid"}
-    for section in every_section(data, params):
+                  "u", "p", "p_bh", "cliffs_delta", "statistic", "p_value", "cramers_v", "share_low", "share_mid"}
+    for section in every_section(for_territory(demo, "Cremona"), params):
         for name, table in section.tables.items():
-            shown = [c for c in statistics & set(table.columns) if table[c].notna().any()]
-            assert not shown, f"{name} shows {shown} for a territory of one entity"
+            if "suppressed" not in table:
+                continue
+            hidden = table[table["suppressed"].fillna(False).astype(bool)]
+            shown = [c for c in statistics & set(table.columns) if hidden[c].notna().any()]
+            assert not shown, f"{name}: a suppressed row shows {shown}"
+            if "n_entities" in table:  # entity counts are statistics of their own (cell counts are their base)
+                small = table["n_entities"].between(1, params.min_cell - 1)
+                assert not small.any(), f"{name}: n_entities shows a count below the threshold"
 
 
 def test_every_section_of_a_province_renders(demo):

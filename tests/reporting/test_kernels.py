@@ -166,3 +166,33 @@ def test_closing_the_server_ends_its_kernels(tmp_path):
             import time
 
             time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def demo_processed(tmp_path_factory):
+    from palestre_analysis.cleaning import clean
+
+    out = tmp_path_factory.mktemp("demo_processed")
+    clean(config.RAW_DIR, out)
+    return out
+
+
+@pytest.mark.parametrize("name, territory", [
+    ("02_risorse_esigenze.ipynb", "Cremona"),
+    ("01_rete_partecipazione.ipynb", "Pavia"),
+])
+def test_real_notebooks_give_fresh_kernel_outputs_when_forked(tmp_path, server, demo_processed, name, territory):
+    """The project's own notebooks, on the demo data: figures, tables and prose byte for byte."""
+    source = config.NOTEBOOKS_DIR / name
+    results = {}
+    for way, address in (("fresh", None), ("fork", server.address)):
+        folder = tmp_path / way
+        folder.mkdir()
+        parameters = {"territorio": territory, "processed_dir": str(demo_processed), "tables_dir": str(folder / "t")}
+        results[way] = execute(source, folder / name, parameters, fork_address=address)
+        assert not any(o.get("output_type") == "error" for c in results[way].cells for o in c.get("outputs", []))
+    fresh, fork = comparable(results["fresh"]), comparable(results["fork"])
+    assert len(fresh) == len(fork) and fresh == fork
+    fresh_tables = {p.name: p.read_bytes() for p in (tmp_path / "fresh" / "t").iterdir()}
+    fork_tables = {p.name: p.read_bytes() for p in (tmp_path / "fork" / "t").iterdir()}
+    assert fresh_tables and fresh_tables == fork_tables

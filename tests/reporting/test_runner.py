@@ -104,7 +104,8 @@ def test_index_links_every_report_with_its_status_and_the_rejected_rows(batch):
     links = re.findall(r'<a href="([^"]+\.html)">', page)
     assert sorted(links) == sorted(str(r.html.relative_to(out / "reports")) for r in result.reports)
     assert page.count("completato") == 9
-    assert "2 righe scartate" in page and 'href="../processed/rejected.csv"' in page
+    assert "sono state scartate 2 righe" in page and "rejected.csv" in page
+    assert 'href="../processed' not in page and str(out) not in page, "nothing outside the published folder"
     summary = format_summary(result)
     assert "9 rapporti: 9 eseguiti, 0 invariati, 0 con errore" in summary
     assert f"Righe scartate dalla pulizia: 2 (motivi in {out / 'processed' / 'rejected.csv'})" in summary

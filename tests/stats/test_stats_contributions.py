@@ -11,18 +11,29 @@ from palestre_analysis.stats import contribution_counts, contribution_test
 from palestre_analysis.vocabulary import NODES
 
 
-@pytest.fixture(scope="module")
-def data():
-    """60 entities, 3 categories with different node preferences, 1-4 contributions each."""
+def make_data(n_entities: int):
+    """Entities in 3 categories with different node preferences, 1-4 contributions each."""
     rng = np.random.default_rng(3)
-    categories = rng.choice(["associazioni", "csv", "fondazioni_comunita"], 60, p=[0.5, 0.25, 0.25])
-    entities = pd.DataFrame({"entity_id": [f"e{i}" for i in range(60)], "category": categories,
-                             "territory": rng.choice(["Como", "Lecco"], 60)})
+    categories = rng.choice(["associazioni", "csv", "fondazioni_comunita"], n_entities, p=[0.5, 0.25, 0.25])
+    entities = pd.DataFrame({"entity_id": [f"e{i}" for i in range(n_entities)], "category": categories,
+                             "territory": rng.choice(["Como", "Lecco"], n_entities)})
     preference = {"associazioni": [0.4, 0.4, 0.1, 0.1], "csv": [0.1, 0.2, 0.6, 0.1],
                   "fondazioni_comunita": [0.1, 0.2, 0.2, 0.5]}
     rows = [(f"e{i}", NODES[rng.choice(4, p=preference[c])])
             for i, c in enumerate(categories) for _ in range(rng.integers(1, 5))]
     return pd.DataFrame(rows, columns=["entity_id", "node"]), entities
+
+
+@pytest.fixture(scope="module")
+def data():
+    """60 entities: small cells, so disclosure control has work to do."""
+    return make_data(60)
+
+
+@pytest.fixture(scope="module")
+def large_data():
+    """400 entities: every category x node cell holds enough delegates to be shown."""
+    return make_data(400)
 
 
 def test_counts_match_pandas_crosstab(data):
@@ -52,9 +63,9 @@ def test_disclosure_counts_delegates_not_contributions():
     assert not t.loc[NODES[2], "suppressed"] and t.loc[NODES[2], "n_contributions"] == 10
 
 
-def test_statistic_and_cramers_v_match_scipy(data):
+def test_statistic_and_cramers_v_match_scipy(large_data):
     """Source: scipy.stats.chi2_contingency(correction=False) and a hand-computed Cramér's V."""
-    contributions, entities = data
+    contributions, entities = large_data
     t = contribution_test(contributions, entities, n_resamples=999)
     merged = contributions.merge(entities, on="entity_id")
     table = pd.crosstab(merged["category"], merged["node"]).to_numpy()
@@ -65,17 +76,18 @@ def test_statistic_and_cramers_v_match_scipy(data):
     assert t["p_value"].iloc[0] < 0.01  # the preferences differ by construction
 
 
-def test_p_value_matches_a_naive_entity_permutation_loop(data):
+def test_p_value_matches_a_naive_entity_permutation_loop(large_data):
     """Source: a naive loop that shuffles categories among entities with numpy and recounts.
 
     Tolerance: 4 Monte Carlo standard errors (both sides use 2000 permutations).
     """
-    contributions, entities = data
+    contributions, entities = large_data
     part = entities[entities["territory"] == "Lecco"]
     contrib = contributions[contributions["entity_id"].isin(part["entity_id"])]
     # weaken the signal so the p-value is in the middle of the range
     contrib = contrib.assign(node=np.where(np.arange(len(contrib)) % 3 == 0, NODES[0], contrib["node"]))
-    ours = contribution_test(contrib, part, n_resamples=2000).iloc[0]
+    ours = contribution_test(contrib, part, n_resamples=2000, min_cell=3).iloc[0]
+    assert not ours["suppressed"]
     rng = np.random.default_rng(0)
     ids = part["entity_id"].to_numpy()
     cats = part["category"].to_numpy()
@@ -130,3 +142,13 @@ def test_category_with_few_contributors_is_blanked_whole_zeros_included():
     assert csv_rows["suppressed"].all()
     associations = table[table["category"] == "associazioni"].set_index("node")
     assert associations.loc["Reti comunitarie", "share"] == 1.0
+
+
+def test_hidden_cells_withhold_the_exact_statistic(data):
+    """Disclosure: the exact X^2 is one equation in the hidden counts: it is withheld, p and V are rounded.
+    Source: the same call on the same data with min_cell = 3, where no cell is hidden."""
+    contributions, entities = data
+    assert contribution_counts(contributions, entities, min_cell=5)["suppressed"].any()
+    hidden = contribution_test(contributions, entities, n_resamples=199, min_cell=5, seed=2).iloc[0]
+    assert np.isnan(hidden["statistic"]) and "rounded" in hidden["note"]
+    assert hidden["p_value"] == round(hidden["p_value"], 2) and hidden["cramers_v"] == round(hidden["cramers_v"], 1)

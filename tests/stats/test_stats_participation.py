@@ -177,3 +177,38 @@ def test_regular_min_is_validated(network):
     attendance, _, entities = network
     with pytest.raises(ValueError, match="regular_min"):
         participation_summary(attendance, entities, regular_min=0)
+
+
+def test_cross_category_expected_is_the_random_pair_probability():
+    """Source: direct enumeration of all pairs of entities (itertools.combinations)."""
+    import itertools
+
+    from palestre_analysis.stats import network_summary
+
+    categories = ["csv"] * 3 + ["altri"] * 4 + ["associazioni"] * 6
+    entities = pd.DataFrame({"entity_id": [f"e{i}" for i in range(13)], "category": categories})
+    attendance = pd.DataFrame({"meeting_id": "m1", "entity_id": entities["entity_id"]})
+    pairs = list(itertools.combinations(categories, 2))
+    expected = sum(a != b for a, b in pairs) / len(pairs)
+    table = network_summary(attendance, entities, min_cell=5).iloc[0]
+    assert table["cross_category_expected"] == pytest.approx(expected)
+    assert table["cross_category_share"] == pytest.approx(expected), "everyone met everyone: observed = expected"
+
+
+def test_banded_distribution_adds_up_the_exact_one():
+    """Source: meetings per entity counted by hand with pandas, then cut into the bands."""
+    from palestre_analysis.stats import attendance_distribution
+
+    rng = np.random.default_rng(5)
+    entities = pd.DataFrame({"entity_id": [f"e{i}" for i in range(60)], "category": "associazioni"})
+    rows = [(f"m{m}", f"e{i}") for i in range(60) for m in range(10) if rng.random() < (i % 10) / 10]
+    attendance = pd.DataFrame(rows, columns=["meeting_id", "entity_id"])
+    per_entity = attendance.groupby("entity_id").size().reindex(entities["entity_id"], fill_value=0)
+    exact = per_entity.value_counts().reindex(range(11), fill_value=0)
+    banded = attendance_distribution(attendance, entities, min_cell=3, bands=(0, 1, 3, 6))
+    banded = banded[banded["category"] == "all"].set_index("n_meetings")["n_entities"]
+    assert list(banded.index) == ["0", "1–2", "3–5", "6+"]
+    assert banded.sum() == 60
+    assert banded["3–5"] == exact.loc[3:5].sum() and banded["6+"] == exact.loc[6:].sum()
+    with pytest.raises(ValueError, match="bands"):
+        attendance_distribution(attendance, entities, bands=(1, 3))
