@@ -81,8 +81,17 @@ def _clean_with_ids(files, ledger, known, make_record, id_column, kept: dict, re
     """Rows that define ids (entities, meetings): remember which ids were kept, which rejected."""
     records = []
     for table, columns in files:
+        where = columns.header[id_column]
         for line, row in _rows(table, columns):
+            identifier = row[id_column]
+            if identifier in kept:  # the first row keeps the id: a duplicate must not mark it rejected
+                ledger.reject(table.name, line, where,
+                              f"{id_column} «{identifier}» ripetuto: già usato alla riga {kept[identifier]}")
+                continue
             record = make_record(table.name, line, row, columns, ledger, known)
+            if not identifier:
+                ledger.reject(table.name, line, where, f"{id_column} mancante: ogni riga ha un codice univoco")
+                record = None
             if record is None:
                 rejected.add(row[id_column])
                 continue
@@ -94,15 +103,7 @@ def _clean_with_ids(files, ledger, known, make_record, id_column, kept: dict, re
 
 def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
     header = columns.header
-    entity_id = row["ente_id"]
     ok = True
-    if not entity_id:
-        ledger.reject(file, line, header["ente_id"], "ente_id mancante: ogni ente ha un codice univoco")
-        ok = False
-    elif entity_id in known.entities:
-        ledger.reject(file, line, header["ente_id"],
-                      f"ente_id «{entity_id}» ripetuto: già usato alla riga {known.entities[entity_id]}")
-        return None  # the first row keeps the id; a duplicate must not mark it rejected
     entity_type = parse_entity_type(row["tipologia"])
     if entity_type is None:
         shown = f"«{row['tipologia'][:40]}»" if row["tipologia"] else "vuota"
@@ -121,7 +122,7 @@ def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
     if not ok:
         return None
     return {
-        "entity_id": entity_id,
+        "entity_id": row["ente_id"],
         "entity_name": row["denominazione"],
         "entity_type": entity_type,
         "category": CATEGORY_OF_TYPE[entity_type],
@@ -143,15 +144,7 @@ def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
 
 def _meeting_record(file, line, row, columns, ledger, known) -> dict | None:
     header = columns.header
-    meeting_id = row["incontro_id"]
     ok = True
-    if not meeting_id:
-        ledger.reject(file, line, header["incontro_id"], "incontro_id mancante")
-        ok = False
-    elif meeting_id in known.meetings:
-        ledger.reject(file, line, header["incontro_id"],
-                      f"incontro_id «{meeting_id}» ripetuto: già usato alla riga {known.meetings[meeting_id]}")
-        return None
     values = {}
     for column, parser, key in (("data", parse_date, "date"), ("fase", parse_phase, "phase")):
         try:
@@ -177,7 +170,7 @@ def _meeting_record(file, line, row, columns, ledger, known) -> dict | None:
     if not ok:
         return None
     return {
-        "meeting_id": meeting_id,
+        "meeting_id": row["incontro_id"],
         "date": values["date"],
         "phase": values["phase"],
         "level": level,

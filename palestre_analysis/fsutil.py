@@ -58,19 +58,13 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
     >>> sorted(p.name for p in folder.iterdir())
     ['a.txt']
     """
-    path = Path(path)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(handle, "wb") as stream:
+    def write(temporary: str) -> None:
+        with open(temporary, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        _unlink_quietly(temp)
-        raise
-    return path
+
+    return atomic_write_with(path, write)
 
 
 def atomic_write_text(path: Path | str, text: str) -> Path:
