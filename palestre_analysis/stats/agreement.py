@@ -208,7 +208,7 @@ def krippendorff_bootstrap(
         d_pairs = np.broadcast_to(np.arange(V, dtype=float) ** 2, p_pairs.shape)
     p_pairs = p_pairs / p_pairs.sum(axis=1, keepdims=True)
     q = np.count_nonzero(o, axis=(1, 2))
-    draws = np.floor(np.minimum(25.0 * q, (m - 1.0) * n_total / 2.0)).astype(np.int64)
+    draws = np.floor(np.minimum(25.0 * q, (m - 1.0) * np.rint(n_total) / 2.0)).astype(np.int64)  # n.. is whole
     if (draws < 1).any():
         raise ValueError("every coincidence matrix needs at least two raters and one pairable value.")
     out = np.empty((len(o), n_boot))
@@ -313,6 +313,9 @@ def agreement(
     n_subsets, n_fields = hist.raters_per_field.shape
     starts = np.flatnonzero(np.r_[True, np.diff(hist.field_of_cell) != 0])
     o = np.add.reduceat(_unit_coincidences(counts), starts, axis=1)  # (S, F, V, V)
+    # Sums of fractions 1/(m_u - 1) differ in their last bits with the order of the units; rounded,
+    # the matrix (and the bootstrap drawn from it) no longer depends on how the votes were sorted.
+    o = np.round(o, 9)
     pairable = counts.sum(axis=-1) >= 2
     n_units = np.add.reduceat(pairable.astype(np.int64), starts, axis=1)
     n_raters = hist.raters_per_field

@@ -6,7 +6,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
@@ -180,6 +180,7 @@ def test_perfect_agreement_gives_one(values, raters):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000))
+@example(seed=1648)  # found in CI: float sums in another order moved the bootstrap's number of draws
 def test_order_of_raters_and_units_changes_nothing(make_votes, seed):
     """Property: relabelling and reordering raters and units leaves every number unchanged."""
     votes = make_votes(seed=seed, n_raters=12, fields=1, resources=3, needs=2, territories=1, p_missing=0.2)
