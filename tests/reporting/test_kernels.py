@@ -196,3 +196,43 @@ def test_real_notebooks_give_fresh_kernel_outputs_when_forked(tmp_path, server, 
     fresh_tables = {p.name: p.read_bytes() for p in (tmp_path / "fresh" / "t").iterdir()}
     fork_tables = {p.name: p.read_bytes() for p in (tmp_path / "fork" / "t").iterdir()}
     assert fresh_tables and fresh_tables == fork_tables
+
+
+def test_a_forked_kernel_that_never_answers_costs_a_rerun_not_the_report(tmp_path, processed):
+    """A stand-in fork server hands out the pid of a process that is no kernel at all: the report
+    must still be produced, by an ordinary kernel, and say why (seen once in CI: a fork that hung)."""
+    import socket
+    import subprocess
+    import threading
+
+    from palestre_analysis.reporting.execute import ReportJob, execute_report, report_paths
+
+    sleeper = subprocess.Popen(["sleep", "600"])
+    address = str(tmp_path / "fake.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen()
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(1 << 20)
+            conn.sendall(json.dumps({"pid": sleeper.pid}).encode() + b"\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        reports = tmp_path / "reports"
+        paths = report_paths(reports, "brescia", "fx_01_profilo")
+        job = ReportJob(key="brescia/fx_01_profilo", territory="Brescia", slug="brescia", title="Profilo",
+                        notebook_path=os.path.join(FIXTURES, "fx_01_profilo.ipynb"), reports_dir=str(reports),
+                        parameters={"territorio": "Brescia", "processed_dir": str(processed),
+                                    "tables_dir": str(paths.staging_tables)},
+                        kernel_name=config.KERNEL_NAME, fork_address=address, start_timeout=15)
+        outcome = execute_report(job)
+    finally:
+        sleeper.kill()
+        listener.close()
+    assert outcome.status == "ok", outcome.error
+    assert outcome.kernel == "fresh" and "rieseguito con un kernel nuovo" in outcome.kernel_note
+    assert paths.html.is_file()
