@@ -209,7 +209,10 @@ def _run_notebook(job: ReportJob, paths: ReportPaths, fork_address: str | None):
 
     options = dict(parameters=job.parameters, kernel_name=job.kernel_name, progress_bar=False,
                    log_output=False, cwd=str(paths.staging), start_timeout=job.start_timeout,
-                   execution_timeout=job.cell_timeout)
+                   execution_timeout=job.cell_timeout,
+                   # a print may reach the notebook as one stream output or as two, depending on when
+                   # the kernel flushed: merged, the same inputs always give the same report
+                   coalesce_streams=True)
     if fork_address:
         options.update(kernel_manager_class=kernels.fork_kernel_manager_class(fork_address),
                        shutdown_kernel="immediate")

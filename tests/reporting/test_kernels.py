@@ -37,9 +37,9 @@ def processed(tmp_path_factory, processed_writer):
 
 def execute(source, dest, parameters, *, fork_address=None, cwd=None):
     """Run with papermill; return the executed notebook even when a cell failed."""
-    options = {}
+    options = {"coalesce_streams": True}  # as the runner does: stream splits depend on flush timing
     if fork_address:
-        options = dict(kernel_manager_class=kernels.fork_kernel_manager_class(fork_address),
+        options.update(kernel_manager_class=kernels.fork_kernel_manager_class(fork_address),
                        shutdown_kernel="immediate")
     try:
         papermill.execute_notebook(str(source), str(dest), parameters=parameters, kernel_name=config.KERNEL_NAME,
