@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import formatting as fmt
 
-__all__ = ["table_html", "sentence", "paragraph", "bullets", "heading", "suppression_note", "HTML"]
+__all__ = ["table_html", "sentence", "paragraph", "bullets", "suppression_note", "HTML"]
 
 
 class HTML:
@@ -54,10 +54,6 @@ def paragraph(*sentences: str) -> HTML:
 def bullets(items: list[str]) -> HTML:
     """A bulleted list of sentences built with :func:`sentence`."""
     return HTML("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
-
-
-def heading(text: str, level: int = 3) -> HTML:
-    return HTML(f"<h{level}>{html.escape(text)}</h{level}>")
 
 
 def suppression_note(min_cell: int) -> str:

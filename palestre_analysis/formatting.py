@@ -11,7 +11,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["num", "integer", "pct", "pct_article", "share_of_draws", "pvalue", "p_clause", "date_it", "month_it",
-           "period_it", "plural", "MONTHS", "axis_formatter", "join_it", "SUPPRESSED_MARK"]
+           "period_it", "plural", "MONTHS", "axis_formatter", "SUPPRESSED_MARK"]
 
 MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
           "ottobre", "novembre", "dicembre")
@@ -149,18 +149,6 @@ def period_it(start, end) -> str:
     if start.year == end.year:
         return f"tra {MONTHS[start.month - 1]} e {month_it(end)}"
     return f"tra {month_it(start)} e {month_it(end)}"
-
-
-def join_it(items) -> str:
-    """An Italian list: ``a, b e c``.
-
-    >>> join_it(["a", "b", "c"]), join_it(["a"]), join_it([])
-    ('a, b e c', 'a', '')
-    """
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " e " + items[-1]
 
 
 def axis_formatter(decimals: int = 1, percent: bool = False):

@@ -16,7 +16,7 @@ import pandas as pd
 from . import config
 from .vocabulary import CATEGORIES, TERRITORY_NAMES, parse_territory
 
-__all__ = ["Processed", "load_processed", "for_territory", "rated_votes", "resolve_territory",
+__all__ = ["Processed", "load_processed", "for_territory", "resolve_territory",
            "check_parameters", "Parameters"]
 
 _TABLES = ("entities", "meetings", "attendance", "contributions", "votes")
@@ -88,13 +88,6 @@ def for_territory(data: Processed, territorio: str) -> Processed:
         votes=data.votes[data.votes["entity_id"].isin(ids)].reset_index(drop=True),
         territory=name,
     )
-
-
-def rated_votes(data: Processed) -> pd.DataFrame:
-    """Votes with the rater, the rater's group, category and territory, as the statistics expect."""
-    columns = ["entity_id", "group", "category", "territory"]
-    votes = data.votes.merge(data.entities[columns], on="entity_id", how="inner", validate="many_to_one")
-    return votes.rename(columns={"entity_id": "rater"})
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def show(section: Section, tables_dir: Path | str | None = None) -> None:
 
 
 def title(report: str, params) -> Section:
-    """The line under a report's heading: territory, threshold and seed, as the reader needs them."""
+    """The line under a report's heading: territory and privacy threshold, as the reader needs them."""
     from ..display import paragraph, sentence
 
     where = "l'intera regione" if params.territorio == "Lombardia" else params.territorio
