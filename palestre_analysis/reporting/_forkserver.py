@@ -7,8 +7,16 @@ Started by :class:`palestre_analysis.reporting.kernels.KernelForkServer` as::
 with the interpreter and flags of the kernelspec, so that a forked kernel runs the same
 interpreter a fresh one would. It binds a Unix socket, imports the modules to preload,
 checks that importing them left nothing behind that a fresh kernel would not have
-(no thread, no zmq context, no matplotlib backend, no warning shown, unchanged rcParams),
-then serves one JSON request per connection::
+(no zmq context, no matplotlib backend, no warning shown, unchanged rcParams), then serves
+one JSON request per connection::
+
+Fork safety. The server forks only while it is the single thread of its process (checked
+in ``/proc/self/task`` before every fork, native threads included): pyarrow's jemalloc is
+told not to start its background thread, and the OpenBLAS pools that numpy and scipy start
+on import are shut down after preloading (they restart lazily in a kernel, as after any
+fork). A kernel whose start fails exits at once instead of waiting in ipykernel's exit
+handler, and the client kills a fork that does not answer ``kernel_info`` within seconds
+(see :mod:`palestre_analysis.reporting.kernels`).
 
     {"argv": [...kernel command...], "env": {...}, "cwd": "..."}
 
@@ -36,7 +44,7 @@ import sys
 import threading
 import traceback
 
-__all__: list[str] = []
+__all__ = ["main", "process_running"]
 
 #: Environment variables read when the interpreter or a preloaded module starts: a request
 #: whose environment differs from the server's on one of them cannot reuse the preload.
@@ -45,6 +53,10 @@ _STARTUP_PREFIXES = ("PYTHON", "LD_", "OMP_", "OPENBLAS_", "MKL_", "NUMEXPR_", "
 #: Set by jupyter_client for every kernel; they may differ between requests.
 _PER_KERNEL = ("JPY_PARENT_PID", "JPY_SESSION_NAME", "JPY_INTERRUPT_EVENT")
 _INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: Set in the server only, before preloading: no allocator starts a background thread.
+#: Seconds a kernel's exit handlers may take before the process ends anyway.
+_EXIT_GRACE_S = 10
+_NO_NATIVE_THREADS_ENV = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     listener.bind(config["socket"])
     listener.listen(128)
     startup_env = dict(os.environ)
+    # Read by pyarrow's bundled jemalloc when libarrow loads (``import pandas`` loads it): its
+    # background purging thread would otherwise live in the server and be forked mid-lock.
+    # Kernels get the request's own environment; jemalloc only serves pyarrow's jemalloc pool.
+    os.environ.update(_NO_NATIVE_THREADS_ENV)
     unsafe = _preload(config["preload"])
+    _stop_native_pools()
+    unsafe = unsafe or _threads_problem()
     launcher = _launcher_path()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     children: set[int] = set()
@@ -143,7 +161,7 @@ def _reorder_warning_filters() -> None:
 def _preload_problems(rc_before: dict | None) -> list[str]:
     problems = []
     if threading.active_count() != 1:
-        problems.append(f"{threading.active_count()} threads exist after preloading")
+        problems.append(f"{threading.active_count()} Python threads exist after preloading")
     zmq = sys.modules.get("zmq")
     if zmq is not None and getattr(zmq.Context, "_instance", None) is not None:
         problems.append("a zmq context exists after preloading")
@@ -157,6 +175,63 @@ def _preload_problems(rc_before: dict | None) -> list[str]:
     return problems
 
 
+def _os_threads() -> list[str]:
+    """Names of this process's threads as the kernel sees them (native ones included)."""
+    names = []
+    for task in sorted(os.listdir("/proc/self/task")):
+        try:
+            with open(f"/proc/self/task/{task}/comm", encoding="utf-8") as comm:
+                names.append(comm.read().strip())
+        except OSError:  # the thread ended while we looked
+            continue
+    return names
+
+
+def _threads_problem() -> str | None:
+    """Why forking now is unsafe: any thread besides this one could hold a lock the child inherits.
+
+    A forked child has only the forking thread; a lock another thread held at that moment
+    (an allocator's, a thread pool's) stays held in the child forever. So the server forks
+    only while it is the one thread of its process, as gunicorn's preload and
+    ``multiprocessing``'s forkserver require.
+    """
+    if not os.path.isdir("/proc/self/task"):
+        return None
+    names = _os_threads()
+    if len(names) <= 1:
+        return None
+    return f"the fork server has {len(names)} threads ({', '.join(names[1:])} besides the main one)"
+
+
+def _stop_native_pools() -> None:
+    """Shut down the OpenBLAS thread pools that importing numpy and scipy started.
+
+    OpenBLAS registers ``blas_thread_shutdown_`` as its own ``pthread_atfork`` prepare handler,
+    so every fork already stopped them: calling it once here makes the server single-threaded
+    between forks (checkable) and leaves each child exactly as before. The pools start again,
+    lazily and with the same number of threads, at a child's first BLAS call.
+    """
+    import ctypes
+
+    for path in _loaded_libraries("openblas"):
+        try:
+            shutdown = ctypes.CDLL(path).blas_thread_shutdown_
+        except (OSError, AttributeError):
+            continue
+        shutdown.restype = ctypes.c_int
+        shutdown()
+
+
+def _loaded_libraries(fragment: str) -> list[str]:
+    """Shared libraries mapped into this process whose file name contains ``fragment``."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = {line.split(maxsplit=5)[-1].strip() for line in maps if ".so" in line}
+    except OSError:
+        return []
+    return sorted(p for p in paths if fragment in os.path.basename(p).lower() and os.path.isfile(p))
+
+
 def _serve(listener, prefix, launcher, startup_env, unsafe, children) -> None:
     stdin = sys.stdin.fileno()
     while True:
@@ -167,7 +242,7 @@ def _serve(listener, prefix, launcher, startup_env, unsafe, children) -> None:
             conn, _ = listener.accept()
             with conn:
                 _handle(conn, listener, prefix, launcher, startup_env, unsafe, children)
-        children.intersection_update(pid for pid in list(children) if _alive(pid))
+        children.intersection_update(pid for pid in list(children) if process_running(pid))
 
 
 def _handle(conn, listener, prefix, launcher, startup_env, unsafe, children) -> None:
@@ -180,6 +255,7 @@ def _handle(conn, listener, prefix, launcher, startup_env, unsafe, children) -> 
         reason = unsafe or _request_problem(request, prefix, startup_env)
     except (OSError, ValueError) as exc:
         reason = f"bad request: {exc}"
+    reason = reason or _threads_problem()  # checked before every fork, not only after preloading
     if reason:
         _reply(conn, {"error": reason})
         return
@@ -251,7 +327,15 @@ def _become_kernel(request: dict, prefix: list[str], launcher: str) -> None:
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(sys.argv[1:])
+        try:
+            app.initialize(sys.argv[1:])
+        except BaseException:
+            # ipykernel's exit handler would now wait in zmq's Context.term() for sockets that
+            # were never closed (seen when a port was taken): the kernel would live on without
+            # answering. A kernel that did not start has nothing to clean up: it exits at once.
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
         _reorder_warning_filters()
         app.start()
         code = 0
@@ -263,6 +347,8 @@ def _become_kernel(request: dict, prefix: list[str], launcher: str) -> None:
         try:
             import atexit
 
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            signal.alarm(_EXIT_GRACE_S)  # exit handlers that block cannot keep a dead kernel alive
             atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
@@ -298,14 +384,19 @@ def _reseed() -> None:
         numpy.random.seed()
 
 
-def _alive(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, killed but not yet reaped, is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 if __name__ == "__main__":

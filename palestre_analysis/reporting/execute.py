@@ -144,13 +144,9 @@ def execute_report(job: ReportJob) -> JobOutcome:
     paths = report_paths(job.reports_dir, job.slug, stem)
     _reset_staging(paths)
     with _CollectWarnings("papermill") as collected:
-        nb, failure, kernel, note, in_cell = _run_notebook(job, paths, job.fork_address)
-        if failure and job.fork_address and not in_cell and not any(c.get("execution_count") for c in nb.cells):
-            # A forked kernel that never answered (or died before the first cell) must not cost a
-            # report: run it again, from scratch, on an ordinary kernel.
-            _reset_staging(paths)
-            nb, failure, kernel, _, _ = _run_notebook(job, paths, None)
-            note = f"il kernel ottenuto per fork non è partito ({_one_line(note or '')}); rieseguito con un kernel nuovo"
+        # a forked kernel that does not answer within seconds is replaced by the kernel manager
+        # itself (kernels.FORK_READY_TIMEOUT), before the first cell: no report is run twice
+        nb, failure, kernel, note = _run_notebook(job, paths, job.fork_address)
     errors = [failure] if failure else []
     _publish_notebook(nb, paths)
     try:
@@ -197,9 +193,9 @@ def _reset_staging(paths: ReportPaths) -> None:
 
 
 def _run_notebook(job: ReportJob, paths: ReportPaths, fork_address: str | None):
-    """Execute with papermill into the staging folder: ``(nb, failure, kernel, note, in_cell)``.
+    """Execute with papermill into the staging folder: ``(nb, failure, kernel, note)``.
 
-    ``in_cell`` tells a failing cell (the notebook's own error) from a kernel that failed.
+    ``kernel`` is ``"fork"`` or ``"fresh"``; ``note`` says why a fork was replaced or not used.
     """
     import nbformat
     import papermill
@@ -217,20 +213,21 @@ def _run_notebook(job: ReportJob, paths: ReportPaths, fork_address: str | None):
         options.update(kernel_manager_class=kernels.fork_kernel_manager_class(fork_address),
                        shutdown_kernel="immediate")
     del kernels.launch_log[:]
-    failure, in_cell = None, False
+    failure = None
     try:
         nb = papermill.execute_notebook(_literal_path(job.notebook_path),
                                         _literal_path(paths.staging_notebook), **options)
     except PapermillExecutionError as exc:
         nb = nbformat.read(paths.staging_notebook, as_version=4)
         where = exc.exec_count if exc.exec_count is not None else exc.cell_index
-        failure, in_cell = _one_line(f"{exc.ename}: {exc.evalue}") + f" (cella [{where}])", True
+        failure = _one_line(f"{exc.ename}: {exc.evalue}") + f" (cella [{where}])"
     except Exception as exc:  # dead kernel, timeout, unreadable or missing notebook
         nb = _partial_notebook(paths.staging_notebook, job.notebook_path)
         failure = _one_line(exc)
-    launches = kernels.launch_log[-1:] or [{"mode": "fresh", "reason": None}]
-    mode = launches[0]["mode"] if fork_address else "fresh"
-    return nb, failure, mode, launches[0]["reason"] or (failure if not in_cell else None), in_cell
+    launch = kernels.launch_log[-1] if kernels.launch_log else {"mode": "fresh", "reason": None}
+    mode = launch["mode"] if fork_address else "fresh"
+    note = launch["reason"] if fork_address else None
+    return nb, failure, mode, note
 
 
 def _literal_path(path: Path | str) -> str:

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from .. import config
+from ._forkserver import process_running
 
 __all__ = [
     "THIRD_PARTY_PRELOAD",
@@ -69,8 +70,15 @@ THIRD_PARTY_PRELOAD = (
 #: Library modules never preloaded: the batch machinery and the command line.
 _NOT_PRELOADED = ("palestre_analysis.reporting", "palestre_analysis.cli", "palestre_analysis.__main__")
 
-#: One entry per kernel start in this process: ``{"mode": "fork"|"fresh", "reason": ..., "pid": ...}``.
+#: One entry per kernel start in this process:
+#: ``{"mode": "fork"|"fresh", "reason": ... or None, "pid": ..., "ready_s": ...}``.
 launch_log: list[dict] = []
+
+#: Seconds a forked kernel has to answer its first ``kernel_info``. Unloaded it answers in
+#: about 0.4 s; a fork that is still silent after this is killed and replaced at once.
+FORK_READY_TIMEOUT = 10.0
+#: Forks tried for one kernel before an ordinary kernel is started instead.
+FORK_ATTEMPTS = 2
 
 
 class ForkUnavailable(RuntimeError):
@@ -202,7 +210,7 @@ class KernelForkServer:
         """Start the server (it preloads in the background) and return ``self``."""
         prefix = kernel_command_prefix(self.kernel_name)
         # a Unix socket path has at most 107 bytes: a long TMPDIR falls back to /tmp
-        base = None if len(tempfile.gettempdir()) <= 70 else "/tmp"
+        base = None if len(tempfile.gettempdir()) <= 50 else "/tmp"
         self._folder = tempfile.mkdtemp(prefix="palestre-fork-", dir=base)
         self.address = os.path.join(self._folder, "fork.sock")
         payload = json.dumps({"socket": self.address, "prefix": prefix, "preload": self.preload,
@@ -257,6 +265,10 @@ def _wait_for(condition, timeout: float, step: float = 0.01) -> bool:
 async def request_fork(address: str, argv: list[str], env: dict, cwd: str, timeout: float = 120) -> int:
     """Ask the fork server at ``address`` for a kernel; return its process id.
 
+    The first requests of a batch wait while the server is still preloading (seconds, more
+    on a loaded machine), hence the long ``timeout``; once it serves, it answers in
+    milliseconds. Whether the kernel then answers is checked separately, in seconds.
+
     Raises
     ------
     ForkUnavailable
@@ -278,17 +290,43 @@ async def request_fork(address: str, argv: list[str], env: dict, cwd: str, timeo
     return int(answer["pid"])
 
 
-def fork_kernel_manager_class(address: str):
+def fork_kernel_manager_class(address: str, ready_timeout: float | None = None):
     """An ``AsyncKernelManager`` subclass whose kernels come from the server at ``address``.
 
     Pass it to ``papermill.execute_notebook(..., kernel_manager_class=...)``.
+
+    Kernel and client talk over Unix sockets in the server's private folder (jupyter's
+    ``ipc`` transport), not TCP: with TCP, jupyter_client picks five free ports and frees them
+    for the kernel to bind, and another process can take one meanwhile (measured: about one
+    kernel start in 400 with two workers); a kernel that then fails to bind its IOPub port
+    never exits (ipykernel waits in ``zmq.Context.term``) and never answers. Socket paths are
+    named after the kernel id, so no two kernels can meet.
+
+    Parameters
+    ----------
+    address : str
+        Socket of a running :class:`KernelForkServer`.
+    ready_timeout : float, optional
+        Seconds a forked kernel has to answer ``kernel_info`` (:data:`FORK_READY_TIMEOUT`).
+
+    Returns
+    -------
+    type
+        The kernel manager class.
     """
     from jupyter_client.manager import AsyncKernelManager
 
     provisioner_class = _provisioner_class()
+    folder = os.path.dirname(address)
+    # a Unix socket path has at most 107 bytes; a server folder too deep keeps TCP
+    transport = "ipc" if len(os.path.join(folder, "k-123456789012-10")) <= 100 else "tcp"
 
     class ForkKernelManager(AsyncKernelManager):
         fork_address = address
+
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("transport", transport)
+            super().__init__(*args, **kwargs)
 
         async def _async_pre_start_kernel(self, **kw):
             if self.provisioner is None:
@@ -296,9 +334,30 @@ def fork_kernel_manager_class(address: str):
                 self.provisioner = provisioner_class(
                     kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
                 self.provisioner.fork_address = self.fork_address
+                self.provisioner.ready_timeout = ready_timeout or FORK_READY_TIMEOUT
+            if self.transport == "ipc":
+                self.ip = os.path.join(folder, f"k-{self.kernel_id[:12]}")  # short: a socket path has 107 bytes
             return await super()._async_pre_start_kernel(**kw)
 
     return ForkKernelManager
+
+
+async def _first_kernel_info(manager, timeout: float) -> str | None:
+    """Wait for the kernel's first ``kernel_info`` reply; ``None``, or why it did not come.
+
+    The same handshake nbclient makes (reply on shell, then a message on IOPub), only with a
+    deadline of seconds instead of its start-up timeout of minutes.
+    """
+    client = manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=timeout)
+    except RuntimeError as exc:
+        died = "died" in str(exc)
+        return "è terminato prima di rispondere" if died else f"non ha risposto a kernel_info entro {timeout:g} s"
+    finally:
+        client.stop_channels()
+    return None
 
 
 def _new_id() -> str:
@@ -321,6 +380,7 @@ def _provisioner_class():
 
             fork_address: str | None = None
             forked_pid: int | None = None
+            ready_timeout: float = FORK_READY_TIMEOUT
 
             @property
             def has_process(self) -> bool:
@@ -330,26 +390,31 @@ def _provisioner_class():
                 env = dict(kwargs.get("env") or os.environ)
                 env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launch_kernel does
                 cwd = str(kwargs.get("cwd") or os.getcwd())
-                try:
-                    pid = await request_fork(self.fork_address, list(cmd), env, cwd)
-                except ForkUnavailable as exc:
-                    launch_log.append({"mode": "fresh", "reason": str(exc)})
-                    return await super().launch_kernel(cmd, **kwargs)
-                launch_log.append({"mode": "fork", "reason": None, "pid": pid})
-                self.forked_pid = self.pid = self.pgid = pid
-                self.cwd = cwd
-                return self.connection_info
+                reasons = []
+                for _ in range(FORK_ATTEMPTS):
+                    try:
+                        pid = await request_fork(self.fork_address, list(cmd), env, cwd)
+                    except ForkUnavailable as exc:
+                        reasons.append(str(exc))
+                        break
+                    self.forked_pid = self.pid = self.pgid = pid
+                    self.cwd = cwd
+                    clock = time.monotonic()
+                    silence = await _first_kernel_info(self.parent, self.ready_timeout)
+                    if silence is None:
+                        launch_log.append({"mode": "fork", "reason": "; ".join(reasons) or None, "pid": pid,
+                                           "ready_s": round(time.monotonic() - clock, 3)})
+                        return self.connection_info
+                    reasons.append(f"il kernel ottenuto per fork (pid {pid}) {silence}: terminato e sostituito")
+                    await self.kill()
+                    await self.wait()
+                launch_log.append({"mode": "fresh", "reason": "; ".join(reasons)})
+                return await super().launch_kernel(cmd, **kwargs)
 
             async def poll(self):
                 if self.forked_pid is None:
                     return await super().poll()
-                try:
-                    os.kill(self.forked_pid, 0)
-                except ProcessLookupError:
-                    return 0  # gone (the server reaps its children at once)
-                except PermissionError:
-                    pass
-                return None
+                return None if process_running(self.forked_pid) else 0
 
             async def wait(self):
                 if self.forked_pid is None:
@@ -363,11 +428,14 @@ def _provisioner_class():
                 if self.forked_pid is None:
                     return await super().send_signal(signum)
                 try:
-                    os.killpg(self.forked_pid, signum)
+                    os.killpg(self.forked_pid, signum)  # a fork leads its own session
+                    return
+                except OSError:
+                    pass
+                try:
+                    os.kill(self.forked_pid, signum)
                 except ProcessLookupError:
                     pass
-                except OSError:
-                    os.kill(self.forked_pid, signum)
 
             async def kill(self, restart=False):
                 if self.forked_pid is None:

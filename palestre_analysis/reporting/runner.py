@@ -363,7 +363,8 @@ def _safe_execute(job: ReportJob) -> JobOutcome:
 def _entry(record: dict, outcome: JobOutcome, spec: ReportSpec) -> dict:
     paths = report_paths(".", spec.slug, spec.notebook.stem)
     return {**record, "status": outcome.status, "error": outcome.error, "started": outcome.started,
-            "duration_s": outcome.duration, "kernel": outcome.kernel, "warnings": outcome.warnings,
+            "duration_s": outcome.duration, "kernel": outcome.kernel, "kernel_note": outcome.kernel_note,
+            "warnings": outcome.warnings,
             "outputs": {"html": paths.html.as_posix(), "notebook": paths.notebook.as_posix(),
                         "tables": [(paths.tables / name).as_posix() for name in outcome.tables]}}
 
