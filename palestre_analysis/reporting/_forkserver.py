@@ -53,9 +53,9 @@ _STARTUP_PREFIXES = ("PYTHON", "LD_", "OMP_", "OPENBLAS_", "MKL_", "NUMEXPR_", "
 #: Set by jupyter_client for every kernel; they may differ between requests.
 _PER_KERNEL = ("JPY_PARENT_PID", "JPY_SESSION_NAME", "JPY_INTERRUPT_EVENT")
 _INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
-#: Set in the server only, before preloading: no allocator starts a background thread.
 #: Seconds a kernel's exit handlers may take before the process ends anyway.
 _EXIT_GRACE_S = 10
+#: Set in the server only, before preloading: no allocator starts a background thread.
 _NO_NATIVE_THREADS_ENV = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}
 
 
