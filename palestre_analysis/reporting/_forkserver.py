@@ -10,14 +10,6 @@ checks that importing them left nothing behind that a fresh kernel would not hav
 (no zmq context, no matplotlib backend, no warning shown, unchanged rcParams), then serves
 one JSON request per connection::
 
-Fork safety. The server forks only while it is the single thread of its process (checked
-in ``/proc/self/task`` before every fork, native threads included): pyarrow's jemalloc is
-told not to start its background thread, and the OpenBLAS pools that numpy and scipy start
-on import are shut down after preloading (they restart lazily in a kernel, as after any
-fork). A kernel whose start fails exits at once instead of waiting in ipykernel's exit
-handler, and the client kills a fork that does not answer ``kernel_info`` within seconds
-(see :mod:`palestre_analysis.reporting.kernels`).
-
     {"argv": [...kernel command...], "env": {...}, "cwd": "..."}
 
 For each request it forks a child that becomes exactly what ``python -m ipykernel_launcher
@@ -28,6 +20,14 @@ client starts an ordinary kernel instead.
 
 The server ends when its standard input closes (the batch ended or died) and kills its
 kernels; kernels also die with the server (``PR_SET_PDEATHSIG``).
+
+Fork safety. The server forks only while it is the single thread of its process (checked
+in ``/proc/self/task`` before every fork, native threads included): pyarrow's jemalloc is
+told not to start its background thread, and the OpenBLAS pools that numpy and scipy start
+on import are shut down after preloading (they restart lazily in a kernel, as after any
+fork). A kernel whose start fails exits at once instead of waiting in ipykernel's exit
+handler, and the client kills a fork that does not answer ``kernel_info`` within seconds
+(see :mod:`palestre_analysis.reporting.kernels`).
 """
 
 from __future__ import annotations
@@ -259,7 +259,11 @@ def _handle(conn, listener, prefix, launcher, startup_env, unsafe, children) -> 
     if reason:
         _reply(conn, {"error": reason})
         return
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as exc:  # out of memory or processes: this request gets an ordinary kernel
+        _reply(conn, {"error": f"fork failed: {exc}"})
+        return
     if pid == 0:
         listener.close()
         conn.close()
@@ -329,6 +333,9 @@ def _become_kernel(request: dict, prefix: list[str], launcher: str) -> None:
         app = IPKernelApp.instance()
         try:
             app.initialize(sys.argv[1:])
+        except SystemExit as exc:  # --help, a sub-application: as the launcher would
+            sys.stdout.flush()
+            os._exit(exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1))
         except BaseException:
             # ipykernel's exit handler would now wait in zmq's Context.term() for sockets that
             # were never closed (seen when a port was taken): the kernel would live on without

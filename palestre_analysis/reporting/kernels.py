@@ -79,6 +79,8 @@ launch_log: list[dict] = []
 FORK_READY_TIMEOUT = 10.0
 #: Forks tried for one kernel before an ordinary kernel is started instead.
 FORK_ATTEMPTS = 2
+#: Seconds to wait for a killed kernel to be gone (as jupyter_client's own kill waits 5 s).
+_KILL_WAIT_S = 5.0
 
 
 class ForkUnavailable(RuntimeError):
@@ -349,12 +351,14 @@ async def _first_kernel_info(manager, timeout: float) -> str | None:
     deadline of seconds instead of its start-up timeout of minutes.
     """
     client = manager.client()
-    client.start_channels()
     try:
+        client.start_channels()
         await client.wait_for_ready(timeout=timeout)
     except RuntimeError as exc:
         died = "died" in str(exc)
         return "è terminato prima di rispondere" if died else f"non ha risposto a kernel_info entro {timeout:g} s"
+    except Exception as exc:  # zmq out of file descriptors, say: this fork is not usable either
+        return f"non è raggiungibile ({type(exc).__name__}: {exc})"
     finally:
         client.stop_channels()
     return None
@@ -400,7 +404,11 @@ def _provisioner_class():
                     self.forked_pid = self.pid = self.pgid = pid
                     self.cwd = cwd
                     clock = time.monotonic()
-                    silence = await _first_kernel_info(self.parent, self.ready_timeout)
+                    try:
+                        silence = await _first_kernel_info(self.parent, self.ready_timeout)
+                    except BaseException:  # cancelled: no fork is left behind
+                        await self.kill()
+                        raise
                     if silence is None:
                         launch_log.append({"mode": "fork", "reason": "; ".join(reasons) or None, "pid": pid,
                                            "ready_s": round(time.monotonic() - clock, 3)})
@@ -409,6 +417,9 @@ def _provisioner_class():
                     await self.kill()
                     await self.wait()
                 launch_log.append({"mode": "fresh", "reason": "; ".join(reasons)})
+                if self.parent is not None and self.parent.transport == "ipc":
+                    # the sockets live in the server's folder, gone if the server died
+                    os.makedirs(os.path.dirname(self.parent.ip), mode=0o700, exist_ok=True)
                 return await super().launch_kernel(cmd, **kwargs)
 
             async def poll(self):
@@ -419,7 +430,8 @@ def _provisioner_class():
             async def wait(self):
                 if self.forked_pid is None:
                     return await super().wait()
-                while await self.poll() is None:
+                deadline = time.monotonic() + _KILL_WAIT_S
+                while await self.poll() is None and time.monotonic() < deadline:
                     await asyncio.sleep(0.02)
                 self.forked_pid = None
                 return 0

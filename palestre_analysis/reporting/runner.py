@@ -331,7 +331,8 @@ def _run_jobs(todo, jobs, manifest, context: _Context, fast: bool, progress, res
             spec, record = futures[future]
             outcome = future.result()
             modes.add(outcome.kernel)
-            note = note or outcome.kernel_note
+            if outcome.kernel == "fresh":  # why these reports did not run on a fork
+                note = note or outcome.kernel_note
             manifest["reports"][spec.key] = _entry(record, outcome, spec)
             save_manifest(context.reports_dir, manifest)
             result.reports.append(_report_result(spec, outcome, context.reports_dir))
