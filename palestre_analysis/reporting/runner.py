@@ -407,12 +407,31 @@ def _pool(workers: int):
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
+#: Seconds interrupted workers get to end on SIGTERM before they are killed.
+_STOP_GRACE_S = 5.0
+
+
 def _stop_pool(pool) -> None:
-    """On interruption: terminate the workers instead of waiting for their reports."""
-    for process in list(getattr(pool, "_processes", {}).values()):
+    """On interruption: end the workers instead of waiting for their reports.
+
+    SIGTERM alone is not enough: nbclient handles SIGTERM (and SIGINT) in a worker by only
+    scheduling its kernel's shutdown, and the worker then waits for the running cell. What
+    is still running after the grace period is killed; every published file is written
+    atomically, so a killed worker leaves no half-written one.
+    """
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
         try:
             process.terminate()
         except (OSError, AttributeError):
+            pass
+    deadline = time.monotonic() + _STOP_GRACE_S
+    for process in processes:
+        try:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+        except (OSError, AttributeError, ValueError):
             pass
 
 
