@@ -413,9 +413,13 @@ def _provisioner_class():
                         launch_log.append({"mode": "fork", "reason": "; ".join(reasons) or None, "pid": pid,
                                            "ready_s": round(time.monotonic() - clock, 3)})
                         return self.connection_info
-                    reasons.append(f"il kernel ottenuto per fork (pid {pid}) {silence}: terminato e sostituito")
                     await self.kill()
                     await self.wait()
+                    if getattr(self.parent, "shutting_down", False):
+                        # nbclient shuts the kernel down on SIGINT/SIGTERM, maybe during the wait:
+                        # an interrupted start gets no replacement, which nobody would wait for
+                        raise RuntimeError(f"avvio del kernel interrotto (pid {pid} {silence})")
+                    reasons.append(f"il kernel ottenuto per fork (pid {pid}) {silence}: terminato e sostituito")
                 launch_log.append({"mode": "fresh", "reason": "; ".join(reasons)})
                 if self.parent is not None and self.parent.transport == "ipc":
                     # the sockets live in the server's folder, gone if the server died
