@@ -278,6 +278,16 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
+def _default_sigint() -> None:
+    """Give the batch the SIGINT of a terminal whatever started pytest.
+
+    A shell script's background job (``make test &``) starts with SIGINT ignored, an
+    ignored signal stays ignored across exec, and Python then installs no
+    KeyboardInterrupt handler: the batch would never see the test's SIGINT.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_until(condition, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -304,7 +314,8 @@ def test_an_interrupted_run_leaves_no_half_written_file(tmp_path, make_out, batc
     started.unlink()
 
     process = subprocess.Popen([sys.executable, str(script)], env=dict(env, FX_SLEEP="120"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               preexec_fn=_default_sigint)
     try:
         assert _wait_until(started.exists, 120), "the slow notebook never started"
         time.sleep(0.5)  # the other report is being written meanwhile
