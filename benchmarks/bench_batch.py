@@ -7,7 +7,7 @@ same notebooks with the same parameters on the same processed data; the script p
 wall-clock times and their ratio.
 
     python benchmarks/bench_batch.py                 # the real notebooks and data/processed
-    python benchmarks/bench_batch.py --fixtures      # the test fixtures (see tests/reporting)
+    python benchmarks/bench_batch.py --fixtures      # the test fixtures (see tests/batch)
     python benchmarks/bench_batch.py --quick         # the region and one territory only
 
 When the real notebooks or processed tables are missing, the fixture notebooks and a small
@@ -28,10 +28,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from palestre_analysis import config
-from palestre_analysis.reporting.plan import NOTEBOOKS, NotebookSpec, assign_slugs, build_plan, territories_in
-from palestre_analysis.reporting.runner import format_summary, report_parameters, run_batch
+from palestre_analysis.batch.plan import NOTEBOOKS, NotebookSpec, assign_slugs, build_plan, territories_in
+from palestre_analysis.batch.runner import format_summary, report_parameters, run_batch
+from palestre_analysis.ingest.processed import REJECTED_NAME, REPORT_NAME, table_path
 
-FIXTURES = config.PROJECT_ROOT / "tests" / "reporting" / "fixtures"
+FIXTURES = config.PROJECT_ROOT / "tests" / "batch" / "fixtures"
 FIXTURE_PLAN = (
     NotebookSpec("fx_01_profilo.ipynb", "territory", "Profilo della rete"),
     NotebookSpec("fx_02_distribuzioni.ipynb", "territory", "Distribuzione dei punteggi"),
@@ -61,7 +62,7 @@ def choose_inputs(args) -> SimpleNamespace:
         and (processed / "entities.parquet").is_file()
     if args.fixtures or not real_ready:
         if not args.fixtures:
-            print("Notebook reali o dati elaborati assenti: uso i notebook di prova (tests/reporting/fixtures).")
+            print("Notebook reali o dati elaborati assenti: uso i notebook di prova (tests/batch/fixtures).")
         return SimpleNamespace(kind="fixtures", notebooks_dir=FIXTURES, plan=FIXTURE_PLAN, processed=None)
     return SimpleNamespace(kind="real", notebooks_dir=notebooks_dir, plan=NOTEBOOKS, processed=processed)
 
@@ -77,18 +78,18 @@ def prepare_processed(inputs, target: Path) -> None:
     categories = ("associazioni", "fondazioni_comunita", "csv", "cooperazione_pa", "altri")
     rows = [{"entity_id": f"E{t}{i}", "territory": territory, "category": categories[(t + i) % len(categories)]}
             for t, territory in enumerate(FIXTURE_TERRITORIES) for i in range(12)]
-    pd.DataFrame(rows).to_parquet(target / "entities.parquet", index=False)
-    (target / "rejected.csv").write_text("file,line,column,reason\n", encoding="utf-8")
+    pd.DataFrame(rows).to_parquet(table_path(target, "entities"), index=False)
+    (target / REJECTED_NAME).write_text("file,line,column,reason\n", encoding="utf-8")
 
 
 def no_cleaning(raw_dir, processed_dir):
     """The data is already processed: report what the cleaning report says, clean nothing."""
     try:
-        report = json.loads((Path(processed_dir) / "cleaning_report.json").read_text(encoding="utf-8"))
+        report = json.loads((Path(processed_dir) / REPORT_NAME).read_text(encoding="utf-8"))
         rejected = int(report["totals"]["rejected"])
     except (OSError, ValueError, KeyError, TypeError):
         rejected = 0
-    return SimpleNamespace(n_rejected=rejected, rejected_path=Path(processed_dir) / "rejected.csv", input_hashes={})
+    return SimpleNamespace(n_rejected=rejected, rejected_path=Path(processed_dir) / REJECTED_NAME, input_hashes={})
 
 
 def selected_territories(processed: Path, quick: bool) -> list[str]:

@@ -26,7 +26,7 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_batch import FIXTURE_PLAN, FIXTURES, no_cleaning, prepare_processed, selected_territories  # noqa: E402
 
-from palestre_analysis.reporting.runner import run_batch  # noqa: E402
+from palestre_analysis.batch.runner import run_batch  # noqa: E402
 
 
 def _spin() -> None:

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 from . import config
+from palestre_analysis.ingest.processed import REJECTED_NAME, REPORT_NAME, table_path
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "describe_cleaning"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     clean = commands.add_parser("clean", help="pulisce i dati grezzi e scrive le tabelle elaborate",
                                 description="Pulisce i dati grezzi e scrive le tabelle in data/processed/ "
-                                            "(o OUT/processed/): parquet, rejected.csv, cleaning_report.json.")
+                                            f"(o OUT/processed/): parquet, {REJECTED_NAME}, {REPORT_NAME}.")
     _add_raw(clean)
     _add_out(clean)
     clean.set_defaults(handler=_clean)
@@ -75,7 +76,7 @@ def _add_out(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .problems import DataError
+    from palestre_analysis.core.problems import DataError
 
     try:
         return args.handler(args)
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(args) -> int:
-    from .validation import validate
+    from palestre_analysis.ingest.validate import validate
 
     result = validate(args.raw)
     for problem in result.problems:
@@ -103,7 +104,7 @@ def _validate(args) -> int:
 
 
 def _clean(args) -> int:
-    from .cleaning import clean
+    from palestre_analysis.ingest.build import clean
 
     result = clean(args.raw, config.processed_dir_for(args.out))
     print(describe_cleaning(result))
@@ -112,7 +113,7 @@ def _clean(args) -> int:
 
 def describe_cleaning(result) -> str:
     """A few plain lines on what the cleaning wrote and rejected."""
-    tables = ", ".join(f"{name}.parquet ({n} righe)" for name, n in result.report["tables"].items())
+    tables = ", ".join(f"{table_path('', name).name} ({n} righe)" for name, n in result.report["tables"].items())
     totals = result.report["totals"]
     lines = [f"Tabelle scritte in {result.processed_dir}: {tables}.",
              f"Righe lette {totals['read']}: tenute {totals['kept']}, scartate {totals['rejected']}, "
@@ -123,7 +124,7 @@ def describe_cleaning(result) -> str:
 
 
 def _demo(args) -> int:
-    from .demo import write_demo
+    from palestre_analysis.ingest.demo import write_demo
 
     folder = Path(args.out or config.RAW_DIR)
     if folder.is_dir() and any(folder.iterdir()) and not (folder / config.DEMO_MARKER).is_file():
@@ -137,7 +138,7 @@ def _demo(args) -> int:
 
 
 def _run(args) -> int:
-    from .reporting.runner import format_summary, run_batch
+    from palestre_analysis.batch.runner import format_summary, run_batch
 
     result = run_batch(territories=args.territory, jobs=args.jobs, raw_dir=args.raw, out_dir=args.out,
                        force=args.force)
@@ -146,7 +147,7 @@ def _run(args) -> int:
 
 
 def _keygen(args) -> int:
-    from .pseudonyms import write_new_key
+    from palestre_analysis.ingest.pseudonyms import write_new_key
 
     try:
         path = write_new_key(args.path)

@@ -28,12 +28,15 @@ __all__ = [
     "DEFAULT_KEY_FILE",
     "DEMO_PSEUDO_KEY",
     "DEMO_MARKER",
+    "PACKAGE_DIR",
     "KERNEL_NAME",
     "processed_dir_for",
     "reports_dir_for",
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: The library's own folder (code hashes and the kernels' preload list are taken over it).
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
 DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..vocabulary import GROUPS
+from palestre_analysis.core.vocabulary import GROUPS
 from . import _histograms
 from ._histograms import ALL, V, expand, linear_quantile
 from .bootstrap import bootstrap_mean_ci, bootstrap_mean_draws

@@ -57,6 +57,7 @@ __all__ = [
     "suppression_mask",
     "suppress_counts",
     "protect_complement",
+    "any_hidden_per_subset",
 ]
 
 

@@ -19,9 +19,10 @@ import pandas as pd
 from scipy import sparse
 
 from .. import config
-from ..vocabulary import CATEGORIES
+from palestre_analysis.core.vocabulary import CATEGORIES
 from ._histograms import ALL, factorize_rows
 from .disclosure import check_min_cell, suppress, suppress_counts, suppression_mask
+from ._checks import require_columns
 
 __all__ = [
     "REGULAR_MIN_MEETINGS",
@@ -549,8 +550,8 @@ def _prepare(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.DataFrame]:
     """Validate; return entities (with _subset, _category), attendance (with _entity), categories, subset keys."""
     by = list(by)
-    _require(attendance, ["meeting_id", "entity_id"], "attendance")
-    _require(entities, ["entity_id", "category", *by], "entities")
+    require_columns(attendance, ["meeting_id", "entity_id"], "attendance")
+    require_columns(entities, ["entity_id", "category", *by], "entities")
     ents = entities.drop_duplicates("entity_id").reset_index(drop=True)
     if len(ents) == 0:
         raise ValueError("entities is empty: there is no participation to describe.")
@@ -577,7 +578,7 @@ def _prepare(
 
 def _meetings(meetings: pd.DataFrame, att: pd.DataFrame) -> pd.DataFrame:
     """Meetings that appear in ``att``, with ``_rank`` = chronological position."""
-    _require(meetings, ["meeting_id", "date"], "meetings")
+    require_columns(meetings, ["meeting_id", "date"], "meetings")
     meet = meetings.drop_duplicates("meeting_id").reset_index(drop=True)
     unknown = ~att["meeting_id"].isin(meet["meeting_id"])
     if unknown.any():
@@ -590,9 +591,3 @@ def _meetings(meetings: pd.DataFrame, att: pd.DataFrame) -> pd.DataFrame:
     meet = meet.sort_values(["date", "meeting_id"], kind="stable").reset_index(drop=True)
     meet["_rank"] = np.arange(len(meet))
     return meet
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} lacks the column(s) {missing}; it has {list(map(str, frame.columns))}.")

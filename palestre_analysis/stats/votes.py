@@ -28,7 +28,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..vocabulary import GROUPS
+from palestre_analysis.core.vocabulary import GROUPS
+from ._checks import require_columns
 
 __all__ = ["VOTE_COLUMNS", "CELL_COLUMNS", "SCORE_MIN", "SCORE_MAX", "prepare_votes", "validate_votes"]
 
@@ -87,8 +88,8 @@ def prepare_votes(
     1    e2      9  fondazioni_csv_altri   Brescia
     """
     by = list(by)
-    _require(votes, ["entity_id", *CELL_COLUMNS, "score"], "votes")
-    _require(entities, ["entity_id", "group", *by], "entities")
+    require_columns(votes, ["entity_id", *CELL_COLUMNS, "score"], "votes")
+    require_columns(entities, ["entity_id", "group", *by], "entities")
     attributes = entities[["entity_id", "group", *by]].drop_duplicates("entity_id")
     merged = votes.merge(attributes, on="entity_id", how="left", validate="many_to_one")
     unknown = merged["group"].isna()
@@ -153,7 +154,7 @@ def validate_votes(votes: pd.DataFrame, by: Sequence[str] = ()) -> None:
         raise ValueError(f"by cannot name the vote columns {overlap}; pass entity attributes such as territory.")
     if len(set(by)) != len(by):
         raise ValueError(f"by names a column twice: {by}.")
-    _require(votes, [*VOTE_COLUMNS, *by], "votes")
+    require_columns(votes, [*VOTE_COLUMNS, *by], "votes")
     if len(votes) == 0:
         raise ValueError("votes is empty: there is nothing to score.")
     for column in ["rater", *CELL_COLUMNS, "group", *by]:
@@ -184,13 +185,4 @@ def _check_scores(score: pd.Series) -> None:
         raise ValueError(
             f"votes: score must be a whole number from {SCORE_MIN} to {SCORE_MAX}; "
             f"row {score.index[i]!r} has {shown}."
-        )
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    """Raise when ``frame`` lacks any of ``columns``."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{name} lacks the column(s) {missing}; it has {list(map(str, frame.columns))}."
         )

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from palestre_analysis import config
-from palestre_analysis.tables import CONTRACT
-from palestre_analysis.vocabulary import slugify
+from palestre_analysis.report.tables import CONTRACT
+from palestre_analysis.core.vocabulary import slugify
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from palestre_analysis import config
-from palestre_analysis.cleaning import clean
+from palestre_analysis.ingest.build import clean
 
 pytestmark = pytest.mark.slow
 PAPERMILL = str(Path(sys.executable).with_name("papermill"))

@@ -10,10 +10,12 @@ import pytest
 from matplotlib.figure import Figure
 
 from palestre_analysis import config
-from palestre_analysis.cleaning import clean
-from palestre_analysis.display import HTML
-from palestre_analysis.processed import check_parameters, for_territory, load_processed
-from palestre_analysis.sections import figure_bundle, final, network, scores
+from palestre_analysis.ingest.build import clean
+from palestre_analysis.report.display import HTML
+from palestre_analysis.ingest.processed import for_territory, load_processed
+from palestre_analysis.report.parameters import check_parameters
+from palestre_analysis.report.section import figure_bundle
+from palestre_analysis.report import final, network, scores
 
 HOSTILE_FIELD = '<script>alert("campo")</script>'
 HOSTILE_RESOURCE = "<img src=x onerror=alert(2)>"
@@ -113,8 +115,8 @@ def test_figures_are_the_same_bytes_every_time(demo):
 
 
 def test_contract_tables_have_their_columns(demo, tmp_path):
-    from palestre_analysis.sections import show
-    from palestre_analysis.tables import CONTRACT
+    from palestre_analysis.report.section import show
+    from palestre_analysis.report.tables import CONTRACT
 
     params = check_parameters("Lombardia", 5, 1)
     results = scores.compute(demo, params)

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats as sps
 
 from palestre_analysis.stats import contribution_counts, contribution_test
-from palestre_analysis.vocabulary import NODES
+from palestre_analysis.core.vocabulary import NODES
 
 
 def make_data(n_entities: int):

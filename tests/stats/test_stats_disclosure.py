@@ -9,17 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from palestre_analysis import config
-from palestre_analysis.stats import (
-    agreement,
-    best_crossing,
-    cell_stats,
-    check_min_cell,
-    composition,
-    group_comparison,
-    protect_complement,
-    suppress,
-    suppress_counts,
-)
+from palestre_analysis.stats import agreement, best_crossing, cell_stats, check_min_cell, composition, group_comparison, protect_complement, suppress, suppress_counts
 from palestre_analysis.stats.disclosure import suppression_mask
 
 

@@ -11,14 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from palestre_analysis.stats import (
-    attendance_by_meeting,
-    attendance_distribution,
-    coattendance_graph,
-    gini,
-    network_summary,
-    participation_summary,
-)
+from palestre_analysis.stats import attendance_by_meeting, attendance_distribution, coattendance_graph, gini, network_summary, participation_summary
 
 
 @pytest.fixture(scope="module")

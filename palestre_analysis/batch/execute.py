@@ -1,0 +1,241 @@
+"""One report, in a worker process: run the notebook with papermill, publish it, export HTML.
+
+Everything the report writes first goes to ``<territory>/.staging/<notebook>/`` (the
+notebook's ``tables_dir`` points there, and so does the kernel's working folder); only
+complete files then move to their final place with :func:`os.replace`. An interrupted
+run leaves at most a staging folder, which the next run removes.
+
+papermill and nbconvert are imported when a report runs, never when this module is
+imported, so the batch runner can import it at no cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from palestre_analysis.batch.layout import ReportPaths, report_paths
+from palestre_analysis.core.files import atomic_write_text
+
+__all__ = [
+    "ReportJob",
+    "JobOutcome",
+    "execute_report",
+    "one_line",
+]
+
+_MAX_ERROR = 400
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """Everything a worker needs to produce one report (picklable).
+
+    Parameters
+    ----------
+    key : str
+        ``"<slug>/<notebook stem>"``, the report's name in the manifest.
+    territory, slug, title : str
+        Territory name, its folder, and the Italian page title.
+    notebook_path : str
+        Source notebook.
+    reports_dir : str
+        The batch's ``reports`` folder; nothing is written outside it.
+    parameters : dict
+        papermill parameters; ``tables_dir`` must be :attr:`ReportPaths.staging_tables`.
+    kernel_name : str
+        Kernelspec to run.
+    fork_address : str or None
+        Socket of a :class:`~palestre_analysis.batch.kernels.manager.KernelForkServer`, or
+        ``None`` for an ordinary kernel.
+    previous_tables : tuple of str
+        Table files this report wrote last time: removed if it does not write them again.
+    cell_timeout : float or None
+        Seconds a cell may run (``None``: no limit).
+    start_timeout : float
+        Seconds a kernel may take to start.
+    """
+
+    key: str
+    territory: str
+    slug: str
+    title: str
+    notebook_path: str
+    reports_dir: str
+    parameters: dict
+    kernel_name: str
+    fork_address: str | None = None
+    previous_tables: tuple[str, ...] = ()
+    cell_timeout: float | None = 1800
+    start_timeout: float = 120
+
+
+@dataclass
+class JobOutcome:
+    """What a worker reports back for one report."""
+
+    key: str
+    status: str  # "ok" or "failed"
+    started: str
+    duration: float
+    error: str | None = None
+    kernel: str = "fresh"
+    kernel_note: str | None = None
+    tables: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def execute_report(job: ReportJob) -> JobOutcome:
+    """Run one report end to end; never raises for a failing notebook.
+
+    The executed notebook (with papermill's error marks when a cell failed), the HTML
+    page and the tables are published even when the notebook fails, so the reader sees
+    where it stopped; the outcome's ``status`` is then ``"failed"`` and ``error`` holds
+    one line: exception, message and cell.
+    """
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    clock = time.monotonic()
+    stem = Path(job.notebook_path).stem
+    paths = report_paths(job.reports_dir, job.slug, stem)
+    _reset_staging(paths)
+    with _CollectWarnings("papermill") as collected:
+        # a forked kernel that does not answer within seconds is replaced by the kernel manager
+        # itself (kernels.FORK_READY_TIMEOUT), before the first cell: no report is run twice
+        nb, failure, kernel, note = _run_notebook(job, paths, job.fork_address)
+    errors = [failure] if failure else []
+    _publish_notebook(nb, paths)
+    try:
+        from palestre_analysis.batch.export import export_html
+
+        export_html(nb, paths.html, title=job.title, failure=failure)
+    except Exception as exc:  # a report that cannot be exported is a failed report
+        errors.append(f"esportazione HTML: {one_line(exc)}")
+    tables = _publish_tables(paths, job.previous_tables)
+    shutil.rmtree(paths.staging, ignore_errors=True)
+    return JobOutcome(key=job.key, status="failed" if errors else "ok", started=started,
+                      duration=round(time.monotonic() - clock, 3), error="; ".join(errors) or None,
+                      kernel=kernel, kernel_note=note, tables=tables, warnings=collected.messages)
+
+
+class _CollectWarnings(logging.Handler):
+    """Keep a logger's warnings for the summary instead of printing them over the progress bar."""
+
+    def __init__(self, name: str):
+        super().__init__(logging.WARNING)
+        self.logger = logging.getLogger(name)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = one_line(record.getMessage())
+        if message not in self.messages:
+            self.messages.append(message)
+
+    def __enter__(self):
+        self._saved = self.logger.propagate
+        self.logger.addHandler(self)
+        self.logger.propagate = False
+        return self
+
+    def __exit__(self, *exc_info):
+        self.logger.removeHandler(self)
+        self.logger.propagate = self._saved
+
+
+def _reset_staging(paths: ReportPaths) -> None:
+    shutil.rmtree(paths.staging, ignore_errors=True)
+    paths.staging_tables.mkdir(parents=True)
+    paths.tables.mkdir(exist_ok=True)
+
+
+def _run_notebook(job: ReportJob, paths: ReportPaths, fork_address: str | None):
+    """Execute with papermill into the staging folder: ``(nb, failure, kernel, note)``.
+
+    ``kernel`` is ``"fork"`` or ``"fresh"``; ``note`` says why a fork was replaced or not used.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from palestre_analysis.batch.kernels import manager as kernels
+
+    options = dict(parameters=job.parameters, kernel_name=job.kernel_name, progress_bar=False,
+                   log_output=False, cwd=str(paths.staging), start_timeout=job.start_timeout,
+                   execution_timeout=job.cell_timeout,
+                   # a print may reach the notebook as one stream output or as two, depending on when
+                   # the kernel flushed: merged, the same inputs always give the same report
+                   coalesce_streams=True)
+    if fork_address:
+        options.update(kernel_manager_class=kernels.fork_kernel_manager_class(fork_address),
+                       shutdown_kernel="immediate")
+    del kernels.launch_log[:]
+    failure = None
+    try:
+        nb = papermill.execute_notebook(_literal_path(job.notebook_path),
+                                        _literal_path(paths.staging_notebook), **options)
+    except PapermillExecutionError as exc:
+        nb = nbformat.read(paths.staging_notebook, as_version=4)
+        where = exc.exec_count if exc.exec_count is not None else exc.cell_index
+        failure = one_line(f"{exc.ename}: {exc.evalue}") + f" (cella [{where}])"
+    except Exception as exc:  # dead kernel, timeout, unreadable or missing notebook
+        nb = _partial_notebook(paths.staging_notebook, job.notebook_path)
+        failure = one_line(exc)
+    launch = kernels.launch_log[-1] if kernels.launch_log else {"mode": "fresh", "reason": None}
+    mode = launch["mode"] if fork_address else "fresh"
+    note = launch["reason"] if fork_address else None
+    return nb, failure, mode, note
+
+
+def _literal_path(path: Path | str) -> str:
+    """A path papermill will not ``str.format`` with the parameters (it does, for templates)."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _partial_notebook(partial: Path, source: str):
+    """What is left to publish when papermill stopped without marking an error."""
+    import nbformat
+
+    for candidate in (partial, Path(source)):
+        try:
+            return nbformat.read(candidate, as_version=4)
+        except Exception:
+            continue
+    return nbformat.v4.new_notebook()
+
+
+def _publish_notebook(nb, paths: ReportPaths) -> None:
+    import nbformat
+
+    papermill_meta = nb.metadata.get("papermill")
+    if papermill_meta is not None:
+        papermill_meta["output_path"] = str(paths.notebook)
+    atomic_write_text(paths.notebook, nbformat.writes(nb))
+
+
+def _publish_tables(paths: ReportPaths, previous: tuple[str, ...]) -> list[str]:
+    """Move the tables written in staging into ``tables/``; drop last run's that are gone."""
+    produced = sorted(p.name for p in paths.staging_tables.iterdir() if p.is_file()) \
+        if paths.staging_tables.is_dir() else []
+    for name in set(previous) - set(produced):
+        stale = paths.tables / Path(name).name
+        if stale.is_file():
+            stale.unlink()
+    for name in produced:
+        os.replace(paths.staging_tables / name, paths.tables / name)
+    return produced
+
+
+def one_line(value: object) -> str:
+    """An error as one short line: ``ExceptionName: message``, whitespace collapsed."""
+    if isinstance(value, BaseException):
+        text = f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
+    else:
+        text = str(value)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # ANSI colours of tracebacks
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_ERROR else text[: _MAX_ERROR - 1] + "…"

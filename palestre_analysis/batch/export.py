@@ -1,0 +1,173 @@
+"""Executed notebook to HTML: Italian, without code, self-contained, with no network request.
+
+nbconvert's ``lab`` template loads require.js, MathJax and mermaid from CDNs; the
+``palestre`` template (``templates/palestre``) removes them and adds a
+Content-Security-Policy that forbids any request and any script, so a report opens
+offline exactly as it opens online. Figures are embedded as ``data:`` URIs; outputs that
+would need JavaScript (widgets, ``application/javascript``, mermaid) fall back to their
+text form.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from palestre_analysis.core.files import atomic_write_text
+
+__all__ = [
+    "TEMPLATE_DIR",
+    "TEMPLATE_NAME",
+    "CONTENT_SECURITY_POLICY",
+    "DISPLAY_PRIORITY",
+    "notebook_to_html",
+    "export_html",
+    "external_resources",
+]
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "palestre"
+#: Nothing from the network, no script; inline styles and ``data:`` images and fonts only.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                           "font-src data:; base-uri 'none'; form-action 'none'")
+#: Output types shown, best first; JavaScript-only types are left out on purpose.
+DISPLAY_PRIORITY = ["text/html", "text/markdown", "image/svg+xml", "text/latex", "image/png",
+                    "image/jpeg", "text/plain"]
+
+_NBCONVERT_ALT = 'alt="No description has been provided for this image"'
+_ITALIAN_ALT = 'alt="Figura"'
+_ERROR_TAG = "papermill-error-cell-tag"
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    """One exporter per process: its Jinja templates compile once."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    logging.getLogger("traitlets").setLevel(logging.ERROR)  # nbconvert's "missing alt" warning
+    config = Config({"NbConvertBase": {"display_data_priority": DISPLAY_PRIORITY}})
+    return HTMLExporter(
+        config=config,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        language_code="it",
+    )
+
+
+def notebook_to_html(nb, *, title: str, failure: str | None = None, resources_path: str = "") -> str:
+    """Render an executed notebook as the HTML page of a report.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (not modified).
+    title : str
+        Page title (Italian), e.g. ``"Fase 1 · Rete e partecipazione — Brescia"``.
+    failure : str, optional
+        When the run failed: a one-line description of the error, shown at the top of the
+        page in an Italian notice. papermill's English error markers are replaced.
+    resources_path : str
+        Folder used to resolve images referenced by Markdown cells (embedded as base64).
+
+    Returns
+    -------
+    str
+        A complete ``<html lang="it">`` document.
+    """
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = title
+    if failure is not None:
+        _mark_failure(nb, failure)
+    resources = {"metadata": {"name": title, "path": resources_path}, "palestre_csp": CONTENT_SECURITY_POLICY}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return body.replace(_NBCONVERT_ALT, _ITALIAN_ALT)
+
+
+def export_html(nb, dest: Path | str, *, title: str, failure: str | None = None) -> Path:
+    """Write :func:`notebook_to_html` to ``dest`` atomically and return ``dest``.
+
+    Raises
+    ------
+    ValueError
+        If the page would load anything from outside (see :func:`external_resources`):
+        a report must read the same offline.
+    """
+    dest = Path(dest)
+    page = notebook_to_html(nb, title=title, failure=failure, resources_path=str(dest.parent))
+    external = external_resources(page)
+    if external:
+        raise ValueError(f"The report would load external resources: {', '.join(external[:5])}.")
+    atomic_write_text(dest, page)
+    return dest
+
+
+_ATTRIBUTE_PATTERNS = (
+    re.compile(r"""<(?:img|script|iframe|frame|embed|audio|video|source|track|input)\b[^>]*?\ssrc\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I),
+    re.compile(r"""<link\b[^>]*?\shref\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I),
+    re.compile(r"""<object\b[^>]*?\sdata\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I),
+    re.compile(r"""<[a-z][^>]*?\s(?:poster|background)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I),
+)
+_SRCSET = re.compile(r"""<[a-z][^>]*?\ssrcset\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style>", re.I | re.S)
+_STYLE_ATTRIBUTE = re.compile(r"""<[a-z][^>]*?\sstyle\s*=\s*("[^"]*"|'[^']*')""", re.I)
+_CSS_PATTERNS = (
+    re.compile(r"""url\(\s*["']?\s*([^"')\s]+)""", re.I),
+    re.compile(r"""@import\s+["']([^"']+)""", re.I),
+)
+
+
+def external_resources(page: str) -> list[str]:
+    """Addresses a browser would fetch when opening ``page``: anything but ``data:`` and ``#``.
+
+    Looks at the markup only (``src``, ``<link href>``, ``srcset``, CSS ``url()`` and
+    ``@import`` in ``<style>`` and ``style=""``), not at text: a contribution that *reads*
+    ``<img src=http://...>`` is escaped text, not an image. Links a reader may click
+    (``<a href>``) are not fetched and are not listed.
+
+    Examples
+    --------
+    >>> external_resources('<img src="data:image/png;base64,AAA"><a href="https://doi.org/x">x</a>')
+    []
+    >>> external_resources('<script src="https://cdn.example/require.js"></script>')
+    ['https://cdn.example/require.js']
+    >>> external_resources("<style>@import 'http://x/y.css'; b {background: url(//x/z.png)}</style>")
+    ['//x/z.png', 'http://x/y.css']
+    >>> external_resources("<p>&lt;img src=http://x/a.png&gt; url(http://x/b.png)</p>")
+    []
+    """
+    values = [html.unescape(v.strip("\"'")).strip() for p in _ATTRIBUTE_PATTERNS for v in p.findall(page)]
+    for srcset in _SRCSET.findall(page):
+        candidates = re.split(r",\s+", html.unescape(srcset.strip("\"'")))
+        values += [c.split()[0] for c in candidates if c.strip()]
+    styles = _STYLE_BLOCK.findall(page) + [html.unescape(v[1:-1]) for v in _STYLE_ATTRIBUTE.findall(page)]
+    values += [address.strip() for css in styles for pattern in _CSS_PATTERNS for address in pattern.findall(css)]
+    return [v for v in values if v and not v.lower().startswith(("data:", "#", "about:blank"))]
+
+
+def _mark_failure(nb, failure: str) -> None:
+    """Replace papermill's English error markers with an Italian notice and anchor."""
+    import nbformat
+
+    had_anchor = any(_ERROR_TAG in c.metadata.get("tags", []) and "id=" in c.source for c in nb.cells)
+    cells = []
+    for cell in nb.cells:
+        if _ERROR_TAG not in cell.metadata.get("tags", []):
+            cells.append(cell)
+        elif 'id="papermill-error-cell"' in cell.source:
+            cells.append(nbformat.v4.new_markdown_cell(
+                '<span id="papermill-error-cell">L\'esecuzione si è fermata qui per un errore:</span>'))
+    link = ' <a href="#papermill-error-cell">Vai al punto dell\'errore</a>.' if had_anchor else ""
+    notice = nbformat.v4.new_markdown_cell(
+        '<div class="palestre-avviso" role="alert"><strong>Rapporto incompleto.</strong> '
+        f"L'esecuzione del notebook si è interrotta: <code>{html.escape(failure)}</code>.{link} "
+        "Le sezioni che seguono l'errore non sono state prodotte.</div>")
+    nb.cells = [notice, *cells]

@@ -1,0 +1,157 @@
+"""``index.html``: the Italian entry page of the reports, one section per territory.
+
+It links every report with its status (and the error when it failed), the executed
+notebook and the tables, and says how many raw rows the cleaning rejected and where to
+read why. It is plain HTML and CSS: no script, nothing fetched from the network.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from urllib.parse import quote
+
+from palestre_analysis import config
+from palestre_analysis.core.vocabulary import normalize_label
+from palestre_analysis.batch.export import CONTENT_SECURITY_POLICY
+from palestre_analysis.core.files import atomic_write_text
+from palestre_analysis.report.formatting import num
+
+__all__ = ["INDEX_NAME", "render_index", "write_index"]
+
+INDEX_NAME = "index.html"
+
+_STATUS = {"ok": ("completato", "ok"), "failed": ("errore", "errore")}
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto;
+       max-width: 60em; padding: 0 1em; color: #1a1a1a; line-height: 1.45; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 1.6em; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 0.35em 0.6em; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
+th { background: #f2f2f2; }
+.stato { font-weight: bold; white-space: nowrap; }
+.stato-ok { color: #1b7837; } .stato-errore { color: #b2182b; }
+.errore { color: #b2182b; font-size: 0.9em; }
+.nota { background: #f7f7f7; border-left: 4px solid #2166ac; padding: 0.6em 1em; }
+"""
+
+
+def render_index(manifest: dict, reports_dir: Path | str) -> str:
+    """The index page for ``manifest`` (see :mod:`~palestre_analysis.batch.manifest`).
+
+    Every text that comes from the data (territory names, error messages) is escaped.
+
+    Examples
+    --------
+    >>> page = render_index({"reports": {}, "cleaning": {}}, "/tmp/reports")
+    >>> '<html lang="it">' in page, "Nessun rapporto" in page
+    (True, True)
+    """
+    reports = manifest.get("reports", {})
+    by_territory: dict[str, list[dict]] = {}
+    for key in sorted(reports, key=lambda k: _order(reports[k])):
+        by_territory.setdefault(reports[key]["territory"], []).append(reports[key])
+    sections = [_section(name, entries) for name, entries in by_territory.items()]
+    body = "\n".join(sections) if sections else "<p>Nessun rapporto è stato ancora prodotto.</p>"
+    return (
+        '<!DOCTYPE html>\n<html lang="it">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
+        "<title>Palestre di capacità · Rapporti per territorio</title>\n"
+        f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+        "<h1>Palestre di capacità · Rapporti per territorio</h1>\n"
+        f"{_summary(reports)}\n{_cleaning_note(manifest.get('cleaning', {}), reports_dir)}\n"
+        f"{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def write_index(reports_dir: Path | str, manifest: dict) -> Path:
+    """Write ``index.html`` atomically, only when its content changed; return its path."""
+    path = Path(reports_dir) / INDEX_NAME
+    page = render_index(manifest, reports_dir)
+    try:
+        if path.read_text(encoding="utf-8") == page:
+            return path
+    except OSError:
+        pass
+    return atomic_write_text(path, page)
+
+
+def _order(entry: dict) -> tuple:
+    """The region first, then territories alphabetically; notebooks by file name."""
+    territory = entry.get("territory", "")
+    return (territory != config.REGION, normalize_label(territory), territory, entry.get("notebook", ""))
+
+
+def _summary(reports: dict) -> str:
+    failed = sum(1 for e in reports.values() if e.get("status") != "ok")
+    text = f"<p>{len(reports)} rapporti"
+    text += f", di cui <strong>{failed} con errore</strong>.</p>" if failed else ", tutti completati.</p>"
+    return text
+
+
+def _cleaning_note(cleaning: dict, reports_dir: Path | str) -> str:
+    rejected = cleaning.get("n_rejected")
+    if rejected is None:
+        return ""
+    if not rejected:
+        return '<p class="nota">La pulizia dei dati grezzi non ha scartato alcuna riga.</p>'
+    rows = "è stata scartata 1 riga" if rejected == 1 else f"sono state scartate {rejected} righe"
+    return (f'<p class="nota">Nella pulizia dei dati grezzi {rows}. Per chi cura i dati: file, riga, colonna e '
+            "motivo di ciascuna sono nel file <code>rejected.csv</code> della cartella dei dati elaborati "
+            "(non pubblicato con i rapporti).</p>")
+
+
+def _section(territory: str, entries: list[dict]) -> str:
+    label = "Lombardia (tutta la regione)" if territory == config.REGION else territory
+    rows = "\n".join(_row(entry) for entry in entries)
+    return (f"<section>\n<h2>{html.escape(label)}</h2>\n<table>\n<thead><tr><th>Rapporto</th><th>Stato</th>"
+            "<th>Durata</th><th>Eseguito il (ora italiana)</th><th>Altri file</th></tr></thead>\n"
+            f"<tbody>\n{rows}\n</tbody>\n</table>\n</section>")
+
+
+def _row(entry: dict) -> str:
+    outputs = entry.get("outputs", {})
+    label, css = _STATUS.get(entry.get("status"), ("non eseguito", "errore"))
+    error = entry.get("error")
+    status = f'<span class="stato stato-{css}">{label}</span>'
+    if error:
+        status += f'<div class="errore">{html.escape(error)}</div>'
+    title = html.escape(entry.get("title") or entry.get("notebook", ""))
+    report = f'<a href="{_href(outputs.get("html"))}">{title}</a>' if outputs.get("html") else title
+    others = []
+    if outputs.get("notebook"):
+        others.append(f'<a href="{_href(outputs["notebook"])}">notebook eseguito</a>')
+    tables = outputs.get("tables") or []
+    if tables:
+        folder = str(Path(tables[0]).parent) + "/"
+        others.append(f'<a href="{_href(folder)}">cartella delle tabelle (CSV)</a>')
+    duration = f"{num(entry['duration_s'])} s" if entry.get("duration_s") is not None else ""
+    started = html.escape(_italian_time(entry.get("started")))
+    return (f"<tr><td>{report}</td><td>{status}</td><td>{duration}</td><td>{started}</td>"
+            f"<td>{' · '.join(others)}</td></tr>")
+
+
+def _italian_time(stamp: str | None) -> str:
+    """``2026-11-25T10:12:03+00:00`` as ``25/11/2026, 11:12`` in Italian time.
+
+    >>> _italian_time("2026-07-01T10:00:00+00:00"), _italian_time(None)
+    ('01/07/2026, 12:00', '')
+    """
+    if not stamp:
+        return ""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    moment = datetime.fromisoformat(stamp)
+    try:
+        moment = moment.astimezone(ZoneInfo("Europe/Rome"))
+    except ZoneInfoNotFoundError:  # no time-zone data on this machine: say it is UTC
+        return moment.strftime("%d/%m/%Y, %H:%M") + " UTC"
+    return moment.strftime("%d/%m/%Y, %H:%M")
+
+
+def _href(relative: str | None) -> str:
+    return html.escape(quote(relative or ""))

@@ -1,0 +1,128 @@
+"""``manifest.json``: for every report, what it was made from and how its run went.
+
+The manifest is also the batch's memory: a report whose key (the SHA-256 of its
+notebook, parameters, processed inputs, library source and package versions) is the one
+recorded, whose run succeeded and whose files are still there, is up to date and is not
+run again.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from palestre_analysis.core.fingerprint import sha256_file, sha256_json
+from palestre_analysis.core.files import atomic_write_text
+
+__all__ = [
+    "MANIFEST_NAME",
+    "SCHEMA_VERSION",
+    "empty_manifest",
+    "load_manifest",
+    "save_manifest",
+    "report_inputs",
+    "input_key",
+    "is_up_to_date",
+]
+
+MANIFEST_NAME = "manifest.json"
+SCHEMA_VERSION = 1
+
+
+def empty_manifest() -> dict:
+    """A manifest with no report.
+
+    Examples
+    --------
+    >>> empty_manifest()["reports"]
+    {}
+    """
+    return {"schema": SCHEMA_VERSION, "territories": {}, "cleaning": {}, "reports": {}}
+
+
+def load_manifest(reports_dir: Path | str) -> dict:
+    """Read ``reports_dir/manifest.json``; an absent, unreadable or older one counts as empty.
+
+    An unreadable manifest only costs a full re-run, never a wrong skip.
+    """
+    path = Path(reports_dir) / MANIFEST_NAME
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return empty_manifest()
+    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA_VERSION \
+            or not isinstance(manifest.get("reports"), dict):
+        return empty_manifest()
+    return manifest
+
+
+def save_manifest(reports_dir: Path | str, manifest: dict) -> Path:
+    """Write the manifest atomically (UTF-8, indented, sorted keys), only when it changed."""
+    path = Path(reports_dir) / MANIFEST_NAME
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    except OSError:
+        pass
+    return atomic_write_text(path, text)
+
+
+def report_inputs(notebook_path: Path | str, parameters: dict, processed: dict[str, str],
+                  library: str, packages: dict) -> dict:
+    """The inputs of one report, each as a SHA-256 (the notebook's is ``None`` if it is missing).
+
+    Parameters
+    ----------
+    notebook_path : Path or str
+        Source notebook.
+    parameters : dict
+        papermill parameters.
+    processed : dict
+        File name to SHA-256 of the processed folder (see
+        :func:`~palestre_analysis.batch.fingerprint.processed_hashes`).
+    library : str
+        Hash of the library's source files.
+    packages : dict
+        Package versions.
+    """
+    try:
+        notebook_hash = sha256_file(notebook_path)
+    except OSError:
+        notebook_hash = None
+    return {
+        "notebook": {"path": str(notebook_path), "sha256": notebook_hash},
+        "parameters_sha256": sha256_json(parameters),
+        "processed": dict(processed),
+        "library_sha256": library,
+        "packages_sha256": sha256_json(packages),
+    }
+
+
+def input_key(inputs: dict) -> str:
+    """One SHA-256 for all of a report's inputs.
+
+    Examples
+    --------
+    >>> a = {"notebook": {"sha256": "1"}, "processed": {"x": "2"}}
+    >>> input_key(a) == input_key(dict(reversed(list(a.items()))))
+    True
+    """
+    return sha256_json(inputs)
+
+
+def is_up_to_date(entry: dict | None, key: str, reports_dir: Path | str) -> bool:
+    """Whether a report can be skipped: same key, last run succeeded, its files are there.
+
+    Examples
+    --------
+    >>> is_up_to_date(None, "k", "/tmp")
+    False
+    >>> is_up_to_date({"key": "k", "status": "failed", "outputs": {}}, "k", "/tmp")
+    False
+    """
+    if not entry or entry.get("key") != key or entry.get("status") != "ok":
+        return False
+    outputs = entry.get("outputs") or {}
+    files = [outputs.get("html"), outputs.get("notebook"), *(outputs.get("tables") or [])]
+    return all(f and (Path(reports_dir) / f).is_file() for f in files)

@@ -1,0 +1,450 @@
+"""The batch: clean if needed, run every report that is out of date in parallel, write the index.
+
+``palestre run`` calls :func:`run_batch` and prints :func:`format_summary`. A batch with
+nothing to do hashes a few files, compares JSON and returns: it imports neither pandas nor
+papermill nor nbconvert. A batch with work starts, side by side,
+
+- a kernel fork server (:mod:`~palestre_analysis.batch.kernels.manager`) that imports pandas,
+  scipy, matplotlib, seaborn and the library once and forks a fresh kernel per notebook;
+- ``jobs`` worker processes, forked from a multiprocessing fork server that imported
+  papermill and nbconvert once, that run papermill and the HTML export in-process.
+
+A failing report does not stop the others; the command ends non-zero and names it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from palestre_analysis import config
+from palestre_analysis.batch.execute import JobOutcome, ReportJob
+from palestre_analysis.batch.layout import remove_leftovers, report_paths
+from palestre_analysis.core.fingerprint import git_commit, library_hash, package_versions, processed_hashes
+from palestre_analysis.ingest.processed import table_path
+from palestre_analysis.report.formatting import num
+from palestre_analysis.batch.index import write_index
+from palestre_analysis.batch.manifest import MANIFEST_NAME, input_key, is_up_to_date, load_manifest, report_inputs, save_manifest
+from palestre_analysis.batch.plan import NOTEBOOKS, NotebookSpec, PlanError, ReportSpec, assign_slugs, build_plan, select_territories
+
+__all__ = ["ReportResult", "BatchResult", "run_batch", "format_summary", "report_parameters"]
+
+_STATUS_LABELS = {"ran": "eseguito", "skipped": "invariato", "failed": "errore"}
+
+
+@dataclass
+class ReportResult:
+    """One line of the summary.
+
+    ``status`` is ``"ran"``, ``"skipped"`` (up to date) or ``"failed"``.
+    """
+
+    key: str
+    territory: str
+    notebook: str
+    status: str
+    duration: float | None = None
+    error: str | None = None
+    html: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BatchResult:
+    """What :func:`run_batch` did; ``exit_code`` is the command's exit status.
+
+    ``exit_code`` is 0 when every selected report is complete, 1 when at least one failed,
+    2 when the request itself was wrong (a territory not in the data).
+    """
+
+    exit_code: int
+    reports: list[ReportResult] = field(default_factory=list)
+    reports_dir: Path | None = None
+    index_path: Path | None = None
+    manifest_path: Path | None = None
+    n_rejected: int = 0
+    rejected_path: Path | None = None
+    messages: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    kernels: str | None = None
+
+    @property
+    def failures(self) -> list[ReportResult]:
+        """The reports that failed in this run."""
+        return [r for r in self.reports if r.status == "failed"]
+
+
+def report_parameters(spec: ReportSpec, processed_dir: Path, tables_dir: Path, *, min_cell: int = config.MIN_CELL,
+                      seed: int = config.SEED, reference_shares: dict | None = None) -> dict:
+    """The papermill parameters of one report, in the order of the notebooks' parameters cell.
+
+    Examples
+    --------
+    >>> from palestre_analysis.batch.plan import build_plan
+    >>> spec = build_plan(["Brescia"])[0]
+    >>> list(report_parameters(spec, Path("/p"), Path("/t")))
+    ['territorio', 'min_cell', 'seed', 'processed_dir', 'tables_dir', 'reference_shares']
+    """
+    shares = config.REFERENCE_SHARES if reference_shares is None else reference_shares
+    return {"territorio": spec.territory, "min_cell": int(min_cell), "seed": int(seed),
+            "processed_dir": str(processed_dir), "tables_dir": str(tables_dir),
+            "reference_shares": dict(shares)}
+
+
+def run_batch(territories: list[str] | str | None = None, jobs: int | None = None, raw_dir: Path | str | None = None,
+              out_dir: Path | str | None = None, force: bool = False, *, clean=None,
+              notebooks: tuple[NotebookSpec, ...] = NOTEBOOKS, notebooks_dir: Path | str | None = None,
+              kernel_name: str = config.KERNEL_NAME, fast: bool = True, progress: bool | None = None,
+              cell_timeout: float | None = 1800, min_cell: int = config.MIN_CELL, seed: int = config.SEED,
+              reference_shares: dict | None = None) -> BatchResult:
+    """Produce the reports: ``palestre run [--territory T ... | all] [--jobs N] [--raw DIR] [--out DIR] [--force]``.
+
+    Parameters
+    ----------
+    territories : list of str, str or None
+        Names or siglas, or ``"all"`` / ``None`` for every territory in the data plus the
+        region.
+    jobs : int, optional
+        Reports run at the same time; the number of usable cores by default.
+    raw_dir : Path, optional
+        Raw data folder (``config.RAW_DIR`` by default).
+    out_dir : Path, optional
+        Writes ``OUT/processed`` and ``OUT/reports``; the project's folders by default.
+    force : bool
+        Run every report, even those that are up to date.
+    clean : callable, optional
+        ``clean(raw_dir, processed_dir)`` returning an object with ``n_rejected``,
+        ``rejected_path`` and ``input_hashes``; :func:`palestre_analysis.ingest.build.ensure_clean`
+        by default (it re-cleans only when the raw files changed).
+    notebooks, notebooks_dir : optional
+        The batch's notebooks (:data:`~palestre_analysis.batch.plan.NOTEBOOKS`) and their folder.
+    kernel_name : str
+        Kernelspec the notebooks run in.
+    fast : bool
+        Fork kernels from a pre-loaded process (same outputs, much faster); ``False``
+        starts an ordinary kernel per notebook.
+    progress : bool, optional
+        Show a progress bar; by default when standard error is a terminal.
+    cell_timeout : float or None
+        Seconds a cell may run before its report fails.
+    min_cell, seed, reference_shares : optional
+        Values of the notebooks' parameters of the same name (``config`` defaults).
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    palestre_analysis.core.problems.DataError
+        When the raw data cannot be read at all; rejected rows do not raise.
+    """
+    clock = time.monotonic()
+    raw_dir = Path(raw_dir or config.RAW_DIR)
+    processed_dir = config.processed_dir_for(out_dir).resolve()
+    reports_dir = config.reports_dir_for(out_dir)
+    notebooks_dir = Path(notebooks_dir or config.NOTEBOOKS_DIR)
+    cleaning = (clean or _ensure_clean)(raw_dir, processed_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    reports_dir = reports_dir.resolve()
+    result = BatchResult(exit_code=0, reports_dir=reports_dir, n_rejected=int(getattr(cleaning, "n_rejected", 0)),
+                         rejected_path=getattr(cleaning, "rejected_path", None))
+    with _locked(reports_dir):
+        remove_leftovers(reports_dir)
+        manifest = load_manifest(reports_dir)
+        processed = processed_hashes(processed_dir)
+        available = _territories(manifest, processed_dir, processed)
+        try:
+            selected = select_territories(available, territories)
+        except PlanError as exc:
+            result.exit_code, result.messages = 2, [str(exc)]
+            return result
+        everyone = select_territories(available, "all")
+        full_plan = build_plan(everyone, notebooks, notebooks_dir, slugs=assign_slugs(everyone))
+        plan = [spec for spec in full_plan if spec.territory in selected]
+        options = dict(min_cell=min_cell, seed=seed, reference_shares=reference_shares)
+        context = _Context(reports_dir, processed_dir, processed, kernel_name, cell_timeout, options)
+        todo = _decide(plan, manifest, context, force, result)
+        manifest["cleaning"] = _cleaning_summary(cleaning)
+        manifest["reports"] = {k: v for k, v in manifest["reports"].items() if k in {s.key for s in full_plan}}
+        if todo:
+            _run_jobs(todo, jobs, manifest, context, fast, progress, result)
+            remove_leftovers(reports_dir)  # the empty staging folders of the territories
+        save_manifest(reports_dir, manifest)
+        result.index_path = write_index(reports_dir, manifest)
+        result.manifest_path = reports_dir / MANIFEST_NAME
+    result.exit_code = 1 if result.failures else 0
+    result.elapsed = time.monotonic() - clock
+    return result
+
+
+def format_summary(result: BatchResult) -> str:
+    """The table printed at the end of ``palestre run`` (plain text, Italian).
+
+    Examples
+    --------
+    >>> result = BatchResult(exit_code=1, reports=[
+    ...     ReportResult("brescia/01", "Brescia", "01.ipynb", "ran", 2.5),
+    ...     ReportResult("brescia/02", "Brescia", "02.ipynb", "failed", 1.0, "KeyError: 'x' (cella [3])")],
+    ...     elapsed=3.5)
+    >>> print(format_summary(result))  # doctest: +NORMALIZE_WHITESPACE
+    Territorio  Notebook  Stato     Durata
+    Brescia     01.ipynb  eseguito  2,5 s
+    Brescia     02.ipynb  errore    1,0 s
+    2 rapporti: 1 eseguiti, 0 invariati, 1 con errore, in 3,5 s.
+    Errori:
+      - Brescia, 02.ipynb: KeyError: 'x' (cella [3])
+    """
+    lines = list(result.messages)
+    if result.reports:
+        rows = [("Territorio", "Notebook", "Stato", "Durata")]
+        rows += [(r.territory, r.notebook, _STATUS_LABELS[r.status],
+                  f"{num(r.duration)} s" if r.duration is not None else "")
+                 for r in result.reports]
+        widths = [max(len(_printable(row[i])) for row in rows) for i in range(3)]
+        lines += ["  ".join(_printable(v).ljust(w) for v, w in zip(row[:3], widths)) + "  " + row[3]
+                  for row in rows]
+        counts = {s: sum(1 for r in result.reports if r.status == s) for s in _STATUS_LABELS}
+        lines.append(f"{len(result.reports)} rapporti: {counts['ran']} eseguiti, {counts['skipped']} invariati, "
+                     f"{counts['failed']} con errore, in {num(result.elapsed)} s.")
+    if result.n_rejected:
+        lines.append(f"Righe scartate dalla pulizia: {result.n_rejected} (motivi in {result.rejected_path}).")
+    if result.index_path:
+        lines.append(f"Indice dei rapporti: {result.index_path}")
+    warned = [r for r in result.reports if r.warnings]
+    if warned:
+        lines.append("Avvisi di papermill:")
+        lines += [f"  - {_printable(r.territory)}, {r.notebook}: {w}" for r in warned for w in r.warnings]
+    if result.failures:
+        lines.append("Errori:")
+        lines += [f"  - {_printable(r.territory)}, {r.notebook}: {r.error}" for r in result.failures]
+    return "\n".join(lines)
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    reports_dir: Path
+    processed_dir: Path
+    processed: dict
+    kernel_name: str
+    cell_timeout: float | None
+    options: dict
+
+
+def _ensure_clean(raw_dir: Path, processed_dir: Path):
+    from palestre_analysis.ingest.build import ensure_clean
+
+    return ensure_clean(raw_dir, processed_dir)
+
+
+class _locked:
+    """Hold an exclusive lock on the reports folder, so two batches never write it at once."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.fd: int | None = None
+
+    def __enter__(self):
+        self.fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"Un'altra esecuzione sta scrivendo in {self.folder}: attendo che finisca.", file=sys.stderr)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc_info):
+        os.close(self.fd)  # closing releases the lock
+
+
+def _territories(manifest: dict, processed_dir: Path, processed: dict) -> list[str]:
+    """Territories in the data; read with pyarrow only when ``entities.parquet`` changed."""
+    cached = manifest.get("territories") or {}
+    digest = processed.get(table_path("", "entities").name)
+    if digest and cached.get("entities_sha256") == digest and isinstance(cached.get("names"), list):
+        return cached["names"]
+    from palestre_analysis.batch.plan import territories_in
+
+    names = territories_in(processed_dir)
+    manifest["territories"] = {"entities_sha256": digest, "names": names}
+    return names
+
+
+def _cleaning_summary(cleaning) -> dict:
+    rejected_path = getattr(cleaning, "rejected_path", None)
+    return {"n_rejected": int(getattr(cleaning, "n_rejected", 0)),
+            "rejected_path": str(rejected_path) if rejected_path else None,
+            "raw_sha256": dict(getattr(cleaning, "input_hashes", {}) or {})}
+
+
+def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bool, result: BatchResult):
+    """Split the plan into up-to-date reports (recorded as skipped) and jobs to run."""
+    library = library_hash()
+    packages = package_versions()
+    commit = git_commit(config.PROJECT_ROOT)
+    todo = []
+    for spec in plan:
+        paths = report_paths(context.reports_dir, spec.slug, spec.notebook.stem)
+        parameters = report_parameters(spec, context.processed_dir, paths.staging_tables, **context.options)
+        inputs = report_inputs(spec.notebook_path, parameters, context.processed, library, packages)
+        key = input_key(inputs)
+        entry = manifest["reports"].get(spec.key)
+        if not force and is_up_to_date(entry, key, context.reports_dir):
+            result.reports.append(ReportResult(spec.key, spec.territory, spec.notebook.filename, "skipped",
+                                               entry.get("duration_s"), html=context.reports_dir / entry["outputs"]["html"]))
+            continue
+        record = {"territory": spec.territory, "slug": spec.slug, "notebook": spec.notebook.filename,
+                  "title": spec.notebook.title, "parameters": parameters, "inputs": inputs, "key": key,
+                  "packages": packages, "git_commit": commit}
+        previous = tuple(Path(t).name for t in ((entry or {}).get("outputs") or {}).get("tables", []))
+        todo.append((spec, record, previous))
+    return todo
+
+
+def _job(spec: ReportSpec, record: dict, previous: tuple, context: _Context, fork_address: str | None) -> ReportJob:
+    title = spec.notebook.title if spec.territory == config.REGION else f"{spec.notebook.title} · {spec.territory}"
+    return ReportJob(key=spec.key, territory=spec.territory, slug=spec.slug, title=title,
+                     notebook_path=str(spec.notebook_path), reports_dir=str(context.reports_dir),
+                     parameters=record["parameters"], kernel_name=context.kernel_name, fork_address=fork_address,
+                     previous_tables=previous, cell_timeout=context.cell_timeout)
+
+
+def _run_jobs(todo, jobs, manifest, context: _Context, fast: bool, progress, result: BatchResult) -> None:
+    """Run the jobs in worker processes; record each outcome in the manifest as it arrives."""
+    from concurrent.futures import as_completed
+
+    workers = max(1, min(jobs or _cores(), len(todo)))
+    notebook_paths = sorted({str(spec.notebook_path) for spec, _, _ in todo})
+    server, note = _start_fork_server(context.kernel_name, notebook_paths) if fast else (None, None)
+    modes = set()
+    bar = _progress_bar(len(result.reports) + len(todo), len(result.reports), progress)
+    pool = _pool(workers)
+    try:
+        futures = {pool.submit(_safe_execute, _job(spec, record, previous, context, server and server.address)):
+                   (spec, record) for spec, record, previous in todo}
+        for future in as_completed(futures):
+            spec, record = futures[future]
+            outcome = future.result()
+            modes.add(outcome.kernel)
+            if outcome.kernel == "fresh":  # why these reports did not run on a fork
+                note = note or outcome.kernel_note
+            manifest["reports"][spec.key] = _entry(record, outcome, spec)
+            save_manifest(context.reports_dir, manifest)
+            result.reports.append(_report_result(spec, outcome, context.reports_dir))
+            bar.update(1)
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    finally:
+        bar.close()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if server is not None:
+            server.close()
+    result.kernels = "/".join(sorted(modes)) + (f" ({note})" if note and "fresh" in modes else "")
+
+
+def _safe_execute(job: ReportJob) -> JobOutcome:
+    """:func:`execute_report`, turning an unexpected exception into a failed outcome."""
+    from datetime import datetime, timezone
+
+    from palestre_analysis.batch.execute import execute_report, one_line
+
+    try:
+        return execute_report(job)
+    except Exception as exc:
+        return JobOutcome(key=job.key, status="failed", started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          duration=0.0, error=one_line(exc))
+
+
+def _entry(record: dict, outcome: JobOutcome, spec: ReportSpec) -> dict:
+    paths = report_paths(".", spec.slug, spec.notebook.stem)
+    return {**record, "status": outcome.status, "error": outcome.error, "started": outcome.started,
+            "duration_s": outcome.duration, "kernel": outcome.kernel, "kernel_note": outcome.kernel_note,
+            "warnings": outcome.warnings,
+            "outputs": {"html": paths.html.as_posix(), "notebook": paths.notebook.as_posix(),
+                        "tables": [(paths.tables / name).as_posix() for name in outcome.tables]}}
+
+
+def _report_result(spec: ReportSpec, outcome: JobOutcome, reports_dir: Path) -> ReportResult:
+    status = "ran" if outcome.status == "ok" else "failed"
+    html = report_paths(reports_dir, spec.slug, spec.notebook.stem).html
+    return ReportResult(spec.key, spec.territory, spec.notebook.filename, status, outcome.duration, outcome.error,
+                        html, list(outcome.warnings))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _start_fork_server(kernel_name: str, notebook_paths: list[str]):
+    """Start the kernel fork server, or explain why ordinary kernels will be used."""
+    if not sys.platform.startswith("linux"):
+        return None, "fork server only on Linux"
+    from palestre_analysis.batch.kernels.manager import KernelForkServer, default_preload
+
+    try:
+        server = KernelForkServer(kernel_name, preload=default_preload(notebook_paths))
+        return server.start(), None
+    except Exception as exc:  # no such kernelspec, an unusual kernel command
+        return None, f"fork server unavailable: {exc}"
+
+
+def _pool(workers: int):
+    """Worker processes forked from a process that already imported papermill and nbconvert."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["palestre_analysis.batch._worker_preload"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+#: Seconds interrupted workers get to end on SIGTERM before they are killed.
+_STOP_GRACE_S = 5.0
+
+
+def _stop_pool(pool) -> None:
+    """On interruption: end the workers instead of waiting for their reports.
+
+    SIGTERM alone is not enough: nbclient handles SIGTERM (and SIGINT) in a worker by only
+    scheduling its kernel's shutdown, and the worker then waits for the running cell. What
+    is still running after the grace period is killed; every published file is written
+    atomically, so a killed worker leaves no half-written one.
+    """
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        try:
+            process.terminate()
+        except (OSError, AttributeError):
+            pass
+    deadline = time.monotonic() + _STOP_GRACE_S
+    for process in processes:
+        try:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+        except (OSError, AttributeError, ValueError):
+            pass
+
+
+def _progress_bar(total: int, done: int, progress: bool | None):
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if progress is None else progress
+    return tqdm(total=total, initial=done, desc="Rapporti", unit="rapporto", disable=not show,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+def _printable(text: str) -> str:
+    """A territory name on one line (a name from the data may hold control characters)."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))

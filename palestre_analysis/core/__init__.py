@@ -1,0 +1,7 @@
+"""Shared primitives every stage uses: problems, vocabularies, atomic file writes, fingerprints.
+
+Nothing here imports another stage, pandas or numpy, so that any stage (and a batch
+that finds nothing to do) can use it at no cost.
+"""
+
+__all__: list[str] = []

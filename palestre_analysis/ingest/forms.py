@@ -1,0 +1,86 @@
+"""Google Forms grid exports of phase-2 votes (the "wide" layout).
+
+One row per submission; a column ``ente_id`` (or "Codice ente"), an optional timestamp
+("Informazioni cronologiche" in Italian exports, "Timestamp" in English ones), and one
+column per grid cell headed ``<campo> - <esigenza> [<risorsa>]`` (an en dash also
+separates). The field may not itself contain `` - ``: the first separator splits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from palestre_analysis.ingest.reading import RawTable
+from palestre_analysis.core.vocabulary import normalize_label
+
+__all__ = ["GridColumn", "parse_grid_header", "is_wide_layout", "WideLayout", "wide_layout"]
+
+_GRID = re.compile(r"^(?P<field>.+?)\s+[-–—]\s+(?P<need>.+?)\s*\[(?P<resource>[^\]]+)\]\s*$")
+_ID_HEADERS = {normalize_label(h) for h in ("ente_id", "codice ente", "id ente", "ente")}
+_STAMP_HEADERS = {normalize_label(h) for h in ("informazioni cronologiche", "timestamp", "data e ora",
+                                               "marca temporale", "informazione cronologica")}
+_EMAIL_HEADERS = {normalize_label(h) for h in ("indirizzo email", "email", "e mail", "indirizzo e mail",
+                                               "nome utente", "username")}
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    """One grid cell of the form: field, need and resource as written."""
+
+    position: int
+    header: str
+    field: str
+    need: str
+    resource: str
+
+
+def parse_grid_header(header: str) -> tuple[str, str, str] | None:
+    """``(field, need, resource)`` of a grid header, or ``None``.
+
+    >>> parse_grid_header("Cultura - Formazione dei volontari [Bandi di fondazioni]")
+    ('Cultura', 'Formazione dei volontari', 'Bandi di fondazioni')
+    >>> parse_grid_header("Cultura – Sedi [5 per mille]")
+    ('Cultura', 'Sedi', '5 per mille')
+    >>> parse_grid_header("Codice ente") is None
+    True
+    """
+    match = _GRID.match(header.strip())
+    if not match:
+        return None
+    return tuple(" ".join(match.group(k).split()) for k in ("field", "need", "resource"))
+
+
+def is_wide_layout(table: RawTable) -> bool:
+    """A table is a form export when at least one header is a grid cell."""
+    return any(parse_grid_header(h) for h in table.header)
+
+
+@dataclass
+class WideLayout:
+    """Where things are in a form export."""
+
+    id_position: int | None
+    stamp_position: int | None
+    grid: list[GridColumn]
+    personal: list[int]
+    ignored: list[int]
+
+
+def wide_layout(table: RawTable) -> WideLayout:
+    """Classify every column of a form export."""
+    id_position = stamp_position = None
+    grid, personal, ignored = [], [], []
+    for position, (raw, norm) in enumerate(zip(table.header, table.normalized_header())):
+        parsed = parse_grid_header(raw)
+        if parsed:
+            grid.append(GridColumn(position, raw, *parsed))
+        elif norm in _ID_HEADERS and id_position is None:
+            id_position = position
+        elif norm in _STAMP_HEADERS and stamp_position is None:
+            stamp_position = position
+        elif norm in _EMAIL_HEADERS:
+            personal.append(position)
+        elif raw:
+            ignored.append(position)
+    return WideLayout(id_position, stamp_position, grid, personal, ignored)

@@ -1,0 +1,173 @@
+"""The cleaning pipeline in memory: raw folder -> processed frames, ledger and report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from palestre_analysis import __version__, config
+from palestre_analysis.ingest.rows import Known, clean_attendance, clean_contributions, clean_entities, clean_meetings, clean_votes_long, clean_votes_wide, merge_votes
+from palestre_analysis.ingest.raw_contract import SPECS, map_columns
+from palestre_analysis.core.fingerprint import ingest_hash, sha256_file
+from palestre_analysis.ingest.forms import is_wide_layout, wide_layout
+from palestre_analysis.ingest.ledger import FileAccount, Ledger
+from palestre_analysis.ingest.processed import COLUMNS
+from palestre_analysis.ingest.reading import TABLE_NAMES, RawTable, find_table_files, raw_input_hashes, read_raw_table
+from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_severity
+from palestre_analysis.ingest.pseudonyms import pseudonym, load_key
+from palestre_analysis.ingest.schemas import check_processed
+
+__all__ = ["run_pipeline"]
+
+
+def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
+    """Read every raw table, clean it, and return ``(frames, ledger, report)``.
+
+    Raises :class:`DataError` with every blocking problem at once.
+    """
+    if not raw_dir.is_dir():
+        raise DataError([Problem(str(raw_dir), None, None, "la cartella dei dati grezzi non esiste")])
+    ledger = Ledger()
+    inputs = _read_inputs(raw_dir, ledger)
+    known = Known()
+    entities = clean_entities(inputs["enti"], ledger, known)
+    meetings = clean_meetings(inputs["incontri"], ledger, known)
+    attendance = clean_attendance(inputs["presenze"], ledger, known)
+    phases = {m["meeting_id"]: m["phase"] for m in meetings}
+    contributions = clean_contributions(inputs["contributi"], ledger, known, phases)
+    votes = _clean_votes(inputs["valutazioni"], ledger, known)
+    demo = (raw_dir / config.DEMO_MARKER).is_file()
+    personal = _add_pseudonyms(entities, demo=demo, enabled=pseudonymise, source=_entity_file_name(inputs))
+    frames = _frames(entities, meetings, attendance, contributions, votes)
+    accounts = ledger.accounts()
+    report = {
+        "package_version": __version__,
+        "ingest_code_hash": ingest_hash(),
+        "demo_data": demo,
+        "personal_data": personal,
+        "inputs": raw_input_hashes(raw_dir),
+        "files": [vars(a) for a in accounts],
+        "tables": {name: int(len(frame)) for name, frame in frames.items()},
+        "totals": {key: sum(getattr(a, key) for a in accounts)
+                   for key in ("read", "kept", "rejected", "merged_duplicates", "not_scored")},
+        "problems": count_by_severity(ledger.problems),
+        "identity": "read = kept + rejected + merged_duplicates + not_scored",
+    }
+    return frames, ledger, report
+
+
+def _read_inputs(raw_dir: Path, ledger: Ledger) -> dict[str, list]:
+    """Every file of every table, read and mapped; blocking problems are raised together."""
+    blocking: list[Problem] = []
+    inputs: dict[str, list] = {}
+    for table_name in TABLE_NAMES:
+        paths = find_table_files(raw_dir, table_name)
+        if not paths and table_name == "enti":
+            blocking.append(Problem(f"{raw_dir.name}/enti.csv", None, None,
+                                    "manca il file degli enti (enti.csv o enti.xlsx): senza enti nessuna analisi è possibile"))
+        elif not paths:
+            ledger.warn(f"{table_name}.csv", None, None,
+                        f"nessun file «{table_name}» (.csv o .xlsx): le analisi che ne dipendono resteranno vuote")
+        inputs[table_name] = []
+        for path in paths:
+            try:
+                table = read_raw_table(path)
+            except DataError as exc:
+                blocking.extend(exc.problems)
+                continue
+            mapped = _map_table(table_name, table, ledger, blocking)
+            if mapped is not None:
+                inputs[table_name].append(mapped)
+    if blocking:
+        raise DataError(blocking)
+    return inputs
+
+
+def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[Problem]):
+    """Column map (or form layout) of one file; registers its rows in the ledger."""
+    if table_name == "valutazioni" and is_wide_layout(table):
+        layout = wide_layout(table)
+        if layout.id_position is None:
+            blocking.append(Problem(table.name, table.header_line, None,
+                                    "export del modulo senza la colonna «ente_id» (o «Codice ente»): "
+                                    "non si sa chi ha votato"))
+            return None
+        for position in layout.personal:
+            ledger.warn(table.name, table.header_line, table.header[position],
+                        "colonna con dati personali: ignorata, non entra nei dati puliti")
+        for position in layout.ignored:
+            ledger.warn(table.name, table.header_line, table.header[position],
+                        "colonna non riconosciuta come cella della griglia «campo - esigenza [risorsa]»: ignorata")
+        _open(ledger, table, table_name, "wide")
+        return ("wide", table, layout)
+    columns, problems = map_columns(table, SPECS[table_name])
+    blockers = [p for p in problems if p.severity == ERROR]
+    if blockers:
+        blocking.extend(blockers)
+        return None
+    ledger.problems.extend(problems)
+    _open(ledger, table, table_name, "long" if table_name == "valutazioni" else "table")
+    if table_name == "valutazioni":
+        return ("long", table, columns)
+    return (table, columns)
+
+
+def _open(ledger: Ledger, table: RawTable, table_name: str, layout: str) -> None:
+    account = FileAccount(file=table.name, table=table_name, layout=layout, sha256=sha256_file(table.path),
+                          encoding=table.encoding, read=table.n_read, blank_lines=table.blank_lines)
+    ledger.open_file(account, table.lines + [line for line, _ in table.ragged])
+    for line, width in table.ragged:
+        ledger.reject(table.name, line, None,
+                      f"riga con {width} campi invece dei {len(table.header)} dell'intestazione: "
+                      "controllare delimitatori e virgolette")
+
+
+def _clean_votes(files: list, ledger: Ledger, known: Known) -> list[dict]:
+    records = []
+    for layout, table, columns in files:
+        if layout == "wide":
+            records.extend(clean_votes_wide(table, columns, ledger, known))
+        else:
+            records.extend(clean_votes_long(table, columns, ledger, known))
+    return merge_votes(records, ledger)
+
+
+def _entity_file_name(inputs: dict) -> str:
+    return inputs["enti"][0][0].name if inputs["enti"] else "enti.csv"
+
+
+def _add_pseudonyms(entities: list[dict], *, demo: bool, enabled: bool, source: str) -> bool:
+    """Replace delegate names and emails with keyed pseudonyms (and drop the raw values).
+
+    Returns whether any personal value was present.
+    """
+    personal = any(e["_delegate"] or e["_email"] for e in entities)
+    key = load_key(demo=demo, source=source) if (personal and enabled) else None
+    for entity in entities:
+        name, email = entity.pop("_delegate"), entity.pop("_email")
+        entity["delegate_id"] = pseudonym(key, name, email) if key else None
+    return personal
+
+
+def _frames(entities, meetings, attendance, contributions, votes) -> dict[str, pd.DataFrame]:
+    raw = {"entities": entities, "meetings": meetings, "attendance": attendance,
+           "contributions": contributions, "votes": votes}
+    frames = {}
+    for name, records in raw.items():
+        frame = pd.DataFrame.from_records(records, columns=COLUMNS[name]) if records else \
+            pd.DataFrame({c: pd.Series(dtype=_empty_dtype(name, c)) for c in COLUMNS[name]})
+        if name == "meetings":
+            frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+        if name == "votes":
+            frame = frame.sort_values(["entity_id", "field", "resource", "need"], kind="stable")
+        frames[name] = check_processed(name, frame.reset_index(drop=True))
+    return frames
+
+
+def _empty_dtype(table: str, column: str) -> str:
+    if column == "date":
+        return "datetime64[ns]"
+    if column in ("phase", "score"):
+        return "int8"
+    return "str"

@@ -1,0 +1,139 @@
+"""The raw-data contract: which columns each table has, and how headers may be spelled.
+
+Headers match case-, accent- and space-insensitively (see
+:func:`palestre_analysis.core.vocabulary.normalize_label`), and a few usual synonyms are
+accepted ("Codice ente" for ``ente_id``). The data dictionary in ``docs/`` describes
+the same contract for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from palestre_analysis.ingest.reading import RawTable
+from palestre_analysis.core.problems import WARNING, Problem
+from palestre_analysis.core.vocabulary import normalize_label
+
+__all__ = ["TableSpec", "SPECS", "ColumnMap", "map_columns"]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Columns of one raw table: canonical name -> accepted header spellings."""
+
+    name: str
+    required: dict[str, tuple[str, ...]]
+    optional: dict[str, tuple[str, ...]]
+    personal: tuple[str, ...] = ()
+
+    def aliases(self) -> dict[str, str]:
+        """Normalised header spelling -> canonical column name."""
+        lookup = {}
+        for canonical, spellings in {**self.required, **self.optional}.items():
+            for spelling in (canonical, *spellings):
+                lookup[normalize_label(spelling)] = canonical
+        return lookup
+
+
+SPECS = {
+    "enti": TableSpec(
+        "enti",
+        required={
+            "ente_id": ("id ente", "codice ente", "codice", "id"),
+            "denominazione": ("nome ente", "ente", "ragione sociale", "nome dell ente"),
+            "tipologia": ("tipo", "tipo ente", "tipologia ente", "forma giuridica"),
+            "territorio": ("provincia", "territorio di riferimento", "ambito territoriale"),
+        },
+        optional={
+            "delegato": ("delegata", "nome delegato", "delegato a", "nome e cognome", "referente"),
+            "email": ("e mail", "mail", "indirizzo email", "indirizzo e mail", "email delegato",
+                      "posta elettronica"),
+        },
+        personal=("delegato", "email"),
+    ),
+    "incontri": TableSpec(
+        "incontri",
+        required={
+            "incontro_id": ("id incontro", "codice incontro", "incontro", "id"),
+            "data": ("data incontro", "giorno"),
+            "fase": ("fase progetto",),
+            "livello": ("tipo incontro", "livello incontro"),
+        },
+        optional={
+            "territorio": ("provincia", "sede"),
+            "focus_group": ("focus", "gruppo", "focus group"),
+        },
+    ),
+    "presenze": TableSpec(
+        "presenze",
+        required={
+            "incontro_id": ("id incontro", "codice incontro", "incontro"),
+            "ente_id": ("id ente", "codice ente", "ente"),
+        },
+        optional={},
+    ),
+    "contributi": TableSpec(
+        "contributi",
+        required={
+            "incontro_id": ("id incontro", "codice incontro", "incontro"),
+            "ente_id": ("id ente", "codice ente", "ente"),
+            "nodo": ("nodo strategico", "tema", "nodo tematico"),
+        },
+        optional={"testo": ("contributo", "testo contributo", "descrizione", "note")},
+    ),
+    "valutazioni": TableSpec(
+        "valutazioni",
+        required={
+            "ente_id": ("id ente", "codice ente", "ente"),
+            "campo": ("campo di attivita", "settore", "ambito"),
+            "risorsa": ("fonte", "fonte di risorse", "fonte delle risorse"),
+            "esigenza": ("bisogno", "necessita"),
+            "voto": ("punteggio", "valutazione"),
+        },
+        optional={},
+    ),
+}
+
+
+@dataclass
+class ColumnMap:
+    """Where each canonical column sits in a raw table, and its header as written."""
+
+    index: dict[str, int]
+    header: dict[str, str]
+    unknown: list[int]
+
+    def value(self, row: list[str], column: str) -> str:
+        position = self.index.get(column)
+        return "" if position is None else row[position]
+
+
+def map_columns(table: RawTable, spec: TableSpec, *, allow_unknown: bool = True) -> tuple[ColumnMap, list[Problem]]:
+    """Match a table's headers to the spec; problems for missing or doubled columns.
+
+    A missing required column is an error of the whole file; an unknown column is a
+    warning (it is ignored, and never copied to processed data).
+    """
+    lookup = spec.aliases()
+    index: dict[str, int] = {}
+    header: dict[str, str] = {}
+    unknown: list[int] = []
+    problems: list[Problem] = []
+    for position, (raw, norm) in enumerate(zip(table.header, table.normalized_header())):
+        canonical = lookup.get(norm)
+        if canonical is None:
+            unknown.append(position)
+            if allow_unknown and raw:
+                problems.append(Problem(table.name, table.header_line, raw,
+                                        "colonna non prevista dal contratto dei dati: ignorata", WARNING))
+        elif canonical in index:
+            problems.append(Problem(table.name, table.header_line, raw,
+                                    f"colonna ripetuta: «{header[canonical]}» indica già «{canonical}»"))
+        else:
+            index[canonical], header[canonical] = position, raw
+    for canonical in spec.required:
+        if canonical not in index:
+            accepted = ", ".join(f"«{s}»" for s in (canonical, *spec.required[canonical][:2]))
+            problems.append(Problem(table.name, table.header_line, None,
+                                    f"manca la colonna obbligatoria «{canonical}» (intestazioni accettate: {accepted}...)"))
+    return ColumnMap(index, header, unknown), problems

@@ -1,0 +1,138 @@
+"""Tables and sentences for the notebooks, as escaped HTML.
+
+Labels of fields, resources and needs, and contribution texts, come from raw files and
+may contain anything, ``<script>`` included: every value is escaped here, and prose is
+built from a trusted template whose slots are escaped (:func:`sentence`). Markdown is
+never used for data, because Markdown lets raw HTML through.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from palestre_analysis.report import formatting as fmt
+
+__all__ = ["table_html", "sentence", "paragraph", "bullets", "suppression_note", "HTML"]
+
+
+class HTML:
+    """Minimal rich-display object (what IPython's ``HTML`` does), without importing IPython."""
+
+    def __init__(self, data: str):
+        self.data = data
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:  # the text/plain fallback
+        return "<tabella o testo HTML>"
+
+
+def sentence(template: str, **values) -> str:
+    """Fill a trusted template; each value is escaped and shown in bold.
+
+    >>> sentence("Il miglior incrocio è {r}.", r="<b>Bandi</b>")
+    'Il miglior incrocio è <strong>&lt;b&gt;Bandi&lt;/b&gt;</strong>.'
+    """
+    fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    missing = fields - set(values)
+    if missing:
+        raise KeyError(f"sentence() lacks values for {sorted(missing)}")
+    return template.format(**{k: f"<strong>{html.escape(str(v))}</strong>" for k, v in values.items()})
+
+
+def paragraph(*sentences: str) -> HTML:
+    """Sentences (already escaped by :func:`sentence`) as one paragraph."""
+    return HTML(f"<p>{' '.join(sentences)}</p>")
+
+
+def bullets(items: list[str]) -> HTML:
+    """A bulleted list of sentences built with :func:`sentence`."""
+    return HTML("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
+
+
+def suppression_note(min_cell: int) -> str:
+    return (f"{fmt.SUPPRESSED_MARK} dato non mostrato perché calcolato su meno di {min_cell} delegati "
+            "(o perché permetterebbe di ricavarne uno).")
+
+
+def table_html(
+    frame: pd.DataFrame,
+    columns: Mapping[str, str],
+    caption: str,
+    *,
+    formats: Mapping[str, Callable[[object], str]] | None = None,
+    min_cell: int | None = None,
+    note: str = "",
+) -> HTML:
+    """An escaped HTML table with Italian headers and numbers, its caption and notes.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Data; a boolean ``suppressed`` column, if present, marks rows whose blank values
+        are suppressions.
+    columns : mapping
+        Column -> Italian header, in display order.
+    caption : str
+        Title of the table (plain text; escaped).
+    formats : mapping, optional
+        Column -> function turning a non-missing value into text; numbers default to one
+        decimal with the decimal comma.
+    min_cell : int, optional
+        When given, the suppression note is added.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"x": ["<i>a</i>"], "m": [7.25], "suppressed": [False]})
+    >>> "&lt;i&gt;a&lt;/i&gt;" in table_html(t, {"x": "Voce", "m": "Media"}, "Prova").data
+    True
+    """
+    formats = dict(formats or {})
+    suppressed = frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame else \
+        pd.Series(False, index=frame.index)
+    rows = []
+    for index, record in frame.iterrows():
+        cells = []
+        for column in columns:
+            value = record[column]
+            formatter = formats.get(column) or (fmt.integer if _is_count(column) else None)
+            text = html.escape(_cell_text(value, formatter, bool(suppressed.loc[index])))
+            numeric = not isinstance(value, str) and not isinstance(value, (bool, np.bool_))
+            cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
+    notes = [note] if note else []
+    if min_cell is not None and suppressed.any():
+        notes.append(suppression_note(min_cell))
+    notes_html = "".join(f'<p class="palestre-note">{html.escape(n)}</p>' for n in notes)
+    empty = "" if rows else f'<tr><td colspan="{len(columns)}">Nessun dato.</td></tr>'
+    return HTML(
+        f'<figure class="palestre-table"><figcaption><strong>{html.escape(caption)}</strong></figcaption>'
+        f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}{empty}</tbody></table>'
+        f"{notes_html}</figure>"
+    )
+
+
+def _is_count(column: str) -> bool:
+    """Counts (``n``, ``n_present``...) are whole numbers even when a blank made them float."""
+    return column == "n" or column.startswith("n_")
+
+
+def _cell_text(value, formatter, suppressed: bool) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return fmt.SUPPRESSED_MARK if suppressed else "–"
+    if formatter is not None:
+        return formatter(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "sì" if value else "no"
+    if isinstance(value, (int,)) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
+        return fmt.integer(value)
+    if isinstance(value, float):
+        return fmt.num(value, 1)
+    return str(value)

@@ -1,0 +1,276 @@
+"""Phase 1 sections: the network, the year of meetings, participation, contributions."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from palestre_analysis.report import formatting as fmt
+from palestre_analysis.report import plots
+from palestre_analysis import config, stats
+from palestre_analysis.report.display import bullets, paragraph, sentence, table_html
+from palestre_analysis.ingest.processed import Processed
+from palestre_analysis.report.parameters import Parameters
+from palestre_analysis.core.vocabulary import CATEGORY_LABELS, CATEGORY_OF_PHRASE, NODES
+from palestre_analysis.report.section import Section, too_small, unless_small
+
+__all__ = ["overview", "composition", "meetings", "participation", "network", "contributions"]
+
+_CATEGORY_NAMES = {"all": "Tutte le categorie", **CATEGORY_LABELS}
+#: Meetings attended, in bands: exact counts at the top would single out the most assiduous entities.
+_BANDS = (0, 1, 2, 3, 6, 10)
+
+
+def _where(data: Processed) -> str:
+    return "in Lombardia" if data.territory == config.REGION else f"nel territorio di {data.territory}"
+
+
+def _of(data: Processed) -> str:
+    return "lombardi" if data.territory == config.REGION else f"del territorio di {data.territory}"
+
+
+def overview(data: Processed, params: Parameters) -> Section:
+    """Key numbers of the network in this territory, or the notice that it is too small to show."""
+    if too_small(data, params):
+        return Section([paragraph(sentence(
+            "Il territorio di {t} ha meno di {k} enti nella rete: per tutelare la riservatezza dei delegati, "
+            "questo rapporto non mostra alcuna statistica. I suoi dati contano nei risultati dell'intera regione "
+            "(rapporto «Lombardia»).", t=data.territory, k=params.min_cell))])
+    attended = data.meetings
+    lines = [sentence("La rete {where} conta {n}, ciascuno rappresentato da un delegato.",
+                      where=_where(data), n=fmt.plural(len(data.entities), "ente", "enti"))]
+    if len(attended):
+        total = data.report.get("tables", {}).get("meetings", len(attended))
+        how_many = (f"a tutti i {fmt.integer(total)} incontri" if len(attended) == total
+                    else f"a {fmt.integer(len(attended))} dei {fmt.integer(total)} incontri")
+        lines.append(sentence("Insieme hanno partecipato {m} del percorso, {period}.", m=how_many,
+                              period=fmt.period_it(attended["date"].min(), attended["date"].max())))
+    return Section([paragraph(*lines)])
+
+
+@unless_small
+def composition(data: Processed, params: Parameters) -> Section:
+    """Composition by category against the reference shares, with Wilson intervals and a Monte Carlo test."""
+    table = stats.composition(data.entities, params.reference_shares, min_cell=params.min_cell)
+    test = stats.composition_test(data.entities, params.reference_shares, seed=params.seed, min_cell=params.min_cell)
+    section = Section(tables={"composition": table, "composition_test": test})
+    if table["share"].notna().any():
+        section.add(plots.composition_chart(table, f"Composizione della rete – {data.territory}"))
+    section.add(table_html(
+        table, {"category": "Categoria", "n": "Enti", "share": "Quota", "ci_low": "IC 95% da",
+                "ci_high": "IC 95% a", "reference_share": "Quota di riferimento"},
+        f"Enti per categoria – {data.territory} (n = {fmt.integer(len(data.entities))})",
+        formats={"category": lambda c: _CATEGORY_NAMES.get(c, c), "share": fmt.pct, "ci_low": fmt.pct,
+                 "ci_high": fmt.pct, "reference_share": fmt.pct},
+        min_cell=params.min_cell,
+        note="IC 95%: intervallo di confidenza di Wilson, che legge la rete come uno dei gruppi di enti che "
+             "avrebbero potuto partecipare. Quote di riferimento: documento «Palestre di capacità».",
+    ))
+    section.add(paragraph(*_composition_sentences(table, test.iloc[0])))
+    return section
+
+
+def _composition_sentences(table: pd.DataFrame, test: pd.Series) -> list[str]:
+    lines = []
+    shown = table[table["share"].notna()].sort_values("share", ascending=False)
+    if len(shown):
+        top = shown.iloc[0]
+        lines.append(sentence(
+            "La categoria più rappresentata è quella {c}, con {s} degli enti (intervallo al 95% da {lo} a {hi}; "
+            "riferimento {ref}).", c=CATEGORY_OF_PHRASE[top["category"]], s=fmt.pct_article(top["share"]),
+            lo=fmt.pct(top["ci_low"]), hi=fmt.pct(top["ci_high"]), ref=fmt.pct(top["reference_share"])))
+    if pd.notna(test["p_value"]):
+        if test["p_value"] < 0.05:
+            lines.append(sentence("La composizione si discosta dalle quote di riferimento (test Monte Carlo sul "
+                                  "chi quadrato di Pearson, {p}).", p=fmt.p_clause(test["p_value"])))
+        else:
+            lines.append(sentence("Il test non rileva differenze tra la composizione e le quote di riferimento "
+                                  "(test Monte Carlo sul chi quadrato di Pearson, {p}); questo non prova che "
+                                  "coincidano.", p=fmt.p_clause(test["p_value"])))
+    else:
+        lines.append("Il confronto con le quote di riferimento non è mostrato: alcune categorie hanno troppo pochi "
+                     "enti.")
+    return lines
+
+
+@unless_small
+def meetings(data: Processed, params: Parameters) -> Section:
+    """The year of meetings: timeline by level and focus group, with attendance."""
+    by_meeting = stats.attendance_by_meeting(data.attendance, data.meetings, data.entities, min_cell=params.min_cell)
+    everyone = by_meeting[by_meeting["category"] == "all"].reset_index(drop=True)
+    section = Section(tables={"meetings": everyone})
+    if everyone.empty:
+        return section.add(paragraph("Nessun incontro registrato per gli enti di questo territorio."))
+    section.add(plots.meetings_timeline(everyone, f"L'anno degli incontri – {data.territory}"))
+    section.add(table_html(
+        everyone, {"meeting_id": "Incontro", "date": "Data", "level": "Livello", "focus_group": "Focus group",
+                   "phase": "Fase", "n_present": "Enti presenti", "n_newcomers": "Di cui alla prima presenza"},
+        f"Incontri frequentati dagli enti – {data.territory}",
+        formats={"date": fmt.date_it}, min_cell=params.min_cell,
+    ))
+    levels = everyone["level"].value_counts()
+    section.add(paragraph(sentence(
+        "Gli incontri con enti {where} sono {n}: {r} e {t}, in {g}.", where=_of(data),
+        n=fmt.integer(len(everyone)),
+        r=fmt.plural(levels.get("regionale", 0), "regionale", "regionali"),
+        t=fmt.plural(levels.get("territoriale", 0), "territoriale", "territoriali"),
+        g=fmt.plural(everyone["focus_group"].nunique(), "focus group", "focus group"))))
+    return section
+
+
+@unless_small
+def participation(data: Processed, params: Parameters) -> Section:
+    """'Sempre con i soliti': regulars, newcomers, concentration of attendance."""
+    summary = stats.participation_summary(data.attendance, data.entities, min_cell=params.min_cell)
+    distribution = stats.attendance_distribution(data.attendance, data.entities, min_cell=params.min_cell,
+                                                 bands=_BANDS)
+    distribution = distribution[distribution["category"] == "all"].reset_index(drop=True)
+    by_meeting = stats.attendance_by_meeting(data.attendance, data.meetings, data.entities, min_cell=params.min_cell)
+    everyone = by_meeting[by_meeting["category"] == "all"]
+    section = Section(tables={"participation": _rounded(summary), "attendance_distribution": distribution})
+    if not everyone.empty:
+        section.add(plots.attendance_chart(everyone, f"Presenze e nuovi arrivi per incontro – {data.territory}"))
+    if distribution["n_entities"].notna().any():
+        section.add(plots.attendance_histogram(distribution,
+                                               f"Quanti incontri ha frequentato ogni ente – {data.territory}"))
+    section.add(table_html(
+        summary, {"category": "Categoria", "n_entities": "Enti", "n_attending": "Presenti almeno una volta",
+                  "mean_meetings": "Incontri per ente (media)", "n_regulars": "Enti abituali",
+                  "share_by_regulars": "Presenze degli abituali", "gini": "Gini delle presenze"},
+        f"Partecipazione per categoria – {data.territory}",
+        formats={"category": lambda c: _CATEGORY_NAMES.get(c, c), "share_by_regulars": fmt.pct,
+                 "gini": lambda g: fmt.num(g, 2)},
+        min_cell=params.min_cell,
+        note=f"Abituale: un ente presente ad almeno {stats.REGULAR_MIN_MEETINGS} incontri. Gini: 0 = presenze "
+             "distribuite in modo uguale tra gli enti, 1 = concentrate in un solo ente.",
+    ))
+    section.add(paragraph(*_participation_sentences(summary, everyone)))
+    return section
+
+
+def _rounded(summary: pd.DataFrame) -> pd.DataFrame:
+    """Published precision: with exact Gini and means, a reader could rebuild hidden counts."""
+    return summary.round({"mean_meetings": 1, "share_by_regulars": 2, "gini": 2})
+
+
+def _participation_sentences(summary: pd.DataFrame, everyone: pd.DataFrame) -> list[str]:
+    row = summary[summary["category"] == "all"].iloc[0]
+    if pd.isna(row["share_by_regulars"]):
+        return ["Le misure di concentrazione non sono mostrate: gli enti sono troppo pochi."]
+    lines = [sentence("«Sempre con i soliti»? {k} (presenti ad almeno {r} incontri) hanno fatto {s} di tutte le "
+                      "presenze; l'indice di Gini delle presenze è {g}.",
+                      k=fmt.plural(row["n_regulars"], "ente abituale", "enti abituali"),
+                      r=stats.REGULAR_MIN_MEETINGS, s=fmt.pct_article(row["share_by_regulars"]),
+                      g=fmt.num(row["gini"], 2))]
+    ordered = everyone.sort_values("date")
+    first = ordered["n_present"].iloc[0] if len(ordered) else float("nan")
+    if len(ordered) > 1 and pd.notna(first) and pd.notna(row["n_attending"]):
+        later = int(row["n_attending"] - first)
+        if later > 0:
+            lines.append(sentence("Dopo il primo incontro si sono aggiunti {n}: la rete non è rimasta quella di "
+                                  "partenza.", n=fmt.plural(later, "ente nuovo", "enti nuovi")))
+        else:
+            lines.append("Dopo il primo incontro non si è aggiunto nessun ente nuovo.")
+    return lines
+
+
+@unless_small
+def network(data: Processed, params: Parameters) -> Section:
+    """The co-attendance network: density, components, ties across categories."""
+    summary = stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell)
+    section = Section(tables={"network": summary})
+    section.add(table_html(
+        summary, {"n_nodes": "Enti", "n_edges": "Legami", "density": "Densità", "n_components": "Componenti",
+                  "largest_component_share": "Enti nella componente maggiore",
+                  "cross_category_share": "Legami tra categorie diverse",
+                  "cross_category_expected": "… attesi se i legami fossero casuali"},
+        f"La rete delle co-presenze – {data.territory}",
+        formats={"density": lambda d: fmt.num(d, 2), "largest_component_share": fmt.pct,
+                 "cross_category_share": fmt.pct, "cross_category_expected": fmt.pct},
+        min_cell=params.min_cell,
+        note="Due enti sono legati se i loro delegati hanno partecipato ad almeno un incontro insieme.",
+    ))
+    row = summary.iloc[0]
+    if pd.notna(row["density"]):
+        section.add(paragraph(sentence(
+            "Partecipando agli stessi incontri, gli enti hanno intrecciato {e}: la densità della rete è {d}. "
+            "{x} dei legami unisce enti di categorie diverse, contro {y} che ci si aspetterebbe se i legami "
+            "nascessero a caso: {verdict}", e=fmt.plural(row["n_edges"], "legame", "legami"),
+            d=fmt.num(row["density"], 2), x=fmt.pct_article(row["cross_category_share"]).capitalize(),
+            y=fmt.pct_article(row["cross_category_expected"]), verdict=_mixing(row))))
+    return section
+
+
+def _mixing(row: pd.Series) -> str:
+    """«Mai da soli»? Read the observed mix against random mixing (5 points of tolerance)."""
+    gap = row["cross_category_share"] - row["cross_category_expected"]
+    if gap > 0.05:
+        return "le categorie si sono mescolate più del caso («mai da soli»)."
+    if gap < -0.05:
+        return "ogni categoria ha frequentato soprattutto sé stessa."
+    return "le categorie si sono mescolate quanto ci si aspetterebbe dal caso."
+
+
+@unless_small
+def contributions(data: Processed, params: Parameters) -> Section:
+    """Phase 1 contributions by strategic node and category, with a test of independence."""
+    phase1 = data.meetings.loc[data.meetings["phase"] == 1, "meeting_id"]
+    contributions_1 = data.contributions[data.contributions["meeting_id"].isin(set(phase1))]
+    counts = stats.contribution_counts(contributions_1, data.entities, min_cell=params.min_cell)
+    test = stats.contribution_test(contributions_1, data.entities, seed=params.seed, min_cell=params.min_cell)
+    section = Section(tables={"contributions": counts, "contributions_test": test})
+    if contributions_1.empty:
+        return section.add(paragraph("Nessun contributo di fase 1 registrato per gli enti di questo territorio."))
+    section.add(plots.contributions_chart(counts, f"Contributi per nodo strategico – {data.territory}"))
+    everyone = counts[counts["category"] == "all"]
+    section.add(table_html(
+        everyone, {"node": "Nodo strategico", "n_contributions": "Contributi", "n_entities": "Enti che hanno contribuito",
+                   "share": "Quota"},
+        f"Contributi della fase 1 per nodo – {data.territory}", formats={"share": fmt.pct}, min_cell=params.min_cell))
+    section.add(paragraph(*_contribution_sentences(everyone, test.iloc[0])))
+    section.add(_examples(contributions_1, everyone, params.min_cell))
+    return section
+
+
+def _contribution_sentences(everyone: pd.DataFrame, test: pd.Series) -> list[str]:
+    lines = []
+    if len(everyone) and everyone["share"].notna().all():
+        top = everyone.sort_values("share", ascending=False).iloc[0]
+        lines.append(sentence("Il nodo più discusso è stato «{n}», con {s} dei contributi.",
+                              n=top["node"], s=fmt.pct_article(top["share"])))
+    if pd.notna(test["p_value"]):
+        strength = "debole" if test["cramers_v"] < 0.2 else "moderata" if test["cramers_v"] < 0.4 else "forte"
+        if test["p_value"] < 0.05:
+            text = ("I temi scelti sono associati alla categoria dell'ente (test di permutazione, {p}; V di Cramér "
+                    "{cv}, associazione {a})")
+        else:
+            text = ("Il test non rileva un'associazione tra temi scelti e categoria dell'ente (test di "
+                    "permutazione, {p}; V di Cramér {cv}, associazione {a})")
+        caution = ": stima indicativa, su pochi contributi." if test["n_contributions"] < 100 else "."
+        if pd.isna(test["statistic"]):
+            caution = caution[:-1] + " (valori arrotondati: la tabella ha celle nascoste)."
+        lines.append(sentence(text, p=fmt.p_clause(test["p_value"]), cv=fmt.num(test["cramers_v"], 2),
+                              a=strength) + caution)
+    elif len(everyone):
+        lines.append("Il legame tra categoria e temi non è mostrato: alcune categorie hanno troppo pochi delegati.")
+    return lines
+
+
+def _examples(contributions_1: pd.DataFrame, everyone: pd.DataFrame, min_cell: int):
+    """A few contributions per node, as plain escaped text, only where enough delegates spoke."""
+    allowed = set(everyone.loc[everyone["n_entities"].notna(), "node"])
+    items = []
+    for node in NODES:
+        if node not in allowed:
+            continue
+        texts = contributions_1.loc[contributions_1["node"] == node, "text"].dropna()
+        for text in list(dict.fromkeys(texts))[:2]:
+            items.append(sentence("{node}: ", node=node) + _escape(text))
+    if not items:
+        return paragraph(f"Esempi di contributi non mostrati: meno di {min_cell} delegati per nodo.")
+    return bullets(items)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return "«" + html.escape(str(text)) + "»"

@@ -1,0 +1,62 @@
+"""The notebooks' parameters, checked: a bad value gets one Italian sentence, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from palestre_analysis import config
+from palestre_analysis.core.vocabulary import CATEGORIES
+from palestre_analysis.ingest.processed import resolve_territory
+from palestre_analysis.report.formatting import num
+
+__all__ = ["Parameters", "check_parameters"]
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Checked notebook parameters."""
+
+    territorio: str
+    min_cell: int
+    seed: int
+    processed_dir: Path
+    tables_dir: Path | None
+    reference_shares: dict
+
+
+def check_parameters(territorio, min_cell, seed, processed_dir="", tables_dir="", reference_shares=None) -> Parameters:
+    """Check the notebook parameters; a bad value raises ``ValueError`` with a sentence.
+
+    >>> check_parameters("MI", 5, 1).territorio
+    'Milano'
+    >>> check_parameters("Lombardia", 2, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: min_cell = 2 non è ammesso: la soglia minima è 3 delegati (codice di deontologia Sistan).
+    """
+    territory = resolve_territory(str(territorio))
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int):
+        raise ValueError(f"min_cell deve essere un numero intero di delegati, non «{min_cell}».")
+    if min_cell < config.MIN_CELL_FLOOR:
+        raise ValueError(f"min_cell = {min_cell} non è ammesso: la soglia minima è {config.MIN_CELL_FLOOR} "
+                         "delegati (codice di deontologia Sistan).")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed deve essere un intero non negativo, non «{seed}».")
+    shares = dict(config.REFERENCE_SHARES if reference_shares is None else reference_shares)
+    _check_shares(shares)
+    folder = Path(processed_dir) if str(processed_dir).strip() else config.PROCESSED_DIR
+    tables = Path(tables_dir) if str(tables_dir or "").strip() else None
+    return Parameters(territory, int(min_cell), int(seed), folder, tables, shares)
+
+
+def _check_shares(shares: dict) -> None:
+    unknown = sorted(set(shares) - set(CATEGORIES))
+    if unknown:
+        raise ValueError(f"reference_shares: categorie sconosciute {unknown}; quelle ammesse sono "
+                         f"{', '.join(CATEGORIES)}.")
+    if any(not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 for v in shares.values()):
+        raise ValueError("reference_shares: ogni quota deve essere un numero tra 0 e 1.")
+    total = sum(shares.values())
+    if abs(total - 1) > 0.011:
+        raise ValueError(f"reference_shares: le quote sommano a {num(total, 2)}, non a 1.")

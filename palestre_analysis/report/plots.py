@@ -1,0 +1,406 @@
+"""Figures of the reports: Italian titles and labels, colour-blind-safe palettes.
+
+Every function takes a tidy table from :mod:`palestre_analysis.stats` and returns a
+:class:`matplotlib.figure.Figure` built without pyplot (no global state: a notebook shows
+it with ``display(fig)``, exactly once). Suppressed values are drawn as empty grey cells
+marked ``‡``, never as numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from palestre_analysis.report import formatting as fmt
+from palestre_analysis.core.vocabulary import CATEGORY_LABELS, NODES
+
+__all__ = [
+    "use_report_style", "composition_chart", "meetings_timeline", "attendance_chart", "attendance_histogram",
+    "contributions_chart", "heatmaps", "agreement_chart", "diverging_bars", "territory_multiples",
+    "CATEGORY_COLORS",
+]
+
+_PALETTE = sns.color_palette("colorblind")
+CATEGORY_COLORS = {c: _PALETTE[i] for i, c in enumerate(CATEGORY_LABELS)}
+_GREY = "#d9d9d9"
+_DPI = 100
+
+
+def use_report_style() -> None:
+    """Seaborn's white grid with readable sizes; call once at the top of a notebook."""
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95,
+                  rc={"figure.dpi": _DPI, "savefig.dpi": _DPI, "axes.titleweight": "bold",
+                      "axes.titlesize": 12, "figure.titlesize": 13, "figure.titleweight": "bold"})
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+
+
+# --- Phase 1 -----------------------------------------------------------------------------------
+
+def composition_chart(table: pd.DataFrame, title: str) -> Figure:
+    """Share of each category with its Wilson 95% interval, and the reference share as a diamond."""
+    data = table.reset_index(drop=True)
+    fig = _figure(7.5, 0.55 * len(data) + 1.6)
+    ax = fig.subplots()
+    y = np.arange(len(data))
+    colors = [CATEGORY_COLORS.get(c, _GREY) for c in data["category"]]
+    ax.barh(y, data["share"].fillna(0), color=colors, height=0.6)
+    has_ci = data["share"].notna()
+    ax.errorbar(data.loc[has_ci, "share"], y[has_ci],
+                xerr=[data.loc[has_ci, "share"] - data.loc[has_ci, "ci_low"],
+                      data.loc[has_ci, "ci_high"] - data.loc[has_ci, "share"]],
+                fmt="none", ecolor="black", capsize=3, lw=1)
+    if "reference_share" in data:
+        ax.scatter(data["reference_share"], y, marker="D", color="black", zorder=3, s=28)
+    for yi, (share, high, suppressed) in enumerate(zip(data["share"], data["ci_high"], data["suppressed"])):
+        label = fmt.SUPPRESSED_MARK if suppressed or pd.isna(share) else fmt.pct(share)
+        ax.text(0.005 if pd.isna(high) else high + 0.01, yi, f" {label}", va="center", ha="left", fontsize=9)
+    ax.set_yticks(y, [CATEGORY_LABELS.get(c, c) for c in data["category"]])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(fmt.axis_formatter(0, percent=True))
+    top = data[["ci_high", "reference_share"]].max().max() if "reference_share" in data else data["ci_high"].max()
+    ax.set_xlim(0, min(1.0, float(top) + 0.12) if pd.notna(top) else 1.0)
+    ax.set_xlabel("Quota degli enti (linee nere: intervallo di Wilson al 95%)")
+    ax.set_ylabel("Categoria")
+    ax.legend(handles=[Line2D([], [], marker="D", color="black", ls="", label="Quota di riferimento")],
+              loc="lower right", frameon=True)
+    ax.set_title(title)
+    return fig
+
+
+def meetings_timeline(table: pd.DataFrame, title: str) -> Figure:
+    """One marker per meeting: date, focus group, level, and (when shown) how many were present."""
+    data = table.copy()
+    groups = sorted(data["focus_group"].fillna("(senza focus group)").unique())
+    data["row"] = data["focus_group"].fillna("(senza focus group)").map({g: i for i, g in enumerate(groups)})
+    fig = _figure(9.5, 0.45 * len(groups) + 2.6)
+    ax = fig.subplots()
+    colors = {"regionale": _PALETTE[0], "territoriale": _PALETTE[1]}
+    for level, part in data.groupby("level"):
+        sizes = 25 + 6 * part["n_present"].fillna(0)
+        shown = part["n_present"].notna()
+        ax.scatter(part.loc[shown, "date"], part.loc[shown, "row"], s=sizes[shown], color=colors.get(level),
+                   alpha=0.85, edgecolor="black", linewidth=0.5)
+        ax.scatter(part.loc[~shown, "date"], part.loc[~shown, "row"], s=40, facecolor="white",
+                   edgecolor=colors.get(level), linewidth=1.5)
+    ax.set_yticks(range(len(groups)), groups)
+    ax.invert_yaxis()
+    _month_axis(ax.xaxis)
+    ax.set_xlabel("Data dell'incontro")
+    ax.set_ylabel("Focus group")
+    handles = [Patch(color=c, label=f"Incontro {lvl}") for lvl, c in colors.items() if lvl in set(data["level"])]
+    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="grey",
+                          label="Presenze non mostrate (pochi enti)"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
+    ax.set_title(title)
+    return fig
+
+
+def _month_axis(axis) -> None:
+    """Ticks at the start of every other month, labelled ``ott`` / ``2018`` in Italian."""
+    from matplotlib.dates import MonthLocator, num2date
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_locator(MonthLocator(bymonth=range(1, 13, 2)))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: f"{fmt.MONTHS[num2date(x).month - 1][:3]}\n{num2date(x).year}"))
+
+
+def attendance_chart(table: pd.DataFrame, title: str) -> Figure:
+    """Present at each meeting, split into newcomers and returning entities.
+
+    Where the newcomers are hidden, the whole bar is hatched grey: drawing it as "returning"
+    would read as zero newcomers.
+    """
+    data = table.sort_values("date").reset_index(drop=True)
+    fig = _figure(9, 4.4)
+    ax = fig.subplots()
+    x = np.arange(len(data))
+    split = data["n_newcomers"].notna() & data["n_present"].notna()
+    returning = (data["n_present"] - data["n_newcomers"]).where(split, 0)
+    ax.bar(x, returning, color=_PALETTE[0], label="Enti già presenti in precedenza")
+    ax.bar(x, data["n_newcomers"].where(split, 0), bottom=returning, color=_PALETTE[1],
+           label="Enti alla prima presenza")
+    unsplit = ~split & data["n_present"].notna()
+    ax.bar(x[unsplit], data.loc[unsplit, "n_present"], color=_GREY, hatch="//", edgecolor="white",
+           label="Nuovi arrivi non mostrati (pochi enti)")
+    for xi in x[data["n_present"].isna().to_numpy()]:
+        ax.text(xi, 0.2, fmt.SUPPRESSED_MARK, ha="center", va="bottom")
+    ax.set_xticks(x, data["meeting_id"], fontsize=8, rotation=90 if len(data) > 12 else 0)
+    ax.set_xlabel("Incontro, in ordine di data (le date sono nella tabella degli incontri)")
+    ax.set_ylabel("Enti presenti")
+    ax.yaxis.set_major_formatter(fmt.axis_formatter(0))
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(title)
+    return fig
+
+
+def attendance_histogram(table: pd.DataFrame, title: str) -> Figure:
+    """How many entities attended 0, 1, 2 ... meetings (or bands of meetings), in the table's order."""
+    data = table.reset_index(drop=True)
+    fig = _figure(7.5, 3.8)
+    ax = fig.subplots()
+    x = np.arange(len(data))
+    ax.bar(x, data["n_entities"].fillna(0), color=_PALETTE[2])
+    for xi, suppressed, n in zip(x, data["suppressed"], data["n_entities"]):
+        if suppressed and pd.isna(n):
+            ax.text(xi, 0.1, fmt.SUPPRESSED_MARK, ha="center", va="bottom")
+    ax.set_xticks(x, [str(k) for k in data["n_meetings"]])
+    ax.set_xlabel("Numero di incontri frequentati")
+    ax.set_ylabel("Numero di enti")
+    ax.yaxis.set_major_locator(_integer_locator())
+    ax.yaxis.set_major_formatter(fmt.axis_formatter(0))
+    ax.set_title(title)
+    return fig
+
+
+def _integer_locator():
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
+def contributions_chart(table: pd.DataFrame, title: str) -> Figure:
+    """Share of each strategic node in the contributions of each category (stacked bars)."""
+    data = table.copy()
+    categories = [c for c in ["all", *CATEGORY_LABELS] if c in set(data["category"])]
+    nodes = [n for n in NODES if n in set(data["node"])] + sorted(set(data["node"]) - set(NODES))
+    fig = _figure(9, 0.55 * len(categories) + 2.8)
+    ax = fig.subplots()
+    colors = sns.color_palette("colorblind", len(nodes))
+    for yi, category in enumerate(categories):
+        part = data[data["category"] == category].set_index("node")
+        left = 0.0
+        for node, color in zip(nodes, colors):
+            share = part["share"].get(node, np.nan)
+            if pd.notna(share):
+                ax.barh(yi, share, left=left, color=color, height=0.6)
+                if share >= 0.06:
+                    ax.text(left + share / 2, yi, fmt.pct(share), ha="center", va="center", fontsize=8)
+                left += share
+        if left < 0.999:
+            ax.barh(yi, 1 - left, left=left, color=_GREY, height=0.6, hatch="//", edgecolor="white")
+    labels = {"all": "Tutte le categorie", **CATEGORY_LABELS}
+    ax.set_yticks(range(len(categories)), [labels.get(c, c) for c in categories])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(fmt.axis_formatter(0, percent=True))
+    ax.set_xlabel("Quota dei contributi della categoria")
+    ax.set_ylabel("Categoria di ente")
+    handles = [Patch(color=c, label=n) for n, c in zip(nodes, colors)]
+    handles.append(Patch(facecolor=_GREY, hatch="//", edgecolor="white", label="Non mostrato (pochi delegati)"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
+    ax.set_title(title)
+    return fig
+
+
+# --- Phase 2 -----------------------------------------------------------------------------------
+
+def heatmaps(table: pd.DataFrame, value: str, title: str, *, cmap: str = "cividis", center: float | None = None,
+             vmin: float | None = None, vmax: float | None = None, decimals: int = 1, percent: bool = False,
+             annotate: bool = True, marks: str | None = None, n_column: str | None = "n",
+             colorbar: str = "") -> Figure:
+    """Small multiples: one resource x need heatmap per field, sharing axes and colour scale.
+
+    ``value`` is the column drawn (written in each cell when ``annotate``); ``marks`` an
+    optional boolean column marked with ``*``; ``n_column`` the count whose range each
+    panel's title gives. NaN cells are grey, marked ``‡`` when ``suppressed`` is true.
+    Resources label only the left column and needs only the bottom row: fewer texts
+    keep the figure readable and quick to draw.
+    """
+    fields = list(dict.fromkeys(table["field"]))
+    resources = sorted(table["resource"].unique())
+    needs = sorted(table["need"].unique())
+    columns = 2 if len(fields) > 1 else 1
+    rows = math.ceil(len(fields) / columns)
+    panel_w, panel_h = 0.95 * len(needs), 0.34 * len(resources) + 0.5
+    left, right, bottom, top = 2.3, 1.2, 1.0, 0.7
+    width, height = left + columns * panel_w + (columns - 1) * 0.3 + right, bottom + rows * panel_h + top
+    fig = Figure(figsize=(width, height), dpi=_DPI)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+                        wspace=0.3 / panel_w, hspace=0.5 / panel_h)
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)).ravel()
+    lo, hi = _color_limits(table[value].astype(float), vmin, vmax, center)
+    mesh = None
+    for ax, field in zip(axes, fields):
+        part = table[table["field"] == field]
+        grid = part.pivot_table(index="resource", columns="need", values=value, aggfunc="first", dropna=False)
+        grid = grid.reindex(index=resources, columns=needs).astype(float)
+        ax.set_facecolor(_GREY)
+        mesh = ax.pcolormesh(np.ma.masked_invalid(grid.to_numpy()), cmap=cmap, vmin=lo, vmax=hi,
+                             edgecolors="white", linewidth=1)
+        _annotate(ax, part, resources, needs, value, decimals, percent, annotate, marks, mesh)
+        ax.set_title(_panel_title(field, part, value, n_column), fontsize=9)
+        ax.grid(False)
+    last_row = {ax for ax in axes[: len(fields)] if ax.get_subplotspec().is_last_row()}
+    for ax in axes[: len(fields)]:
+        ax.tick_params(labelbottom=ax in last_row or ax is axes[len(fields) - 1], labelsize=8)
+    axes[0].set_yticks(np.arange(len(resources)) + 0.5, resources)
+    axes[0].set_xticks(np.arange(len(needs)) + 0.5, [_wrap(n) for n in needs])
+    axes[0].invert_yaxis()
+    for ax in axes[len(fields):]:
+        ax.set_visible(False)
+    if mesh is not None:
+        bar_axes = fig.add_axes((1 - (right - 0.25) / width, bottom / height, 0.18 / width, rows * panel_h / height))
+        bar = fig.colorbar(mesh, cax=bar_axes)
+        bar.set_label(colorbar)
+        bar.formatter = fmt.axis_formatter(decimals if not percent else 0, percent=percent)
+        bar.update_ticks()
+    fig.supxlabel("Esigenza", y=0.1 / height, fontsize=10)
+    fig.supylabel("Fonte di risorse", x=0.1 / width, fontsize=10)
+    fig.suptitle(title, y=1 - 0.15 / height)
+    return fig
+
+
+def _color_limits(values: pd.Series, vmin, vmax, center) -> tuple[float, float]:
+    lo = vmin if vmin is not None else float(np.nanmin(values)) if values.notna().any() else 0.0
+    hi = vmax if vmax is not None else float(np.nanmax(values)) if values.notna().any() else 1.0
+    if center is not None:
+        span = max(abs(lo - center), abs(hi - center)) or 1.0
+        lo, hi = center - span, center + span
+    return lo, hi
+
+
+def _panel_title(field: str, part: pd.DataFrame, value: str, n_column: str | None) -> str:
+    """The field, and the range of delegates behind the cells shown."""
+    if not n_column or n_column not in part:
+        return field
+    shown = part.loc[part[value].notna(), n_column]
+    if shown.empty:
+        return field
+    lo, hi = int(shown.min()), int(shown.max())
+    return f"{field}\n(n = {lo} delegati)" if lo == hi else f"{field}\n(n = {lo}–{hi} delegati)"
+
+
+def _annotate(ax, part, resources, needs, value, decimals, percent, annotate, marks, mesh) -> None:
+    rows = {r: i for i, r in enumerate(resources)}
+    columns = {n: j for j, n in enumerate(needs)}
+    suppressed = part["suppressed"] if "suppressed" in part else pd.Series(False, index=part.index)
+    flagged = part[marks] if marks else pd.Series(False, index=part.index)
+    for resource, need, cell, hidden, mark in zip(part["resource"], part["need"], part[value], suppressed, flagged):
+        i, j = rows[resource], columns[need]
+        if pd.isna(cell):
+            if bool(hidden):
+                ax.text(j + 0.5, i + 0.5, fmt.SUPPRESSED_MARK, ha="center", va="center", fontsize=7)
+            continue
+        text = (fmt.pct(cell, decimals) if percent else fmt.num(cell, decimals)) if annotate else ""
+        if marks and not pd.isna(mark) and bool(mark):
+            text += "*"
+        if text:
+            rgba = mesh.cmap(mesh.norm(cell))
+            color = "white" if (0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]) < 0.5 else "black"
+            size, weight = (7, "normal") if annotate else (13, "bold")
+            ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=size, weight=weight, color=color)
+
+
+def _wrap(text: str, width: int = 14) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join(lines + [line])
+
+
+def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
+    """Krippendorff's alpha per field with its bootstrap interval, and the 0,667 and 0,8 guides."""
+    data = table.reset_index(drop=True)
+    fig = _figure(8.5, 0.5 * len(data) + 2.4)
+    ax = fig.subplots()
+    y = np.arange(len(data))
+    shown = data["alpha_interval"].notna()
+    ax.errorbar(data.loc[shown, "alpha_interval"], y[shown],
+                xerr=[data.loc[shown, "alpha_interval"] - data.loc[shown, "ci_low"],
+                      data.loc[shown, "ci_high"] - data.loc[shown, "alpha_interval"]],
+                fmt="o", color=_PALETTE[0], ecolor="black", capsize=3)
+    for yi in y[~shown.to_numpy()]:
+        ax.text(0.02, yi, f"{fmt.SUPPRESSED_MARK} non mostrato", va="center", fontsize=8)
+    guides = [Line2D([], [], color="grey", ls=":", label="0,667: minimo per conclusioni provvisorie"),
+              Line2D([], [], color="grey", ls="--", label="0,8: accordo per conclusioni solide")]
+    for x, guide in zip((0.667, 0.8), guides):
+        ax.axvline(x, color="grey", ls=guide.get_linestyle(), lw=1)
+    fig.legend(handles=guides, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
+    ax.set_yticks(y, data["field"])
+    ax.invert_yaxis()
+    ax.set_xlim(min(-0.1, float(data["ci_low"].min()) if data["ci_low"].notna().any() else 0), 1)
+    ax.xaxis.set_major_formatter(fmt.axis_formatter(1))
+    ax.set_xlabel("Alfa di Krippendorff (intervallare) e intervallo al 95%")
+    ax.set_ylabel("Campo di attività")
+    ax.set_title(title)
+    return fig
+
+
+def diverging_bars(table: pd.DataFrame, title: str) -> Figure:
+    """Score distributions per resource: low votes (1-4) to the left, high (7-10) to the right."""
+    data = table.reset_index(drop=True)
+    fig = _figure(8.5, 0.45 * len(data) + 2.0)
+    ax = fig.subplots()
+    y = np.arange(len(data))
+    colors = sns.color_palette("PuOr", 7)
+    low, mid, high = data["share_low"], data["share_mid"], data["share_high"]
+    ax.barh(y, -low, color=colors[1], label="Voti bassi (1-4)")
+    ax.barh(y, -mid / 2, left=-low, color=_GREY, label="Voti intermedi (5-6)")
+    ax.barh(y, mid / 2, color=_GREY)
+    ax.barh(y, high, left=mid / 2, color=colors[5], label="Voti alti (7-10)")
+    for yi, (lo, md, hi, suppressed) in enumerate(zip(low, mid, high, data["suppressed"])):
+        if suppressed:
+            ax.text(0, yi, fmt.SUPPRESSED_MARK, ha="center", va="center")
+            continue
+        ax.text(-(lo + md / 2) - 0.01, yi, fmt.pct(lo), ha="right", va="center", fontsize=8)
+        ax.text(hi + md / 2 + 0.01, yi, fmt.pct(hi), ha="left", va="center", fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, data["resource"])
+    ax.invert_yaxis()
+    ax.set_xlim(-1.05, 1.05)
+    ax.xaxis.set_major_formatter(_abs_percent_formatter())
+    ax.set_xlabel("Quota dei voti (a sinistra i bassi, a destra gli alti)")
+    ax.set_ylabel("Fonte di risorse")
+    fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=9)
+    ax.set_title(title)
+    return fig
+
+
+def _abs_percent_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _: fmt.pct(abs(x)))
+
+
+def territory_multiples(table: pd.DataFrame, value: str, title: str, xlabel: str, *, decimals: int = 1,
+                        xlim: tuple[float, float] | None = None) -> Figure:
+    """Small multiples, one panel per territory: ``value`` per resource (blank where suppressed)."""
+    territories = list(dict.fromkeys(table["territory"]))
+    resources = sorted(table["resource"].unique())
+    columns = 4
+    rows = math.ceil(len(territories) / columns)
+    fig = _figure(15, 0.28 * len(resources) * rows + 1.0 * rows + 0.8)
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)).ravel()
+    for ax, territory in zip(axes, territories):
+        part = table[table["territory"] == territory].set_index("resource").reindex(resources)
+        y = np.arange(len(resources))
+        ax.barh(y, part[value].fillna(0), color=_PALETTE[0])
+        for yi, v in zip(y, part[value]):
+            if pd.isna(v):
+                ax.text(0.1 if not xlim else xlim[0], yi, fmt.SUPPRESSED_MARK, va="center", fontsize=8)
+        ax.set_yticks(y, resources, fontsize=8)
+        ax.set_title(territory, fontsize=10)
+        if xlim:
+            ax.set_xlim(*xlim)
+        ax.xaxis.set_major_formatter(fmt.axis_formatter(decimals))
+    axes[0].invert_yaxis()
+    for ax in axes[len(territories):]:
+        ax.set_visible(False)
+    fig.supxlabel(xlabel)
+    fig.supylabel("Fonte di risorse")
+    fig.suptitle(title)
+    return fig
+

@@ -1,0 +1,60 @@
+"""The CSV tables behind every figure and table of a report, in a contract others can reuse.
+
+UTF-8, ``.`` as decimal mark, English column names, blank cells where a value is
+suppressed. Five tables have a fixed set of columns (``CONTRACT``); the others keep the
+columns of the statistic that produced them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from palestre_analysis.core.files import atomic_write_with
+
+__all__ = ["CONTRACT", "save_table", "contract_view"]
+
+CONTRACT = {
+    "composition": ["category", "n", "share", "ci_low", "ci_high"],
+    "cells": ["field", "resource", "need", "group", "n", "mean", "median", "iqr", "ci_low", "ci_high",
+              "consensus", "suppressed"],
+    "group_comparison": ["field", "resource", "need", "n_aps_odv", "n_fondazioni_csv_altri", "u", "p", "p_bh",
+                         "cliffs_delta", "suppressed"],
+    "agreement": ["field", "alpha_interval", "ci_low", "ci_high", "n_raters", "n_units"],
+    "best_crossing": ["field", "need", "resource", "mean", "p_best", "rank"],
+}
+_SAFE_NAME = re.compile(r"^[a-z0-9_]+$")
+
+
+def contract_view(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The columns of a contract table, in order (an error names any that is missing)."""
+    if name not in CONTRACT:
+        return frame
+    missing = [c for c in CONTRACT[name] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"The table {name!r} lacks the contract column(s) {missing}.")
+    return frame[CONTRACT[name]]
+
+
+def save_table(frame: pd.DataFrame, name: str, tables_dir: Path | str | None) -> Path | None:
+    """Write ``<tables_dir>/<name>.csv`` atomically; do nothing when ``tables_dir`` is empty.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> path = save_table(pd.DataFrame({"mean": [7.25, None], "field": ["A", "B"]}), "example", folder)
+    >>> path.read_text(encoding="utf-8")
+    'mean,field\\n7.25,A\\n,B\\n'
+    """
+    if tables_dir is None or not str(tables_dir).strip():
+        return None
+    if not _SAFE_NAME.match(name):
+        raise ValueError(f"Table names are lower-case letters, digits and underscores, not {name!r}.")
+    folder = Path(tables_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    view = contract_view(frame, name)
+    return atomic_write_with(folder / f"{name}.csv", lambda path: view.to_csv(
+        path, index=False, encoding="utf-8", na_rep="", lineterminator="\n"))
