@@ -1,6 +1,8 @@
 # palestre-analysis. On a fresh Debian machine with Python 3.11 (no conda needed):
 #   make reports   set up .venv from requirements.lock, register the Jupyter kernel, run every report
-#   make test      the same set-up plus Chromium for the browser test, then the whole test suite
+#   make test      the same set-up plus Chromium for the browser test, then the linter and the whole test suite
+#   make lint      only the linter and the formatter check (seconds)
+#   make hooks     install the git hooks of .pre-commit-config.yaml (ruff, nbstripout)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
@@ -8,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KERNEL := palestre
 
-.PHONY: setup reports test browser benchmarks lock clean-generated
+.PHONY: setup reports test lint hooks browser benchmarks lock clean-generated
 
 setup: $(STAMP)
 
@@ -23,8 +25,16 @@ $(STAMP): requirements.lock pyproject.toml
 reports: $(STAMP)
 	$(BIN)/palestre run
 
-test: $(STAMP) browser
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest
+
+# Ruff's rules and formatter are configured in pyproject.toml; `ruff format .` fixes the layout.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+hooks: $(STAMP)
+	$(BIN)/pre-commit install
 
 # Debian's Chromium for the report test (Playwright drives it; it never downloads a browser).
 browser:
@@ -42,7 +52,7 @@ benchmarks: $(STAMP)
 
 # Re-pin every package after changing pyproject.toml (run inside a fresh venv).
 lock: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	{ echo "# Exact versions installed by 'make' (Python 3.11). Regenerate with 'make lock' after changing pyproject.toml."; \
 	  $(BIN)/python -m pip freeze --all --exclude-editable | sort -f; } > requirements.lock
 

@@ -27,6 +27,25 @@ def demo_raw(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def package_copy(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the library's source that the code hashes read instead of the real one.
+
+    Editing a file of the copy is what editing the library would do to the caches, without
+    touching the checkout that other tests are running.
+    """
+    target = tmp_path / "package" / "palestre_analysis"
+    shutil.copytree(config.PACKAGE_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(config, "PACKAGE_DIR", target)
+    return target
+
+
+def append_line(path: Path, line: str) -> None:
+    """Add ``line`` at the end of a source file (an edit that changes its hash and nothing else)."""
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"\n{line}\n")
+
+
+@pytest.fixture
 def write_raw(tmp_path: Path):
     """Write small raw files: ``write_raw({"enti.csv": "..."})`` returns the folder."""
     folder = tmp_path / "small_raw"

@@ -192,6 +192,17 @@ def test_only_stale_reports_run_again_and_force_runs_everything(tmp_path, make_o
     assert len(manifest["reports"]) == 5  # the region's entries are kept
 
 
+def test_editing_a_plotting_function_runs_the_reports_again(make_out, run, package_copy):
+    """A report's key covers the whole library: a change to a figure reaches every report."""
+    from tests.conftest import append_line
+
+    out = make_out(rows=TWO_TERRITORIES)
+    assert sorted(r.status for r in run(out).reports) == ["ran"] * 5
+    assert sorted(r.status for r in run(out).reports) == ["skipped"] * 5
+    append_line(package_copy / "report" / "plots.py", "# an edit")
+    assert sorted(r.status for r in run(out).reports) == ["ran"] * 5
+
+
 # --- failure isolation ------------------------------------------------------------------------
 
 

@@ -231,6 +231,20 @@ def test_ensure_clean_skips_when_nothing_changed(demo_raw, tmp_path):
     assert ensure_clean(demo_raw, out).cleaned
 
 
+@pytest.mark.parametrize("edited, cleans_again", [
+    ("report/plots.py", False), ("report/section.py", False), ("batch/templates/palestre/index.html.j2", False),
+    ("stats/cells.py", False), ("ingest/rows.py", True), ("core/vocabulary.py", True), ("config.py", True)])
+def test_the_cleaning_cache_follows_the_ingest_code_only(small_raw, tmp_path, package_copy, edited, cleans_again):
+    """Editing a figure or the batch does not clean again; editing what cleaning runs does."""
+    from tests.conftest import append_line
+
+    raw, out = small_raw(), tmp_path / "out"
+    assert ensure_clean(raw, out).cleaned
+    assert not ensure_clean(raw, out).cleaned
+    append_line(package_copy / edited, "# an edit")
+    assert ensure_clean(raw, out).cleaned is cleans_again
+
+
 def test_report_is_reproducible(demo_raw, tmp_path):
     clean(demo_raw, tmp_path / "a")
     clean(demo_raw, tmp_path / "b")
