@@ -120,10 +120,10 @@ def run_all(votes: pd.DataFrame, n_boot: int) -> dict[str, float]:
     timings = {}
     for name, by in LEVELS.items():
         for label, call in (
-            ("cell_stats", lambda: stats.cell_stats(votes, by=by)),
-            ("best_crossing", lambda: stats.best_crossing(votes, by=by, n_boot=n_boot)),
-            ("group_comparison", lambda: stats.group_comparison(votes, by=by)),
-            ("agreement", lambda: stats.agreement(votes, by=by, n_boot=n_boot)),
+            ("cell_stats", lambda by=by: stats.cell_stats(votes, by=by)),
+            ("best_crossing", lambda by=by: stats.best_crossing(votes, by=by, n_boot=n_boot)),
+            ("group_comparison", lambda by=by: stats.group_comparison(votes, by=by)),
+            ("agreement", lambda by=by: stats.agreement(votes, by=by, n_boot=n_boot)),
         ):
             start = time.perf_counter()
             result = call()

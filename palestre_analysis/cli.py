@@ -17,6 +17,24 @@ __all__ = ["main", "build_parser", "describe_cleaning"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``palestre`` argument parser, with its sub-commands and their Italian help.
+
+    The sub-commands are ``validate``, ``clean``, ``demo``, ``run`` and ``keygen``; each
+    sets ``handler``, the function :func:`main` calls with the parsed arguments.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A new parser; a sub-command is required.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["run", "--territory", "BS", "Milano", "--jobs", "2"])
+    >>> args.command, args.territory, args.jobs, args.force, args.raw
+    ('run', ['BS', 'Milano'], 2, False, None)
+    >>> build_parser().parse_args(["demo"]).seed == config.SEED
+    True
+    """
     parser = argparse.ArgumentParser(
         prog="palestre",
         description="Analisi riproducibile dei processi partecipativi del Terzo Settore (Palestre di capacità).",
@@ -75,6 +93,38 @@ def _add_out(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``palestre`` command and return its exit status.
+
+    Problems of the raw data (:class:`~palestre_analysis.core.problems.DataError`) are
+    printed to standard error, one sentence per line, instead of a traceback.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success; 1 when the data have errors (``validate``), cannot be read, or a
+        command refuses to overwrite something (``demo``, ``keygen``); 130 when
+        interrupted with Ctrl-C; ``run`` returns the exit code of its batch.
+
+    Raises
+    ------
+    SystemExit
+        From :mod:`argparse`, for ``--help`` (status 0) or invalid arguments (status 2).
+
+    Examples
+    --------
+    A raw folder without ``enti``: the sentence goes to standard error, the count to
+    standard output.
+
+    >>> import tempfile
+    >>> main(["validate", "--raw", tempfile.mkdtemp()])
+    1 errori, 0 avvisi.
+    1
+    """
     args = build_parser().parse_args(argv)
     from palestre_analysis.core.problems import DataError
 
@@ -112,7 +162,30 @@ def _clean(args) -> int:
 
 
 def describe_cleaning(result) -> str:
-    """A few plain lines on what the cleaning wrote and rejected."""
+    """A few plain lines on what the cleaning wrote and rejected.
+
+    Parameters
+    ----------
+    result : CleaningResult
+        What :func:`~palestre_analysis.ingest.build.clean` returned; its report needs
+        ``tables`` and ``totals``.
+
+    Returns
+    -------
+    str
+        Two or three lines in Italian (the third, pointing to ``rejected.csv``, only when
+        rows were rejected), without a final newline.
+
+    Examples
+    --------
+    >>> from palestre_analysis.ingest.build import CleaningResult
+    >>> totals = {"read": 3, "kept": 2, "rejected": 1, "merged_duplicates": 0, "not_scored": 0}
+    >>> report = {"tables": {"entities": 2, "votes": 0}, "totals": totals}
+    >>> print(describe_cleaning(CleaningResult(report, Path("out/processed"), cleaned=True)))
+    Tabelle scritte in out/processed: entities.parquet (2 righe), votes.parquet (0 righe).
+    Righe lette 3: tenute 2, scartate 1, duplicati uniti 0, non valutate 0.
+    Le righe scartate e il motivo sono in out/processed/rejected.csv.
+    """
     tables = ", ".join(f"{table_path('', name).name} ({n} righe)" for name, n in result.report["tables"].items())
     totals = result.report["totals"]
     lines = [f"Tabelle scritte in {result.processed_dir}: {tables}.",

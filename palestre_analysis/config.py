@@ -88,10 +88,48 @@ KERNEL_NAME = "palestre"
 
 
 def processed_dir_for(out: Path | str | None) -> Path:
-    """Folder of processed tables: ``OUT/processed`` or the project default."""
+    """Folder of processed tables: ``OUT/processed`` or the project default.
+
+    Parameters
+    ----------
+    out : Path or str or None
+        The output folder of a command (``--out``); ``None`` (or an empty string) means
+        the project's own folders.
+
+    Returns
+    -------
+    Path
+        ``out / "processed"``, or :data:`PROCESSED_DIR`. The folder is not created.
+
+    Examples
+    --------
+    >>> processed_dir_for("prova").as_posix()
+    'prova/processed'
+    >>> processed_dir_for(None) == PROCESSED_DIR
+    True
+    """
     return Path(out) / "processed" if out else PROCESSED_DIR
 
 
 def reports_dir_for(out: Path | str | None) -> Path:
-    """Folder of reports: ``OUT/reports`` or the project default."""
+    """Folder of reports: ``OUT/reports`` or the project default.
+
+    Parameters
+    ----------
+    out : Path or str or None
+        The output folder of a command (``--out``); ``None`` (or an empty string) means
+        the project's own folders.
+
+    Returns
+    -------
+    Path
+        ``out / "reports"``, or :data:`REPORTS_DIR`. The folder is not created.
+
+    Examples
+    --------
+    >>> reports_dir_for("prova").as_posix()
+    'prova/reports'
+    >>> reports_dir_for(None) == REPORTS_DIR
+    True
+    """
     return Path(out) / "reports" if out else REPORTS_DIR

@@ -78,7 +78,29 @@ class ReportJob:
 
 @dataclass
 class JobOutcome:
-    """What a worker reports back for one report."""
+    """What a worker reports back for one report.
+
+    Parameters
+    ----------
+    key : str
+        The report's :attr:`ReportJob.key`.
+    status : str
+        ``"ok"`` or ``"failed"``.
+    started : str
+        When the run began: ISO 8601 in UTC, to the second.
+    duration : float
+        Seconds the run took (three decimals).
+    error : str or None
+        One line per problem, joined with ``"; "`` (the notebook's error, the export's).
+    kernel : str
+        ``"fork"`` when the kernel was forked from the fork server, ``"fresh"`` otherwise.
+    kernel_note : str or None
+        Why a forked kernel was replaced or not used.
+    tables : list of str
+        File names of the tables the report wrote (now in the territory's ``tables/``).
+    warnings : list of str
+        papermill's warnings, each on one line, without repetitions.
+    """
 
     key: str
     status: str  # "ok" or "failed"
@@ -98,6 +120,29 @@ def execute_report(job: ReportJob) -> JobOutcome:
     page and the tables are published even when the notebook fails, so the reader sees
     where it stopped; the outcome's ``status`` is then ``"failed"`` and ``error`` holds
     one line: exception, message and cell.
+
+    Parameters
+    ----------
+    job : ReportJob
+        The report to produce.
+
+    Returns
+    -------
+    JobOutcome
+        Status, timing, error, kernel mode and tables of the run.
+
+    Raises
+    ------
+    ValueError
+        If the report's paths would fall outside ``job.reports_dir``
+        (:func:`~palestre_analysis.batch.layout.report_paths`), before anything is run.
+
+    Notes
+    -----
+    Tables the report wrote last time (``job.previous_tables``) and did not write again are
+    deleted; the staging folder is removed at the end. The batch runner calls this in a
+    worker through a wrapper that turns any other unexpected exception into a failed
+    outcome.
     """
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.monotonic()
@@ -231,7 +276,28 @@ def _publish_tables(paths: ReportPaths, previous: tuple[str, ...]) -> list[str]:
 
 
 def one_line(value: object) -> str:
-    """An error as one short line: ``ExceptionName: message``, whitespace collapsed."""
+    """An error as one short line: ``ExceptionName: message``, whitespace collapsed.
+
+    Parameters
+    ----------
+    value : object
+        An exception (its class name, then its message if any) or anything else (its ``str``).
+
+    Returns
+    -------
+    str
+        The text without ANSI colour codes, every run of whitespace (newlines included) as
+        one space, cut to 400 characters with a final ``…``.
+
+    Examples
+    --------
+    >>> one_line(KeyError("x")), one_line(RuntimeError())
+    ("KeyError: 'x'", 'RuntimeError')
+    >>> one_line("\\x1b[0;31mValueError\\x1b[0m:  bad\\n  value ")
+    'ValueError: bad value'
+    >>> len(one_line("a" * 1000)), one_line("a" * 1000)[-1]
+    (400, '…')
+    """
     if isinstance(value, BaseException):
         text = f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
     else:

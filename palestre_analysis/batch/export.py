@@ -95,11 +95,29 @@ def notebook_to_html(nb, *, title: str, failure: str | None = None, resources_pa
 def export_html(nb, dest: Path | str, *, title: str, failure: str | None = None) -> Path:
     """Write :func:`notebook_to_html` to ``dest`` atomically and return ``dest``.
 
+    Images referenced by Markdown cells are resolved from ``dest``'s folder.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (not modified).
+    dest : Path or str
+        The HTML file to write; its folder must exist.
+    title : str
+        Page title (Italian).
+    failure : str, optional
+        One-line description of the error when the run failed (see :func:`notebook_to_html`).
+
+    Returns
+    -------
+    Path
+        ``dest``.
+
     Raises
     ------
     ValueError
         If the page would load anything from outside (see :func:`external_resources`):
-        a report must read the same offline.
+        a report must read the same offline. Nothing is written then.
     """
     dest = Path(dest)
     page = notebook_to_html(nb, title=title, failure=failure, resources_path=str(dest.parent))
@@ -133,6 +151,20 @@ def external_resources(page: str) -> list[str]:
     ``<img src=http://...>`` is escaped text, not an image. Links a reader may click
     (``<a href>``) are not fetched and are not listed.
 
+    Parameters
+    ----------
+    page : str
+        A complete HTML document.
+
+    Returns
+    -------
+    list of str
+        The addresses, relative ones included (HTML entities decoded), grouped by kind
+        (``src``, ``<link href>``, ``<object data>``, ``poster``/``background``, ``srcset``,
+        then CSS) and in order of appearance within each kind; ``data:``, ``#...`` and
+        ``about:blank`` addresses (any case) and empty ones are left out. An empty list:
+        the page is self-contained.
+
     Examples
     --------
     >>> external_resources('<img src="data:image/png;base64,AAA"><a href="https://doi.org/x">x</a>')
@@ -143,6 +175,8 @@ def external_resources(page: str) -> list[str]:
     ['//x/z.png', 'http://x/y.css']
     >>> external_resources("<p>&lt;img src=http://x/a.png&gt; url(http://x/b.png)</p>")
     []
+    >>> external_resources('<img srcset="a.png 1x, https://x/b.png 2x"><link rel="icon" href="data:,">')
+    ['a.png', 'https://x/b.png']
     """
     values = [html.unescape(v.strip("\"'")).strip() for p in _ATTRIBUTE_PATTERNS for v in p.findall(page)]
     for srcset in _SRCSET.findall(page):

@@ -42,11 +42,32 @@ def render_index(manifest: dict, reports_dir: Path | str) -> str:
 
     Every text that comes from the data (territory names, error messages) is escaped.
 
+    Parameters
+    ----------
+    manifest : dict
+        The batch's manifest: its ``reports`` (each with ``territory``, ``notebook``,
+        ``title``, ``status``, ``error``, ``started``, ``duration_s`` and ``outputs``) and
+        its ``cleaning`` summary (``n_rejected``).
+    reports_dir : Path or str
+        The ``reports`` folder; the links of ``outputs`` are relative to it.
+
+    Returns
+    -------
+    str
+        A complete ``<html lang="it">`` page with the same Content-Security-Policy as the
+        reports: a summary line, the cleaning note, then one section per territory (the
+        region first, the others alphabetically), one row per report.
+
     Examples
     --------
     >>> page = render_index({"reports": {}, "cleaning": {}}, "/tmp/reports")
     >>> '<html lang="it">' in page, "Nessun rapporto" in page
     (True, True)
+    >>> entry = {"territory": "<Brescia>", "notebook": "01.ipynb", "title": "Fase 1", "status": "failed",
+    ...          "error": "KeyError: 'x'", "outputs": {"html": "brescia/01.html"}}
+    >>> page = render_index({"reports": {"brescia/01": entry}, "cleaning": {"n_rejected": 1}}, "/tmp/reports")
+    >>> "&lt;Brescia&gt;" in page, "1 con errore" in page, "è stata scartata 1 riga" in page
+    (True, True, True)
     """
     reports = manifest.get("reports", {})
     by_territory: dict[str, list[dict]] = {}
@@ -68,7 +89,28 @@ def render_index(manifest: dict, reports_dir: Path | str) -> str:
 
 
 def write_index(reports_dir: Path | str, manifest: dict) -> Path:
-    """Write ``index.html`` atomically, only when its content changed; return its path."""
+    """Write ``index.html`` atomically, only when its content changed; return its path.
+
+    Parameters
+    ----------
+    reports_dir : Path or str
+        The ``reports`` folder (it must exist).
+    manifest : dict
+        The batch's manifest (see :func:`render_index`).
+
+    Returns
+    -------
+    Path
+        ``reports_dir/index.html``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> path = write_index(folder, {"reports": {}, "cleaning": {}})
+    >>> path.name, path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    ('index.html', True)
+    """
     path = Path(reports_dir) / INDEX_NAME
     page = render_index(manifest, reports_dir)
     try:

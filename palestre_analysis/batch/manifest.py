@@ -32,6 +32,12 @@ SCHEMA_VERSION = 1
 def empty_manifest() -> dict:
     """A manifest with no report.
 
+    Returns
+    -------
+    dict
+        ``{"schema": SCHEMA_VERSION, "territories": {}, "cleaning": {}, "reports": {}}``, a
+        new dictionary at every call.
+
     Examples
     --------
     >>> empty_manifest()["reports"]
@@ -44,6 +50,28 @@ def load_manifest(reports_dir: Path | str) -> dict:
     """Read ``reports_dir/manifest.json``; an absent, unreadable or older one counts as empty.
 
     An unreadable manifest only costs a full re-run, never a wrong skip.
+
+    Parameters
+    ----------
+    reports_dir : Path or str
+        The batch's ``reports`` folder.
+
+    Returns
+    -------
+    dict
+        The manifest, or :func:`empty_manifest` when the file is missing, is not JSON, is
+        not an object, has another ``schema`` than :data:`SCHEMA_VERSION` or no ``reports``
+        object.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> load_manifest(folder) == empty_manifest()
+    True
+    >>> _ = (folder / MANIFEST_NAME).write_text('{"schema": 0, "reports": {"a/b": {}}}', encoding="utf-8")
+    >>> load_manifest(folder)["reports"]
+    {}
     """
     path = Path(reports_dir) / MANIFEST_NAME
     try:
@@ -57,7 +85,31 @@ def load_manifest(reports_dir: Path | str) -> dict:
 
 
 def save_manifest(reports_dir: Path | str, manifest: dict) -> Path:
-    """Write the manifest atomically (UTF-8, indented, sorted keys), only when it changed."""
+    """Write the manifest atomically (UTF-8, indented, sorted keys), only when it changed.
+
+    Parameters
+    ----------
+    reports_dir : Path or str
+        The batch's ``reports`` folder (it must exist).
+    manifest : dict
+        The manifest; values JSON cannot hold (a ``Path``) are written as ``str``.
+
+    Returns
+    -------
+    Path
+        ``reports_dir/manifest.json``, whether it was rewritten or already held this text.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> manifest = empty_manifest()
+    >>> manifest["reports"]["brescia/01"] = {"status": "ok", "html": Path("brescia/01.html")}
+    >>> save_manifest(folder, manifest).name
+    'manifest.json'
+    >>> load_manifest(folder)["reports"]
+    {'brescia/01': {'html': 'brescia/01.html', 'status': 'ok'}}
+    """
     path = Path(reports_dir) / MANIFEST_NAME
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
     try:
@@ -80,11 +132,25 @@ def report_inputs(notebook_path: Path | str, parameters: dict, processed: dict[s
         papermill parameters.
     processed : dict
         File name to SHA-256 of the processed folder (see
-        :func:`~palestre_analysis.batch.fingerprint.processed_hashes`).
+        :func:`~palestre_analysis.core.fingerprint.processed_hashes`).
     library : str
         Hash of the library's source files.
     packages : dict
         Package versions.
+
+    Returns
+    -------
+    dict
+        ``notebook`` (its ``path`` and ``sha256``), ``parameters_sha256``, ``processed``
+        (a copy), ``library_sha256`` and ``packages_sha256``: what :func:`input_key` hashes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> missing = Path(tempfile.mkdtemp()) / "01.ipynb"
+    >>> inputs = report_inputs(missing, {"seed": 1}, {"entities.parquet": "ab"}, "cd", {"pandas": "2.2.2"})
+    >>> sorted(inputs), inputs["notebook"]["sha256"]
+    (['library_sha256', 'notebook', 'packages_sha256', 'parameters_sha256', 'processed'], None)
     """
     try:
         notebook_hash = sha256_file(notebook_path)
@@ -102,6 +168,16 @@ def report_inputs(notebook_path: Path | str, parameters: dict, processed: dict[s
 def input_key(inputs: dict) -> str:
     """One SHA-256 for all of a report's inputs.
 
+    Parameters
+    ----------
+    inputs : dict
+        What :func:`report_inputs` returns (any JSON-like value works).
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits; the order of keys does not matter.
+
     Examples
     --------
     >>> a = {"notebook": {"sha256": "1"}, "processed": {"x": "2"}}
@@ -114,11 +190,37 @@ def input_key(inputs: dict) -> str:
 def is_up_to_date(entry: dict | None, key: str, reports_dir: Path | str) -> bool:
     """Whether a report can be skipped: same key, last run succeeded, its files are there.
 
+    Parameters
+    ----------
+    entry : dict or None
+        The report's entry in the manifest's ``reports`` (``None``: never run).
+    key : str
+        The :func:`input_key` of the report's current inputs.
+    reports_dir : Path or str
+        The folder the entry's ``outputs`` (``html``, ``notebook``, ``tables``) are relative to.
+
+    Returns
+    -------
+    bool
+        ``True`` only when the entry has this ``key``, status ``"ok"``, and its HTML page,
+        notebook and every table are files.
+
     Examples
     --------
     >>> is_up_to_date(None, "k", "/tmp")
     False
     >>> is_up_to_date({"key": "k", "status": "failed", "outputs": {}}, "k", "/tmp")
+    False
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("01.html", "01.ipynb", "t.csv"):
+    ...     _ = (folder / name).write_text("")
+    >>> entry = {"key": "k", "status": "ok", "outputs": {"html": "01.html", "notebook": "01.ipynb",
+    ...                                                  "tables": ["t.csv"]}}
+    >>> is_up_to_date(entry, "k", folder), is_up_to_date(entry, "other key", folder)
+    (True, False)
+    >>> (folder / "t.csv").unlink()
+    >>> is_up_to_date(entry, "k", folder)
     False
     """
     if not entry or entry.get("key") != key or entry.get("status") != "ok":

@@ -40,6 +40,20 @@ class NotebookSpec:
         for the region.
     title : str
         Italian title of the report (HTML ``<title>`` and index).
+
+    Raises
+    ------
+    ValueError
+        For any other ``scope``.
+
+    Examples
+    --------
+    >>> NOTEBOOKS[0].stem
+    '01_rete_partecipazione'
+    >>> NotebookSpec("x.ipynb", "province", "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: scope must be 'territory' or 'region', not 'province'.
     """
 
     filename: str
@@ -69,6 +83,23 @@ class ReportSpec:
     """One report to produce: a notebook for a territory.
 
     ``key`` (``"<slug>/<notebook stem>"``) names it in the manifest and the index.
+
+    Parameters
+    ----------
+    territory : str
+        Territory name, as the notebook's ``territorio`` parameter (``config.REGION`` for
+        the region).
+    slug : str
+        The territory's folder name (see :func:`assign_slugs`).
+    notebook : NotebookSpec
+        The notebook to run.
+    notebook_path : Path
+        Where the notebook file is.
+
+    Examples
+    --------
+    >>> ReportSpec("Brescia", "brescia", NOTEBOOKS[0], Path("notebooks") / NOTEBOOKS[0].filename).key
+    'brescia/01_rete_partecipazione'
     """
 
     territory: str
@@ -78,6 +109,7 @@ class ReportSpec:
 
     @property
     def key(self) -> str:
+        """``"<slug>/<notebook stem>"``: the report's name in the manifest and the index."""
         return f"{self.slug}/{self.notebook.stem}"
 
 
@@ -92,6 +124,28 @@ def territories_in(processed_dir: Path | str) -> list[str]:
     """Territories present in ``entities.parquet``, sorted, without the region.
 
     Only the ``territory`` column is read, with pyarrow (pandas is not needed).
+
+    Parameters
+    ----------
+    processed_dir : Path or str
+        The processed folder (it must hold ``entities.parquet``).
+
+    Returns
+    -------
+    list of str
+        Distinct territory names, empty and missing ones left out, sorted as
+        :func:`~palestre_analysis.core.vocabulary.normalize_label` orders them (without
+        regard to case and accents).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pyarrow as pa, pyarrow.parquet as pq
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> names = ["Milano", "Lombardia", None, "Brescia", "Milano", " "]
+    >>> pq.write_table(pa.table({"territory": names}), table_path(folder, "entities"))
+    >>> territories_in(folder)
+    ['Brescia', 'Milano']
     """
     import pyarrow.parquet as pq
 
@@ -101,7 +155,7 @@ def territories_in(processed_dir: Path | str) -> list[str]:
 
 
 def select_territories(available: list[str], requested: list[str] | str | None) -> list[str]:
-    """The territories to run: the region first, then the requested ones in data order.
+    """The territories to run: the region first (when selected), then the requested ones in data order.
 
     Parameters
     ----------
@@ -110,7 +164,14 @@ def select_territories(available: list[str], requested: list[str] | str | None) 
     requested : list of str, str or None
         ``None``, ``"all"`` or ``["all"]`` for every territory; otherwise names or
         siglas (``"BS"``, ``"brescia"``, ``"Monza e Brianza"``), matched without regard to
-        case, accents and punctuation.
+        case, accents and punctuation. An empty list selects nothing.
+
+    Returns
+    -------
+    list of str
+        Territory names without repetitions, in the order of ``available`` with
+        ``config.REGION`` (always available) first; every one of them when ``requested``
+        asks for all.
 
     Raises
     ------
@@ -123,10 +184,14 @@ def select_territories(available: list[str], requested: list[str] | str | None) 
     ['Lombardia', 'Brescia', 'Milano']
     >>> select_territories(["Brescia", "Milano"], ["mi"])
     ['Milano']
-    >>> select_territories(["Brescia"], ["Pavia"])
-    Traceback (most recent call last):
-    ...
-    palestre_analysis.batch.plan.PlanError: Territorio non presente nei dati: Pavia. Territori disponibili: Lombardia, Brescia.
+    >>> select_territories(["Brescia", "Milano"], ["milano", "LOMBARDIA", "BS"])
+    ['Lombardia', 'Brescia', 'Milano']
+    >>> try:
+    ...     select_territories(["Brescia"], ["Pavia"])
+    ... except PlanError as exc:
+    ...     print(exc)  # doctest: +NORMALIZE_WHITESPACE
+    Territorio non presente nei dati: Pavia.
+    Territori disponibili: Lombardia, Brescia.
     """
     everything = [config.REGION, *[t for t in available if t != config.REGION]]
     if requested is None or requested == "all" or (not isinstance(requested, str) and "all" in requested):
@@ -152,6 +217,16 @@ def assign_slugs(territories: list[str]) -> dict[str, str]:
     and ``"BRESCIA!"``) get a short hash of the name appended to the later ones, so that
     no report overwrites another; a very long name is cut (with its hash) to stay a valid
     file name.
+
+    Parameters
+    ----------
+    territories : list of str
+        Territory names; earlier names keep the plain slug, so pass them in a stable order.
+
+    Returns
+    -------
+    dict of str to str
+        Territory name -> folder name (ASCII letters, digits and hyphens, never empty).
 
     Examples
     --------
@@ -190,9 +265,16 @@ def build_plan(territories: list[str], notebooks: tuple[NotebookSpec, ...] = NOT
     notebooks_dir : Path or str
         Where the notebook files are.
     slugs : dict, optional
-        Folder name of each territory; by default :func:`assign_slugs` of ``territories``.
+        Folder name of each territory (it must name every one of ``territories``); by
+        default :func:`assign_slugs` of ``territories``.
         Pass the slugs of *every* territory in the data, so that a territory keeps its
         folder whether it runs alone or with the others.
+
+    Returns
+    -------
+    list of ReportSpec
+        For each territory in the given order, its notebooks with the ``"region"`` ones
+        first; the region's reports come first when the region is first in ``territories``.
 
     Examples
     --------

@@ -41,6 +41,25 @@ class ReportResult:
     """One line of the summary.
 
     ``status`` is ``"ran"``, ``"skipped"`` (up to date) or ``"failed"``.
+
+    Parameters
+    ----------
+    key : str
+        ``"<slug>/<notebook stem>"``, the report's name in the manifest.
+    territory : str
+        Territory name.
+    notebook : str
+        Notebook file name.
+    status : str
+        ``"ran"``, ``"skipped"`` or ``"failed"``.
+    duration : float or None
+        Seconds the run took (for a skipped report, the last run's).
+    error : str or None
+        One-line error of a failed report.
+    html : Path or None
+        The report's HTML page.
+    warnings : list of str
+        papermill's warnings during the run.
     """
 
     key: str
@@ -59,6 +78,31 @@ class BatchResult:
 
     ``exit_code`` is 0 when every selected report is complete, 1 when at least one failed,
     2 when the request itself was wrong (a territory not in the data).
+
+    Parameters
+    ----------
+    exit_code : int
+        The command's exit status (see above).
+    reports : list of ReportResult
+        One per selected report: first the skipped ones, in plan order, then the others in
+        the order they finished.
+    reports_dir : Path or None
+        The ``reports`` folder, resolved.
+    index_path : Path or None
+        ``index.html`` (``None`` when the request was wrong).
+    manifest_path : Path or None
+        ``manifest.json`` (``None`` when the request was wrong).
+    n_rejected : int
+        Raw rows the cleaning rejected.
+    rejected_path : Path or None
+        The file that says why (``rejected.csv``).
+    messages : list of str
+        Lines printed before the table (the error of a wrong request).
+    elapsed : float
+        Seconds the batch took.
+    kernels : str or None
+        How the kernels started (``"fork"``, ``"fresh"``, ``"fork/fresh"``, with the reason
+        when some were fresh); ``None`` when nothing ran.
     """
 
     exit_code: int
@@ -82,12 +126,37 @@ def report_parameters(spec: ReportSpec, processed_dir: Path, tables_dir: Path, *
                       seed: int = config.SEED, reference_shares: dict | None = None) -> dict:
     """The papermill parameters of one report, in the order of the notebooks' parameters cell.
 
+    Parameters
+    ----------
+    spec : ReportSpec
+        The report (its ``territory`` becomes ``territorio``).
+    processed_dir : Path
+        The processed folder.
+    tables_dir : Path
+        Where the notebook writes its tables: the report's staging ``tables`` folder.
+    min_cell : int
+        Disclosure threshold in delegates.
+    seed : int
+        Random seed.
+    reference_shares : dict, optional
+        Reference composition; ``None`` for ``config.REFERENCE_SHARES``.
+
+    Returns
+    -------
+    dict
+        ``territorio``, ``min_cell``, ``seed``, ``processed_dir``, ``tables_dir`` and
+        ``reference_shares``, with paths as ``str`` and numbers as ``int``: plain JSON, as
+        papermill and the manifest want it.
+
     Examples
     --------
     >>> from palestre_analysis.batch.plan import build_plan
     >>> spec = build_plan(["Brescia"])[0]
     >>> list(report_parameters(spec, Path("/p"), Path("/t")))
     ['territorio', 'min_cell', 'seed', 'processed_dir', 'tables_dir', 'reference_shares']
+    >>> params = report_parameters(spec, Path("/p"), Path("/t"), min_cell=3, seed=7)
+    >>> params["territorio"], params["min_cell"], params["seed"], params["tables_dir"]
+    ('Brescia', 3, 7, '/t')
     """
     shares = config.REFERENCE_SHARES if reference_shares is None else reference_shares
     return {"territorio": spec.territory, "min_cell": int(min_cell), "seed": int(seed),
@@ -137,6 +206,9 @@ def run_batch(territories: list[str] | str | None = None, jobs: int | None = Non
     Returns
     -------
     BatchResult
+        What happened to every selected report, the index and manifest paths and the exit
+        code; a request naming a territory not in the data returns at once with
+        ``exit_code`` 2 and its message (nothing is run, the index is not rewritten).
 
     Raises
     ------
@@ -184,6 +256,18 @@ def run_batch(territories: list[str] | str | None = None, jobs: int | None = Non
 
 def format_summary(result: BatchResult) -> str:
     """The table printed at the end of ``palestre run`` (plain text, Italian).
+
+    Parameters
+    ----------
+    result : BatchResult
+        What :func:`run_batch` returned.
+
+    Returns
+    -------
+    str
+        The messages, a table of the reports (territory, notebook, status, duration) with
+        the counts, then the rejected rows, the index path, papermill's warnings and the
+        errors, each only when there is one; lines are separated by ``\\n``.
 
     Examples
     --------

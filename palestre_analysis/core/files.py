@@ -67,6 +67,18 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
 def atomic_write_text(path: Path | str, text: str) -> Path:
     """Write UTF-8 ``text`` atomically (see :func:`atomic_write_bytes`).
 
+    Parameters
+    ----------
+    path : Path or str
+        Final path; its folder must exist.
+    text : str
+        Whole content of the file, encoded as UTF-8 (no BOM, newlines written as given).
+
+    Returns
+    -------
+    Path
+        ``path``, as a :class:`~pathlib.Path`.
+
     Examples
     --------
     >>> import tempfile
@@ -81,6 +93,29 @@ def atomic_write_with(path: Path | str, write) -> Path:
 
     ``write(temporary_path)`` fills a temporary file in the same folder, which then
     replaces ``path``; anything that stops the writer removes the temporary file.
+
+    Parameters
+    ----------
+    path : Path or str
+        Final path; its folder must exist.
+    write : callable
+        ``write(temporary_path: str)`` fills the (already created, empty) temporary file;
+        its return value is ignored.
+
+    Returns
+    -------
+    Path
+        ``path``, as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    BaseException
+        Whatever ``write`` raises (``KeyboardInterrupt`` included) is raised again, after
+        the temporary file is removed; ``path`` is then left as it was.
+
+    Notes
+    -----
+    The final file is made readable by everybody (mode ``0o644``), whatever the umask.
 
     Examples
     --------
@@ -114,6 +149,16 @@ def ensure_inside(root: Path | str, path: Path | str) -> Path:
     path : Path or str
         A path built from it.
 
+    Returns
+    -------
+    Path
+        ``path``, absolute and with symbolic links resolved.
+
+    Raises
+    ------
+    ValueError
+        When the resolved ``path`` is neither ``root`` nor inside it.
+
     Examples
     --------
     >>> ensure_inside("/tmp/out", "/tmp/out/brescia/a.html").as_posix()
@@ -135,8 +180,21 @@ def unlink_quietly(path: Path | str) -> None:
 
     Parameters
     ----------
-    path : path
+    path : Path or str
         The file; a missing one is not an error.
+
+    Raises
+    ------
+    OSError
+        Any other failure (a folder, no permission) is not hidden.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "d.txt"
+    >>> unlink_quietly(target)  # not there: nothing happens
+    >>> _ = target.write_text("quattro"); unlink_quietly(target); target.exists()
+    False
     """
     try:
         os.unlink(path)

@@ -37,6 +37,21 @@ PACKAGES = ("palestre-analysis", "numpy", "pandas", "pyarrow", "scipy", "matplot
 def sha256_file(path: Path | str) -> str:
     """Hex SHA-256 of a file's bytes.
 
+    Parameters
+    ----------
+    path : Path or str
+        The file; it is read in blocks of 1 MiB, so its size does not matter.
+
+    Returns
+    -------
+    str
+        64 lower-case hex characters.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be opened (``FileNotFoundError`` when it is missing).
+
     Examples
     --------
     >>> import tempfile, os
@@ -55,10 +70,23 @@ def sha256_file(path: Path | str) -> str:
 def sha256_json(value: object) -> str:
     """Hex SHA-256 of canonical JSON (sorted keys, no spaces), so equal values hash equal.
 
+    Parameters
+    ----------
+    value : object
+        Anything :func:`json.dumps` accepts; other objects (paths, dates) are written as
+        their ``str``. Non-ASCII text is hashed as UTF-8, not as ``\\u`` escapes.
+
+    Returns
+    -------
+    str
+        64 lower-case hex characters.
+
     Examples
     --------
     >>> sha256_json({"b": 1, "a": [1, 2]}) == sha256_json({"a": [1, 2], "b": 1})
     True
+    >>> sha256_json([1, 2]) == sha256_json([2, 1])
+    False
     """
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -68,6 +96,29 @@ def tree_hash(folder: Path | str, patterns: tuple[str, ...] = ("*.py",)) -> str:
     """SHA-256 over the relative paths and bytes of the files matching ``patterns``.
 
     ``__pycache__`` and hidden files are ignored; files are taken in sorted order.
+
+    Parameters
+    ----------
+    folder : Path or str
+        The folder, searched recursively.
+    patterns : tuple of str, default ("*.py",)
+        Glob patterns of the file names to include (:meth:`pathlib.Path.rglob`).
+
+    Returns
+    -------
+    str
+        Hex digest that changes when a matching file is added, removed, renamed or edited
+        (a missing or empty folder gives the digest of nothing).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.py").write_text("x = 1")
+    >>> before = tree_hash(folder)
+    >>> _ = (folder / ".hidden.py").write_text("ignored"); _ = (folder / "b.txt").write_text("not *.py")
+    >>> tree_hash(folder) == before, tree_hash(folder, ("*.py", "*.txt")) == before
+    (True, False)
     """
     folder = Path(folder)
     digest = hashlib.sha256()
@@ -122,12 +173,34 @@ def ingest_hash() -> str:
 
     Editing a figure, a report section or the batch does not change it, so it does not
     make the raw → processed step run again.
+
+    Returns
+    -------
+    str
+        :func:`code_hash` of :data:`INGEST_PARTS`.
+
+    Examples
+    --------
+    >>> ingest_hash() == code_hash(INGEST_PARTS)
+    True
     """
     return code_hash(INGEST_PARTS)
 
 
 def library_hash() -> str:
-    """The key of a report's code: every source file of the package (code and templates)."""
+    """The key of a report's code: every source file of the package (code and templates).
+
+    Returns
+    -------
+    str
+        :func:`tree_hash` of :data:`~palestre_analysis.config.PACKAGE_DIR` over ``*.py``,
+        ``*.j2``, ``*.json`` and ``*.css`` files.
+
+    Examples
+    --------
+    >>> len(library_hash())
+    64
+    """
     return tree_hash(config.PACKAGE_DIR, _SOURCE_PATTERNS)
 
 
@@ -135,6 +208,26 @@ def processed_hashes(processed_dir: Path | str) -> dict[str, str]:
     """SHA-256 of every file in the processed folder (tables, ``rejected.csv``, report).
 
     Hidden and temporary files are skipped.
+
+    Parameters
+    ----------
+    processed_dir : Path or str
+        The processed folder; only its top level is read (sub-folders are ignored).
+
+    Returns
+    -------
+    dict of str to str
+        File name → hex digest, in file-name order; empty when the folder does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "votes.parquet").write_bytes(b"abc"); _ = (folder / ".votes.parquet.x.tmp").write_bytes(b"")
+    >>> {name: digest[:8] for name, digest in processed_hashes(folder).items()}
+    {'votes.parquet': 'ba7816bf'}
+    >>> processed_hashes(folder / "missing")
+    {}
     """
     processed_dir = Path(processed_dir)
     if not processed_dir.is_dir():
@@ -145,6 +238,16 @@ def processed_hashes(processed_dir: Path | str) -> dict[str, str]:
 
 def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
     """Installed version of each package (``None`` when absent), and Python's.
+
+    Parameters
+    ----------
+    names : tuple of str, default PACKAGES
+        Distribution names, as :func:`importlib.metadata.version` knows them.
+
+    Returns
+    -------
+    dict of str to str or None
+        ``"python"`` first (its version, such as ``"3.11.9"``), then each of ``names``.
 
     Examples
     --------
@@ -168,6 +271,29 @@ def git_commit(root: Path | str) -> str | None:
 
     Returns ``None`` outside a git checkout (a copy of the project, an archive).
     Handles a detached HEAD, loose and packed refs, and ``.git`` files of worktrees.
+
+    Parameters
+    ----------
+    root : Path or str
+        The folder that holds ``.git`` (the project root; a sub-folder is not searched
+        upwards).
+
+    Returns
+    -------
+    str or None
+        The 40-character hex commit, or ``None`` when ``root`` is not a checkout or the
+        branch has no commit yet.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> git_commit(tempfile.mkdtemp()) is None
+    True
+    >>> root = Path(tempfile.mkdtemp()); (root / ".git").mkdir()
+    >>> _ = (root / ".git" / "HEAD").write_text("ref: refs/heads/main\\n")
+    >>> _ = (root / ".git" / "packed-refs").write_text("# pack-refs\\n" + "ab" * 20 + " refs/heads/main\\n")
+    >>> git_commit(root) == "ab" * 20
+    True
     """
     git = Path(root) / ".git"
     try:

@@ -14,7 +14,20 @@ __all__ = ["Problem", "DataError", "Severity", "ERROR", "WARNING", "count_by_sev
 
 
 class Severity(StrEnum):
-    """How bad a problem is; the value is the Italian word the user reads."""
+    """How bad a problem is; the value is the Italian word the user reads.
+
+    Attributes
+    ----------
+    ERROR : Severity
+        ``"errore"``: the row or the file is rejected.
+    WARNING : Severity
+        ``"avviso"``: kept, but worth a look.
+
+    Examples
+    --------
+    >>> Severity.ERROR == "errore", Severity("avviso") is WARNING
+    (True, True)
+    """
 
     ERROR = "errore"  # the row or the file is rejected
     WARNING = "avviso"  # kept, but worth a look
@@ -51,8 +64,20 @@ class Problem:
     def sentence(self) -> str:
         """The problem as one sentence: ``file, riga N, colonna «c»: reason``.
 
+        Line and column are left out when ``None``; the reason ends with exactly one full
+        stop; a warning starts with ``avviso – ``.
+
+        Returns
+        -------
+        str
+            The sentence, in Italian.
+
+        Examples
+        --------
         >>> Problem("enti.csv", 4, "tipologia", "valore non riconosciuto").sentence()
         'enti.csv, riga 4, colonna «tipologia»: valore non riconosciuto.'
+        >>> Problem("presenze.csv", None, None, "nessun file.", WARNING).sentence()
+        'avviso – presenze.csv: nessun file.'
         """
         where = [self.file]
         if self.line is not None:
@@ -64,14 +89,45 @@ class Problem:
         return f"{prefix}{', '.join(where)}: {reason}."
 
     def as_row(self) -> dict:
-        """The problem as a row of ``rejected.csv``."""
+        """The problem as a row of ``rejected.csv``.
+
+        Returns
+        -------
+        dict
+            ``file``, ``line``, ``column`` and ``reason`` (the severity is dropped: only
+            errors are written there).
+
+        Examples
+        --------
+        >>> Problem("enti.csv", 4, "tipologia", "valore non riconosciuto").as_row()
+        {'file': 'enti.csv', 'line': 4, 'column': 'tipologia', 'reason': 'valore non riconosciuto'}
+        """
         row = asdict(self)
         row.pop("severity")
         return row
 
 
 class DataError(Exception):
-    """Raw data that cannot be read at all; ``messages`` holds one sentence per problem."""
+    """Raw data that cannot be read at all; ``messages`` holds one sentence per problem.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Every blocking problem found (they are reported together, not one at a time).
+
+    Attributes
+    ----------
+    problems : list of Problem
+        A copy of ``problems``.
+    messages : list of str
+        :meth:`Problem.sentence` of each problem; ``str(error)`` joins them with newlines.
+
+    Examples
+    --------
+    >>> error = DataError([Problem("enti.csv", None, None, "il file è vuoto")])
+    >>> error.messages, str(error)
+    (['enti.csv: il file è vuoto.'], 'enti.csv: il file è vuoto.')
+    """
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
@@ -85,6 +141,7 @@ def count_by_severity(problems: list[Problem]) -> dict[str, int]:
     Parameters
     ----------
     problems : list of Problem
+        The problems of a cleaning run, errors and warnings mixed.
 
     Returns
     -------

@@ -38,10 +38,29 @@ __all__ = [
 def normalize_label(text: object) -> str:
     """Fold a label for comparison: no accents, lower case, words only.
 
+    Accents are dropped (NFKD), dots inside acronyms are removed (``A.P.S.`` → ``aps``),
+    any other run of punctuation, underscores or spaces becomes one space, and the
+    result is trimmed.
+
+    Parameters
+    ----------
+    text : object
+        A raw label; anything else is passed through ``str`` first (so ``None`` gives
+        ``"none"``).
+
+    Returns
+    -------
+    str
+        The folded label; ``""`` for a blank or punctuation-only label.
+
+    Examples
+    --------
     >>> normalize_label("  Fondazione di  Comunità ")
     'fondazione di comunita'
     >>> normalize_label("A.P.S.")
     'aps'
+    >>> normalize_label("Nome_dell'ente"), normalize_label(" -- ")
+    ('nome dell ente', '')
     """
     decomposed = unicodedata.normalize("NFKD", str(text))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
@@ -109,6 +128,21 @@ _TYPE_LOOKUP.update({normalize_label(code): code for code in ENTITY_TYPES})
 def parse_entity_type(text: object) -> str | None:
     """Return the type code of a raw ``tipologia`` label, or ``None`` when unknown.
 
+    Accepted are the codes of :data:`ENTITY_TYPES`, their Italian labels and usual
+    spellings (Italian and English), compared after :func:`normalize_label`.
+
+    Parameters
+    ----------
+    text : object
+        The raw label, as written in the ``tipologia`` column.
+
+    Returns
+    -------
+    str or None
+        One of :data:`ENTITY_TYPES`, or ``None`` when the label is not recognised.
+
+    Examples
+    --------
     >>> parse_entity_type("A.P.S.")
     'aps'
     >>> parse_entity_type("Fondazione di Comunità")
@@ -194,8 +228,27 @@ _TERRITORY_LOOKUP.update({
 def parse_territory(text: object) -> str | None:
     """Return the territory code (a sigla, or ``LOM`` for the region), or ``None``.
 
+    Sigle and official names of the twelve Lombard provinces are accepted, plus a few
+    common variants ("Monza", "Città metropolitana di Milano", "Regione Lombardia",
+    "Regionale"), compared after :func:`normalize_label`.
+
+    Parameters
+    ----------
+    text : object
+        The raw territory, a sigla or a name.
+
+    Returns
+    -------
+    str or None
+        A key of :data:`TERRITORY_NAMES` (a key of :data:`PROVINCES` or
+        :data:`REGION_CODE`), or ``None`` when not recognised.
+
+    Examples
+    --------
     >>> parse_territory("Monza e Brianza"), parse_territory(" mi "), parse_territory("Lombardia")
     ('MB', 'MI', 'LOM')
+    >>> parse_territory("Torino") is None
+    True
     """
     return _TERRITORY_LOOKUP.get(normalize_label(text))
 
@@ -213,8 +266,23 @@ _LEVEL_LOOKUP = {"regionale": "regionale", "regional": "regionale", "territorial
 def parse_node(text: object) -> str | None:
     """Return the canonical strategic node, or ``None``.
 
+    Parameters
+    ----------
+    text : object
+        The raw node, compared with the names of :data:`NODES` after
+        :func:`normalize_label` (no other spelling is accepted).
+
+    Returns
+    -------
+    str or None
+        One of :data:`NODES`, or ``None`` when not recognised.
+
+    Examples
+    --------
     >>> parse_node("reti  COMUNITARIE")
     'Reti comunitarie'
+    >>> parse_node("Reti") is None
+    True
     """
     return _NODE_LOOKUP.get(normalize_label(text))
 
@@ -222,8 +290,23 @@ def parse_node(text: object) -> str | None:
 def parse_level(text: object) -> str | None:
     """Return ``"regionale"`` or ``"territoriale"``, or ``None``.
 
+    Parameters
+    ----------
+    text : object
+        The raw meeting level; ``regional``, ``territorial``, ``provinciale`` and
+        ``locale`` are accepted too (the last two mean ``territoriale``).
+
+    Returns
+    -------
+    str or None
+        One of :data:`LEVELS`, or ``None`` when not recognised.
+
+    Examples
+    --------
     >>> parse_level("Territoriale ")
     'territoriale'
+    >>> parse_level("Provinciale"), parse_level("nazionale")
+    ('territoriale', None)
     """
     return _LEVEL_LOOKUP.get(normalize_label(text))
 
@@ -231,10 +314,24 @@ def parse_level(text: object) -> str | None:
 def slugify(text: object) -> str:
     """A safe folder name: ASCII letters, digits and hyphens only, never empty.
 
+    Parameters
+    ----------
+    text : object
+        A label (a territory name); it is folded with :func:`normalize_label` first.
+
+    Returns
+    -------
+    str
+        Lower-case words joined by single hyphens; ``"territorio"`` when nothing is left.
+
+    Examples
+    --------
     >>> slugify("Monza e della Brianza")
     'monza-e-della-brianza'
     >>> slugify("../../etc/passwd")
     'etc-passwd'
+    >>> slugify("?!")
+    'territorio'
     """
     slug = "-".join(normalize_label(text).split())
     slug = re.sub(r"[^a-z0-9-]", "", slug.encode("ascii", "ignore").decode())

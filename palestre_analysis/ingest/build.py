@@ -23,7 +23,21 @@ __all__ = ["CleaningResult", "clean", "ensure_clean", "read_and_clean"]
 
 @dataclass
 class CleaningResult:
-    """What a cleaning run produced (or found already up to date)."""
+    """What a cleaning run produced (or found already up to date).
+
+    Parameters
+    ----------
+    report : dict
+        The cleaning report (``cleaning_report.json``): inputs, per-file accounts,
+        table sizes, totals and the ingest code hash.
+    processed_dir : Path
+        The processed folder the tables are in.
+    cleaned : bool
+        True when this run rebuilt the tables, False when they were already up to date.
+    problems : list of Problem, default []
+        Errors and warnings of this run; empty when nothing was cleaned (the earlier
+        run's rejected rows are still in ``rejected.csv``).
+    """
 
     report: dict
     processed_dir: Path
@@ -32,14 +46,17 @@ class CleaningResult:
 
     @property
     def rejected_path(self) -> Path:
+        """Path of ``rejected.csv`` in :attr:`processed_dir`."""
         return self.processed_dir / REJECTED_NAME
 
     @property
     def n_rejected(self) -> int:
+        """Raw rows rejected, from the report's ``totals``."""
         return self.report["totals"]["rejected"]
 
     @property
     def input_hashes(self) -> dict[str, str]:
+        """Raw file name → SHA-256, as the report records them (the cleaning cache key)."""
         return self.report["inputs"]
 
 
@@ -55,6 +72,25 @@ def ensure_clean(raw_dir: Path | None = None, processed_dir: Path | None = None)
     -------
     CleaningResult
         ``cleaned`` is False when the processed tables were already up to date.
+
+    Raises
+    ------
+    DataError
+        As :func:`clean` when it has to clean, and when ``raw_dir`` does not exist.
+
+    Notes
+    -----
+    The tables are up to date when all of them exist and the cleaning report records
+    the same raw-file hashes (:func:`~palestre_analysis.ingest.reading.raw_input_hashes`)
+    and the same :func:`~palestre_analysis.core.fingerprint.ingest_hash` as now.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> raw, processed = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()) / "processed"
+    >>> _ = (raw / "enti.csv").write_text("ente_id,denominazione,tipologia,territorio\\nE1,Alfa,APS,BS\\n")
+    >>> ensure_clean(raw, processed).cleaned, ensure_clean(raw, processed).cleaned
+    (True, False)
     """
     raw_dir = Path(raw_dir or config.RAW_DIR)
     processed_dir = Path(processed_dir or config.PROCESSED_DIR)
@@ -68,12 +104,40 @@ def ensure_clean(raw_dir: Path | None = None, processed_dir: Path | None = None)
 def clean(raw_dir: Path | None = None, processed_dir: Path | None = None) -> CleaningResult:
     """Rebuild every processed table from the raw files.
 
+    Writes the five tables (parquet), ``rejected.csv`` and ``cleaning_report.json``,
+    each atomically; the processed folder is created if needed.
+
+    Parameters
+    ----------
+    raw_dir : path, optional
+        The raw folder (default: the project's ``data/raw``).
+    processed_dir : path, optional
+        The processed folder (default: the project's ``data/processed``).
+
+    Returns
+    -------
+    CleaningResult
+        ``cleaned`` is True; ``problems`` holds every error and warning of the run.
+
     Raises
     ------
     DataError
         When a file cannot be read at all (encoding, format, missing column, missing
         ``enti``) or personal data has no pseudonymisation key. Rejected rows do not
         raise: they are listed in ``rejected.csv``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> raw, processed = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> _ = (raw / "enti.csv").write_text("ente_id,denominazione,tipologia,territorio\\n"
+    ...                                   "E1,Alfa,APS,BS\\nE2,Beta,Banca,MI\\n")
+    >>> result = clean(raw, processed)
+    >>> result.report["tables"]["entities"], result.n_rejected, result.rejected_path.name
+    (1, 1, 'rejected.csv')
+    >>> sorted(p.name for p in processed.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['attendance.parquet', 'cleaning_report.json', 'contributions.parquet', 'entities.parquet',
+     'meetings.parquet', 'rejected.csv', 'votes.parquet']
     """
     raw_dir = Path(raw_dir or config.RAW_DIR)
     processed_dir = Path(processed_dir or config.PROCESSED_DIR)
@@ -91,6 +155,34 @@ def read_and_clean(raw_dir: Path, *, pseudonymise: bool):
     """Read and clean everything in memory: ``(frames, ledger, report)``.
 
     With ``pseudonymise=False`` (validation only) no key is needed and delegate ids stay empty.
+
+    Parameters
+    ----------
+    raw_dir : Path
+        The raw folder.
+    pseudonymise : bool
+        Whether to replace delegate names and emails with keyed pseudonyms (which needs
+        the key when there are personal values).
+
+    Returns
+    -------
+    tuple of (dict of str to DataFrame, Ledger, dict)
+        The processed tables by name, the account of every raw row, and the cleaning
+        report; see :func:`~palestre_analysis.ingest.pipeline.run_pipeline`.
+
+    Raises
+    ------
+    DataError
+        As :func:`~palestre_analysis.ingest.pipeline.run_pipeline`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> raw = Path(tempfile.mkdtemp())
+    >>> _ = (raw / "enti.csv").write_text("ente_id,denominazione,tipologia,territorio\\nE1,Alfa,APS,BS\\n")
+    >>> frames, ledger, report = read_and_clean(raw, pseudonymise=False)
+    >>> list(frames["entities"]["entity_id"]), report["totals"]["kept"], len(ledger.rejected_problems())
+    (['E1'], 1, 0)
     """
     from palestre_analysis.ingest.pipeline import run_pipeline  # pandas and pandera: only when cleaning
 

@@ -183,7 +183,21 @@ class _Entity:
 
 @dataclass
 class DemoSummary:
-    """What :func:`write_demo` wrote."""
+    """What :func:`write_demo` wrote.
+
+    Parameters
+    ----------
+    folder : Path
+        The raw folder written.
+    files : list of str
+        Names of the files written (the demo marker included), sorted.
+    n_entities : int
+        Entities in ``enti.csv`` (95).
+    n_meetings : int
+        Meetings in ``incontri.xlsx`` (18).
+    n_voters : dict of str to int
+        Delegates who voted in phase 2, by group (``aps_odv``, ``fondazioni_csv_altri``).
+    """
 
     folder: Path
     files: list[str]
@@ -194,6 +208,27 @@ class DemoSummary:
 
 def write_demo(folder: Path | None = None, seed: int = config.SEED) -> DemoSummary:
     """Write the synthetic raw data set into ``folder`` (default ``data/raw``), deterministically.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        The raw folder to write into; created if needed (default: the project's ``data/raw``).
+    seed : int, default config.SEED
+        Seed of the random draws; the same seed always writes the same bytes.
+
+    Returns
+    -------
+    DemoSummary
+        The files written and the size of the data set.
+
+    Notes
+    -----
+    Files of the same names already in ``folder`` are overwritten, and other files are
+    left there: this function does not check that ``folder`` holds no real data (the
+    ``palestre demo`` command does). It writes the demo marker
+    (:data:`~palestre_analysis.config.DEMO_MARKER`), ``enti.csv``, ``incontri.xlsx``,
+    ``presenze.csv``, ``contributi.csv``, ``valutazioni.csv`` and
+    ``valutazioni_modulo_google.csv``.
 
     Examples
     --------

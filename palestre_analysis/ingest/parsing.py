@@ -26,12 +26,34 @@ def parse_vote(text: str) -> int | None:
 
     ``7``, `` 7 ``, ``7,0`` and ``7.0`` are all 7; anything else is an error.
 
+    Parameters
+    ----------
+    text : str
+        The raw cell.
+
+    Returns
+    -------
+    int or None
+        The score, 1 to 10; ``None`` when the cell is blank.
+
+    Raises
+    ------
+    ValueError
+        When the cell is not a whole number (``7,5``, ``sette``) or is outside 1 .. 10;
+        the message quotes at most 20 characters of the value.
+
+    Examples
+    --------
     >>> [parse_vote(v) for v in ["7", " 7 ", "7,0", "7.0", "10", ""]]
     [7, 7, 7, 7, 10, None]
     >>> parse_vote("7,5")
     Traceback (most recent call last):
     ...
     ValueError: voto non valido «7,5»: atteso un numero intero da 1 a 10
+    >>> parse_vote("11")
+    Traceback (most recent call last):
+    ...
+    ValueError: voto fuori scala «11»: atteso un numero intero da 1 a 10
     """
     value = text.strip()
     if not value:
@@ -48,6 +70,27 @@ def parse_vote(text: str) -> int | None:
 def parse_date(text: str) -> dt.date:
     """A date written ``2019-03-14`` or ``14/03/2019``.
 
+    An ISO date may carry a midnight time (``2019-03-14 00:00:00``, as Excel dates are
+    read); any other time is an error. Day and month may have one digit.
+
+    Parameters
+    ----------
+    text : str
+        The raw cell.
+
+    Returns
+    -------
+    datetime.date
+        The date.
+
+    Raises
+    ------
+    ValueError
+        When the cell is blank, is written another way, or names a day that does not
+        exist; the message quotes at most 30 characters of the value.
+
+    Examples
+    --------
     >>> parse_date("14/03/2019"), parse_date("2019-03-14")
     (datetime.date(2019, 3, 14), datetime.date(2019, 3, 14))
     >>> parse_date("31/02/2019")
@@ -74,8 +117,29 @@ def parse_date(text: str) -> dt.date:
 def parse_phase(text: str) -> int:
     """Phase 1 or 2 (``1``, ``1.0``, ``Fase 2`` are accepted).
 
+    Parameters
+    ----------
+    text : str
+        The raw cell; a leading ``fase`` (any case) is dropped.
+
+    Returns
+    -------
+    int
+        1 or 2.
+
+    Raises
+    ------
+    ValueError
+        For anything else, a blank cell included.
+
+    Examples
+    --------
     >>> parse_phase("Fase 2"), parse_phase("1.0")
     (2, 1)
+    >>> parse_phase("Fase 3")
+    Traceback (most recent call last):
+    ...
+    ValueError: fase non valida «Fase 3»: attesa 1 oppure 2
     """
     value = re.sub(r"(?i)^fase\s*", "", text.strip())
     match = _INTEGER_LIKE.match(value)
@@ -87,10 +151,29 @@ def parse_phase(text: str) -> int:
 def parse_timestamp(text: str) -> dt.datetime | None:
     """A Google Forms timestamp, as exported in Italian or English locale; ``None`` if unreadable.
 
+    The date is ``yyyy/mm/dd``, ``yyyy-mm-dd`` or ``dd/mm/yyyy``; the time, optional, is
+    ``H:MM[:SS]`` or ``H.MM[.SS]`` with an optional AM/PM. Only the start of the text is
+    read: whatever follows a readable date and time (a time zone) is ignored.
+
+    Parameters
+    ----------
+    text : str
+        The raw cell.
+
+    Returns
+    -------
+    datetime.datetime or None
+        A naive datetime (no time zone); ``None`` when the text does not start with a
+        date, or names a day or time that does not exist.
+
+    Examples
+    --------
     >>> parse_timestamp("14/03/2019 10.23.45")
     datetime.datetime(2019, 3, 14, 10, 23, 45)
     >>> parse_timestamp("2019/03/14 1:05:00 PM GMT+1")
     datetime.datetime(2019, 3, 14, 13, 5)
+    >>> parse_timestamp("31/02/2019 10:00") is None, parse_timestamp("") is None
+    (True, True)
     """
     match = _STAMP.match(text.strip())
     if not match:
@@ -110,6 +193,18 @@ def parse_timestamp(text: str) -> dt.datetime | None:
 def tidy_label(text: str) -> str:
     """A free label as shown: trimmed, inner spaces collapsed.
 
+    Parameters
+    ----------
+    text : str
+        The raw label (a field, a resource or a need of the phase-2 grid).
+
+    Returns
+    -------
+    str
+        The label with every run of whitespace turned into one space; case is kept.
+
+    Examples
+    --------
     >>> tidy_label("  Contributi   pubblici ")
     'Contributi pubblici'
     """
@@ -119,7 +214,24 @@ def tidy_label(text: str) -> str:
 def label_key(text: str) -> str:
     """The comparison key of a free label: case- and space-insensitive.
 
+    Unlike :func:`~palestre_analysis.core.vocabulary.normalize_label`, accents and
+    punctuation still count.
+
+    Parameters
+    ----------
+    text : str
+        The raw label.
+
+    Returns
+    -------
+    str
+        The label trimmed, inner spaces collapsed, case-folded.
+
+    Examples
+    --------
     >>> label_key(" CULTURA  e sport") == label_key("cultura e Sport")
     True
+    >>> label_key("Attività") == label_key("attivita")
+    False
     """
     return " ".join(text.split()).casefold()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from palestre_analysis import __version__, config
 from palestre_analysis.ingest.rows import Known, clean_attendance, clean_contributions, clean_entities, clean_meetings, clean_votes_long, clean_votes_wide, merge_votes
-from palestre_analysis.ingest.raw_contract import SPECS, map_columns
+from palestre_analysis.ingest.raw_contract import SPECS, ColumnMap, map_columns
 from palestre_analysis.core.fingerprint import ingest_hash, sha256_file
-from palestre_analysis.ingest.forms import is_wide_layout, wide_layout
+from palestre_analysis.ingest.forms import WideLayout, is_wide_layout, wide_layout
 from palestre_analysis.ingest.ledger import FileAccount, Ledger
 from palestre_analysis.ingest.processed import COLUMNS
 from palestre_analysis.ingest.reading import TABLE_NAMES, RawTable, find_table_files, raw_input_hashes, read_raw_table
@@ -25,17 +26,65 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
     """Read every raw table, clean it, and return ``(frames, ledger, report)``.
 
     Raises :class:`DataError` with every blocking problem at once.
+
+    Tables are cleaned in dependency order (entities, meetings, attendance,
+    contributions, votes), each checked against its pandera schema. A missing
+    ``enti`` file is blocking; another missing table is a warning and gives an empty
+    table.
+
+    Parameters
+    ----------
+    raw_dir : Path
+        The raw folder.
+    pseudonymise : bool
+        Whether to compute delegate pseudonyms. With False no key is read and
+        ``delegate_id`` stays empty; names and emails are dropped either way.
+
+    Returns
+    -------
+    frames : dict of str to DataFrame
+        The five processed tables, by name (see
+        :data:`~palestre_analysis.ingest.processed.COLUMNS`).
+    ledger : Ledger
+        The state of every raw row and every problem found.
+    report : dict
+        The cleaning report: package version, ingest code hash, whether the data are the
+        demo set and hold personal values, input hashes, per-file accounts, table sizes,
+        totals and problem counts.
+
+    Raises
+    ------
+    DataError
+        When ``raw_dir`` does not exist, a file cannot be read, a required column is
+        missing or doubled, ``enti`` is missing, or (with ``pseudonymise``) personal
+        data have no key (:class:`~palestre_analysis.ingest.pseudonyms.KeyMissing`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> raw = Path(tempfile.mkdtemp())
+    >>> _ = (raw / "enti.csv").write_text("ente_id,denominazione,tipologia,territorio\\n"
+    ...                                   "E1,Alfa,APS,BS\\nE2,Beta,Banca,MI\\n")
+    >>> frames, ledger, report = run_pipeline(raw, pseudonymise=False)
+    >>> frames["entities"][["entity_id", "entity_type", "group", "territory"]].to_dict("records")
+    [{'entity_id': 'E1', 'entity_type': 'aps', 'group': 'aps_odv', 'territory': 'Brescia'}]
+    >>> report["totals"], report["problems"]
+    ({'read': 2, 'kept': 1, 'rejected': 1, 'merged_duplicates': 0, 'not_scored': 0}, {'errors': 1, 'warnings': 4})
+    >>> run_pipeline(raw / "missing", pseudonymise=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    palestre_analysis.core.problems.DataError: ...missing: la cartella dei dati grezzi non esiste.
     """
     if not raw_dir.is_dir():
         raise DataError([Problem(str(raw_dir), None, None, "la cartella dei dati grezzi non esiste")])
     ledger = Ledger()
     inputs = _read_inputs(raw_dir, ledger)
     known = Known()
-    entities = clean_entities(inputs["enti"], ledger, known)
-    meetings = clean_meetings(inputs["incontri"], ledger, known)
-    attendance = clean_attendance(inputs["presenze"], ledger, known)
+    entities = clean_entities(_pairs(inputs["enti"]), ledger, known)
+    meetings = clean_meetings(_pairs(inputs["incontri"]), ledger, known)
+    attendance = clean_attendance(_pairs(inputs["presenze"]), ledger, known)
     phases = {m["meeting_id"]: m["phase"] for m in meetings}
-    contributions = clean_contributions(inputs["contributi"], ledger, known, phases)
+    contributions = clean_contributions(_pairs(inputs["contributi"]), ledger, known, phases)
     votes = _clean_votes(inputs["valutazioni"], ledger, known)
     demo = (raw_dir / config.DEMO_MARKER).is_file()
     personal = _add_pseudonyms(entities, demo=demo, enabled=pseudonymise, source=_entity_file_name(inputs))
@@ -84,8 +133,24 @@ def _read_inputs(raw_dir: Path, ledger: Ledger) -> dict[str, list]:
     return inputs
 
 
-def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[Problem]):
-    """Column map (or form layout) of one file; registers its rows in the ledger."""
+class _MappedFile(NamedTuple):
+    """One raw file and how its columns are read: ``layout`` is ``"table"``, ``"long"`` or ``"wide"``.
+
+    ``columns`` is a :class:`~palestre_analysis.ingest.raw_contract.ColumnMap`, or for a
+    ``"wide"`` Forms export a :class:`~palestre_analysis.ingest.forms.WideLayout`.
+    """
+
+    table: RawTable
+    layout: str
+    columns: ColumnMap | WideLayout
+
+
+def _pairs(files: list[_MappedFile]) -> list[tuple[RawTable, ColumnMap]]:
+    return [(mapped.table, mapped.columns) for mapped in files]
+
+
+def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[Problem]) -> _MappedFile | None:
+    """Column map (or form layout) of one file; registers its rows in the ledger (``None``: blocked)."""
     if table_name == "valutazioni" and is_wide_layout(table):
         layout = wide_layout(table)
         if layout.id_position is None:
@@ -100,17 +165,16 @@ def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[
             ledger.warn(table.name, table.header_line, table.header[position],
                         "colonna non riconosciuta come cella della griglia «campo - esigenza [risorsa]»: ignorata")
         _open(ledger, table, table_name, "wide")
-        return ("wide", table, layout)
+        return _MappedFile(table, "wide", layout)
     columns, problems = map_columns(table, SPECS[table_name])
     blockers = [p for p in problems if p.severity == ERROR]
     if blockers:
         blocking.extend(blockers)
         return None
     ledger.problems.extend(problems)
-    _open(ledger, table, table_name, "long" if table_name == "valutazioni" else "table")
-    if table_name == "valutazioni":
-        return ("long", table, columns)
-    return (table, columns)
+    mapped = _MappedFile(table, "long" if table_name == "valutazioni" else "table", columns)
+    _open(ledger, table, table_name, mapped.layout)
+    return mapped
 
 
 def _open(ledger: Ledger, table: RawTable, table_name: str, layout: str) -> None:
@@ -123,18 +187,16 @@ def _open(ledger: Ledger, table: RawTable, table_name: str, layout: str) -> None
                       "controllare delimitatori e virgolette")
 
 
-def _clean_votes(files: list, ledger: Ledger, known: Known) -> list[dict]:
+def _clean_votes(files: list[_MappedFile], ledger: Ledger, known: Known) -> list[dict]:
     records = []
-    for layout, table, columns in files:
-        if layout == "wide":
-            records.extend(clean_votes_wide(table, columns, ledger, known))
-        else:
-            records.extend(clean_votes_long(table, columns, ledger, known))
+    for mapped in files:
+        clean = clean_votes_wide if mapped.layout == "wide" else clean_votes_long
+        records.extend(clean(mapped.table, mapped.columns, ledger, known))
     return merge_votes(records, ledger)
 
 
 def _entity_file_name(inputs: dict) -> str:
-    return inputs["enti"][0][0].name if inputs["enti"] else "enti.csv"
+    return inputs["enti"][0].table.name if inputs["enti"] else "enti.csv"
 
 
 def _add_pseudonyms(entities: list[dict], *, demo: bool, enabled: bool, source: str) -> bool:

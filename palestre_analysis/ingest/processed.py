@@ -55,6 +55,7 @@ def table_path(folder: Path | str, name: str) -> Path:
     Returns
     -------
     Path
+        ``folder / "<name>.parquet"`` (whether or not it exists; ``name`` is not checked).
 
     Examples
     --------
@@ -76,6 +77,14 @@ def missing_tables(folder: Path | str) -> list[str]:
     -------
     list of str
         Names of :data:`TABLES` without their file, in contract order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = table_path(folder, "entities").write_bytes(b"")
+    >>> missing_tables(folder)
+    ['meetings', 'attendance', 'contributions', 'votes']
     """
     return [name for name in TABLES if not table_path(folder, name).is_file()]
 
@@ -91,6 +100,18 @@ def read_report(folder: Path | str) -> dict:
     Returns
     -------
     dict
+        The parsed ``cleaning_report.json`` (see
+        :func:`~palestre_analysis.ingest.pipeline.run_pipeline` for its keys).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> read_report(folder)
+    {}
+    >>> _ = (folder / REPORT_NAME).write_text('{"totals": {"read": 3}}', encoding="utf-8")
+    >>> read_report(folder)
+    {'totals': {'read': 3}}
     """
     try:
         return json.loads((Path(folder) / REPORT_NAME).read_text(encoding="utf-8"))
@@ -100,7 +121,17 @@ def read_report(folder: Path | str) -> dict:
 
 @dataclass(frozen=True)
 class Processed:
-    """The five processed tables and the cleaning report."""
+    """The five processed tables and the cleaning report.
+
+    Parameters
+    ----------
+    entities, meetings, attendance, contributions, votes : DataFrame
+        The processed tables, with the columns of :data:`COLUMNS`.
+    report : dict
+        The cleaning report (empty when it could not be read).
+    territory : str, default config.REGION
+        The territory the tables cover, by its Italian name (see :func:`for_territory`).
+    """
 
     entities: pd.DataFrame
     meetings: pd.DataFrame
@@ -114,10 +145,28 @@ class Processed:
 def load_processed(folder: Path | str | None = None) -> Processed:
     """Read the processed tables written by ``palestre clean``.
 
+    Parameters
+    ----------
+    folder : Path or str, optional
+        The processed folder (default: the project's ``data/processed``).
+
+    Returns
+    -------
+    Processed
+        Every table and the cleaning report, for the whole region.
+
     Raises
     ------
     FileNotFoundError
-        With a sentence saying how to produce them.
+        With a sentence saying how to produce them, when any table is missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> load_processed(tempfile.mkdtemp())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: Mancano le tabelle elaborate entities, meetings, attendance, contributions, votes in ...
     """
     import pandas as pd
 
@@ -135,8 +184,30 @@ def load_processed(folder: Path | str | None = None) -> Processed:
 def resolve_territory(text: str) -> str:
     """The canonical Italian name of a territory parameter (name or sigla).
 
+    Parameters
+    ----------
+    text : str
+        A province (sigla or name, see
+        :func:`~palestre_analysis.core.vocabulary.parse_territory`), or ``Lombardia``.
+
+    Returns
+    -------
+    str
+        A value of :data:`~palestre_analysis.core.vocabulary.TERRITORY_NAMES`.
+
+    Raises
+    ------
+    ValueError
+        When the territory is not recognised; the message lists the accepted names.
+
+    Examples
+    --------
     >>> resolve_territory("monza e brianza"), resolve_territory("BS"), resolve_territory("Lombardia")
     ('Monza e della Brianza', 'Brescia', 'Lombardia')
+    >>> resolve_territory("Torino")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Territorio «Torino» non riconosciuto: ...
     """
     code = parse_territory(text)
     if code is None:
@@ -147,7 +218,44 @@ def resolve_territory(text: str) -> str:
 
 
 def for_territory(data: Processed, territorio: str) -> Processed:
-    """The tables restricted to one territory's entities (``Lombardia``: all of them)."""
+    """The tables restricted to one territory's entities (``Lombardia``: all of them).
+
+    The entities are those whose ``territory`` is the one asked for; attendance,
+    contributions and votes are theirs, and meetings are those at least one of them
+    attended. The cleaning report is kept as it is.
+
+    Parameters
+    ----------
+    data : Processed
+        The tables of the whole region (:func:`load_processed`).
+    territorio : str
+        The territory, by name or sigla (see :func:`resolve_territory`).
+
+    Returns
+    -------
+    Processed
+        A new object, with ``territory`` set to the canonical name; for ``Lombardia`` the
+        same tables, not copies.
+
+    Raises
+    ------
+    ValueError
+        When the territory is not recognised.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> entities = pd.DataFrame({"entity_id": ["E1", "E2"], "territory": ["Brescia", "Milano"]})
+    >>> meetings = pd.DataFrame({"meeting_id": ["M1", "M2"]})
+    >>> attendance = pd.DataFrame({"meeting_id": ["M1", "M2"], "entity_id": ["E1", "E2"]})
+    >>> votes = contributions = pd.DataFrame({"entity_id": ["E2"]})
+    >>> data = Processed(entities, meetings, attendance, contributions, votes, report={})
+    >>> brescia = for_territory(data, "BS")
+    >>> brescia.territory, list(brescia.entities["entity_id"]), list(brescia.meetings["meeting_id"]), len(brescia.votes)
+    ('Brescia', ['E1'], ['M1'], 0)
+    >>> for_territory(data, "Lombardia").votes is votes
+    True
+    """
     name = resolve_territory(territorio)
     if name == config.REGION:
         return replace(data, territory=name)

@@ -24,7 +24,17 @@ PSEUDONYM_LENGTH = 16
 
 
 class KeyMissing(DataError):
-    """Real personal data and no key to pseudonymise it."""
+    """Real personal data and no key to pseudonymise it.
+
+    Also raised when the key file lies inside the repository. A
+    :class:`~palestre_analysis.core.problems.DataError`, so the command line prints its
+    sentence and exits with status 1.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        One problem, whose reason says how to create or move the key.
+    """
 
 
 def pseudonym(key: bytes, name: str = "", email: str = "") -> str | None:
@@ -36,6 +46,12 @@ def pseudonym(key: bytes, name: str = "", email: str = "") -> str | None:
         Secret key.
     name, email : str
         Raw values; emails compare case-insensitively, names also ignore accents and spaces.
+
+    Returns
+    -------
+    str or None
+        The first 16 hex characters of HMAC-SHA256 of ``email:<email>`` when there is an
+        email, else of ``name:<name>``; ``None`` when both are blank.
 
     Examples
     --------
@@ -57,6 +73,45 @@ def load_key(*, demo: bool, source: str) -> bytes:
 
     Raises :class:`KeyMissing` with instructions when real data has no key, or when the
     key file lies inside the repository (where it could be committed by mistake).
+
+    The key is, in this order: the value of ``PALESTRE_PSEUDO_KEY`` (trimmed, when not
+    blank); the content of the file named by ``PALESTRE_PSEUDO_KEY_FILE`` (default
+    ``~/.config/palestre/pseudo.key``), trimmed; for the demo, the public demo key.
+
+    Parameters
+    ----------
+    demo : bool
+        Whether the raw folder is the synthetic demo set (which may fall back on
+        :data:`~palestre_analysis.config.DEMO_PSEUDO_KEY`).
+    source : str
+        File named in the problem when there is no key (the entities file).
+
+    Returns
+    -------
+    bytes
+        The key, as UTF-8 bytes.
+
+    Raises
+    ------
+    KeyMissing
+        When no key is found for real data, or the key file is inside the project.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> nowhere = {config.PSEUDO_KEY_ENV: "", config.PSEUDO_KEY_FILE_ENV: tempfile.mkdtemp() + "/none.key"}
+    >>> with mock.patch.dict(os.environ, {**nowhere, config.PSEUDO_KEY_ENV: " segreta "}):
+    ...     load_key(demo=False, source="enti.csv")
+    b'segreta'
+    >>> with mock.patch.dict(os.environ, nowhere):
+    ...     load_key(demo=True, source="enti.csv") == config.DEMO_PSEUDO_KEY.encode()
+    True
+    >>> with mock.patch.dict(os.environ, nowhere):
+    ...     load_key(demo=False, source="enti.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    palestre_analysis.ingest.pseudonyms.KeyMissing: enti.csv: i dati contengono nomi o email dei delegati ma manca ...
     """
     value = os.environ.get(config.PSEUDO_KEY_ENV, "").strip()
     if value:
@@ -78,7 +133,39 @@ def load_key(*, demo: bool, source: str) -> bytes:
 
 
 def write_new_key(path: Path | None = None) -> Path:
-    """Write a new random key (readable by its owner only) and return its path."""
+    """Write a new random key (readable by its owner only) and return its path.
+
+    The key is 64 random hex characters (:func:`secrets.token_hex`), written with mode
+    ``0o600``; missing parent folders are created.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Where to write it (default: :data:`~palestre_analysis.config.DEFAULT_KEY_FILE`,
+        ``~/.config/palestre/pseudo.key``); ``~`` is expanded.
+
+    Returns
+    -------
+    Path
+        The key file.
+
+    Raises
+    ------
+    FileExistsError
+        When the file already exists: a key is never overwritten (the pseudonyms made
+        with it could not be recomputed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> key_file = write_new_key(Path(tempfile.mkdtemp()) / "palestre" / "pseudo.key")
+    >>> len(key_file.read_text(encoding="utf-8").strip())
+    64
+    >>> write_new_key(key_file)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileExistsError: la chiave esiste già in ...: non la sovrascrivo
+    """
     path = Path(path or config.DEFAULT_KEY_FILE).expanduser()
     if path.exists():
         raise FileExistsError(f"la chiave esiste già in {path}: non la sovrascrivo")

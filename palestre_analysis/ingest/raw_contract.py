@@ -19,7 +19,20 @@ __all__ = ["TableSpec", "SPECS", "ColumnMap", "map_columns"]
 
 @dataclass(frozen=True)
 class TableSpec:
-    """Columns of one raw table: canonical name -> accepted header spellings."""
+    """Columns of one raw table: canonical name -> accepted header spellings.
+
+    Parameters
+    ----------
+    name : str
+        The raw table (one of :data:`~palestre_analysis.ingest.reading.TABLE_NAMES`).
+    required : dict of str to tuple of str
+        Columns every file must have: canonical name → other accepted spellings.
+    optional : dict of str to tuple of str
+        Columns a file may have, likewise.
+    personal : tuple of str, default ()
+        Canonical names of the columns holding personal data (read only to be
+        pseudonymised).
+    """
 
     name: str
     required: dict[str, tuple[str, ...]]
@@ -27,7 +40,20 @@ class TableSpec:
     personal: tuple[str, ...] = ()
 
     def aliases(self) -> dict[str, str]:
-        """Normalised header spelling -> canonical column name."""
+        """Normalised header spelling -> canonical column name.
+
+        Returns
+        -------
+        dict of str to str
+            Every spelling of every column (the canonical name included), folded with
+            :func:`~palestre_analysis.core.vocabulary.normalize_label`. A spelling given
+            for two columns maps to the one listed last.
+
+        Examples
+        --------
+        >>> SPECS["presenze"].aliases()["codice ente"]
+        'ente_id'
+        """
         lookup = {}
         for canonical, spellings in {**self.required, **self.optional}.items():
             for spelling in (canonical, *spellings):
@@ -97,13 +123,43 @@ SPECS = {
 
 @dataclass
 class ColumnMap:
-    """Where each canonical column sits in a raw table, and its header as written."""
+    """Where each canonical column sits in a raw table, and its header as written.
+
+    Parameters
+    ----------
+    index : dict of str to int
+        Canonical name → 0-based column position, for the columns found.
+    header : dict of str to str
+        Canonical name → header as written in the file (for messages).
+    unknown : list of int
+        Positions of the columns that match no canonical name (headerless ones included).
+    """
 
     index: dict[str, int]
     header: dict[str, str]
     unknown: list[int]
 
     def value(self, row: list[str], column: str) -> str:
+        """The text of ``column`` in ``row``, or ``""`` when the file lacks that column.
+
+        Parameters
+        ----------
+        row : list of str
+            One row of the raw table.
+        column : str
+            A canonical column name.
+
+        Returns
+        -------
+        str
+            The cell's text.
+
+        Examples
+        --------
+        >>> columns = ColumnMap({"ente_id": 1}, {"ente_id": "Codice ente"}, [0])
+        >>> columns.value(["x", "E1"], "ente_id"), columns.value(["x", "E1"], "testo")
+        ('E1', '')
+        """
         position = self.index.get(column)
         return "" if position is None else row[position]
 
@@ -113,6 +169,38 @@ def map_columns(table: RawTable, spec: TableSpec, *, allow_unknown: bool = True)
 
     A missing required column is an error of the whole file; an unknown column is a
     warning (it is ignored, and never copied to processed data).
+
+    Parameters
+    ----------
+    table : RawTable
+        The raw file, read.
+    spec : TableSpec
+        The contract of its table (an entry of :data:`SPECS`).
+    allow_unknown : bool, default True
+        Whether to warn about unknown columns. With False they are still ignored (and
+        listed in ``unknown``), just without a warning: no column is ever refused.
+
+    Returns
+    -------
+    columns : ColumnMap
+        Where each column found sits; a doubled column keeps its first position.
+    problems : list of Problem
+        Errors (a missing required column, a column given twice) and warnings (an
+        unknown column), all on the header line.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> table = RawTable(Path("presenze.csv"), ["Codice incontro", "Codice ente", "Note"], [], [])
+    >>> columns, problems = map_columns(table, SPECS["presenze"])
+    >>> columns.index, columns.unknown
+    ({'incontro_id': 0, 'ente_id': 1}, [2])
+    >>> print(problems[0].sentence())
+    avviso – presenze.csv, riga 1, colonna «Note»: colonna non prevista dal contratto dei dati: ignorata.
+    >>> _, problems = map_columns(RawTable(Path("presenze.csv"), ["ente"], [], []), SPECS["presenze"])
+    >>> print(problems[0].sentence())  # doctest: +NORMALIZE_WHITESPACE
+    presenze.csv, riga 1: manca la colonna obbligatoria «incontro_id»
+    (intestazioni accettate: «incontro_id», «id incontro», «codice incontro»...).
     """
     lookup = spec.aliases()
     index: dict[str, int] = {}

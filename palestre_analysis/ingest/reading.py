@@ -33,6 +33,28 @@ class RawTable:
     ``rows`` are lists of stripped strings aligned with ``header``; ``lines`` gives
     the source line (CSV) or sheet row (xlsx) where each row starts. Rows with a wrong
     number of fields are kept in ``ragged`` as ``(line, n_fields)`` and not in ``rows``.
+
+    Parameters
+    ----------
+    path : Path
+        The file read.
+    header : list of str
+        The first non-blank row, stripped.
+    rows : list of list of str
+        The data rows with as many cells as ``header`` (trailing empty cells beyond it
+        are dropped), stripped.
+    lines : list of int
+        Source line (CSV) or sheet row (xlsx) where each row of ``rows`` starts, 1-based.
+    ragged : list of tuple of (int, int), default []
+        ``(line, n_fields)`` of each row with a different number of fields.
+    blank_lines : int, default 0
+        Blank rows after the header (skipped, not counted as read).
+    header_line : int, default 1
+        Line of the header.
+    encoding : str, default ""
+        ``utf-8``, ``cp1252`` or ``xlsx``.
+    delimiter : str, default ""
+        ``,`` or ``;`` for a CSV, ``""`` for xlsx.
     """
 
     path: Path
@@ -47,6 +69,7 @@ class RawTable:
 
     @property
     def name(self) -> str:
+        """The file name, as problems show it."""
         return self.path.name
 
     @property
@@ -55,6 +78,18 @@ class RawTable:
         return len(self.rows) + len(self.ragged)
 
     def normalized_header(self) -> list[str]:
+        """The header folded with :func:`~palestre_analysis.core.vocabulary.normalize_label`.
+
+        Returns
+        -------
+        list of str
+            One folded label per column, in order.
+
+        Examples
+        --------
+        >>> RawTable(Path("enti.csv"), ["Codice Ente", "Tipologia "], [], []).normalized_header()
+        ['codice ente', 'tipologia']
+        """
         return [normalize_label(h) for h in self.header]
 
 
@@ -62,6 +97,37 @@ def find_table_files(raw_dir: Path, table: str) -> list[Path]:
     """Files of one table in ``raw_dir``: ``<table>.csv``, ``<table>_anything.xlsx``, ...
 
     Several files of the same table are read one after the other, in name order.
+
+    File stems are compared after
+    :func:`~palestre_analysis.core.vocabulary.normalize_label` with spaces turned into
+    underscores, so ``Valutazioni Modulo.CSV`` belongs to ``valutazioni``; the folder is
+    not searched recursively.
+
+    Parameters
+    ----------
+    raw_dir : Path
+        The raw folder.
+    table : str
+        One of :data:`TABLE_NAMES`.
+
+    Returns
+    -------
+    list of Path
+        The ``.csv`` and ``.xlsx`` files of that table, sorted by path.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``raw_dir`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> raw = Path(tempfile.mkdtemp())
+    >>> for name in ["valutazioni.csv", "Valutazioni Modulo.CSV", "valutazioni2.csv", "valutazioni.txt"]:
+    ...     _ = (raw / name).write_text("")
+    >>> [p.name for p in find_table_files(raw, "valutazioni")]
+    ['Valutazioni Modulo.CSV', 'valutazioni.csv']
     """
     found = []
     for path in sorted(Path(raw_dir).iterdir()):
@@ -113,6 +179,13 @@ def read_raw_table(path: Path) -> RawTable:
     -------
     RawTable
         Header, rows of stripped strings, and the source line of each row.
+
+    Raises
+    ------
+    DataError
+        When the suffix is neither ``.csv`` nor ``.xlsx`` (any case), the file has no
+        header, a CSV is neither UTF-8 nor Windows-1252 text (or holds null bytes: Excel,
+        UTF-16) or cannot be parsed, or an ``.xlsx`` is not a readable workbook.
 
     Examples
     --------

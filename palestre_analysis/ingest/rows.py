@@ -29,7 +29,29 @@ _TERRITORY_CHOICES = "una provincia lombarda (BG BS CO CR LC LO MN MI MB PV SO V
 
 @dataclass
 class Known:
-    """Ids kept so far, and ids rejected (for a more helpful reason downstream)."""
+    """Ids kept so far, and ids rejected (for a more helpful reason downstream).
+
+    Parameters
+    ----------
+    entities : dict of str to int, default {}
+        Entity id → source line of the row that defined it.
+    rejected_entities : set of str, default set()
+        Entity ids whose every row so far was rejected.
+    meetings : dict of str to int, default {}
+        Meeting id → source line of the row that defined it.
+    rejected_meetings : set of str, default set()
+        Meeting ids whose every row so far was rejected.
+
+    Examples
+    --------
+    >>> known = Known(entities={"E1": 2}, rejected_entities={"E2"})
+    >>> known.entity_problem("E1") is None
+    True
+    >>> known.entity_problem("E2")
+    'ente_id «E2» riferito a un ente scartato nel file enti (vedi le sue righe)'
+    >>> known.entity_problem("E9")
+    'ente_id «E9» sconosciuto: non compare nel file enti'
+    """
 
     entities: dict[str, int] = field(default_factory=dict)
     rejected_entities: set[str] = field(default_factory=set)
@@ -37,6 +59,18 @@ class Known:
     rejected_meetings: set[str] = field(default_factory=set)
 
     def entity_problem(self, entity_id: str) -> str | None:
+        """Why ``entity_id`` cannot be referred to, or ``None`` when it is a kept entity.
+
+        Parameters
+        ----------
+        entity_id : str
+            The ``ente_id`` cell of a row.
+
+        Returns
+        -------
+        str or None
+            The reason, in Italian (missing, rejected in ``enti`` or unknown).
+        """
         if not entity_id:
             return "ente_id mancante"
         if entity_id in self.entities:
@@ -46,6 +80,23 @@ class Known:
         return f"ente_id «{entity_id}» sconosciuto: non compare nel file enti"
 
     def meeting_problem(self, meeting_id: str) -> str | None:
+        """Why ``meeting_id`` cannot be referred to, or ``None`` when it is a kept meeting.
+
+        Parameters
+        ----------
+        meeting_id : str
+            The ``incontro_id`` cell of a row.
+
+        Returns
+        -------
+        str or None
+            The reason, in Italian (missing, rejected in ``incontri`` or unknown).
+
+        Examples
+        --------
+        >>> Known().meeting_problem("")
+        'incontro_id mancante'
+        """
         if not meeting_id:
             return "incontro_id mancante"
         if meeting_id in self.meetings:
@@ -64,7 +115,51 @@ def _rows(table: RawTable, columns: ColumnMap):
 # --- enti -----------------------------------------------------------------------------------
 
 def clean_entities(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
-    """Entities with type, category, group and territory; personal columns kept raw for pseudonyms."""
+    """Entities with type, category, group and territory; personal columns kept raw for pseudonyms.
+
+    A row is rejected when its type or territory is not recognised, its ``ente_id`` is
+    blank, or the id was already kept (the first row keeps it). A blank name or an
+    email without ``@`` is only a warning. Kept ids go to ``known.entities``, rejected
+    ones to ``known.rejected_entities``.
+
+    Parameters
+    ----------
+    files : list of tuple of (RawTable, ColumnMap)
+        The ``enti`` files, each with its column map, in reading order.
+    ledger : Ledger
+        Receives problems and row states; the rows must be registered with
+        :meth:`~palestre_analysis.ingest.ledger.Ledger.open_file`.
+    known : Known
+        Updated with the ids kept and rejected.
+
+    Returns
+    -------
+    list of dict
+        One record per kept row, with the columns of the ``entities`` table except
+        ``delegate_id``, plus the raw ``_delegate`` and ``_email`` (to be pseudonymised and
+        dropped).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from palestre_analysis.ingest.ledger import FileAccount
+    >>> from palestre_analysis.ingest.raw_contract import SPECS, map_columns
+    >>> table = RawTable(Path("enti.csv"), ["ente_id", "denominazione", "tipologia", "territorio"],
+    ...                  [["E1", "Alfa", "APS", "BS"], ["E2", "Beta", "Banca", "MI"], ["E1", "Gamma", "ODV", "MI"]],
+    ...                  [2, 3, 4])
+    >>> columns, _ = map_columns(table, SPECS["enti"])
+    >>> ledger, known = Ledger(), Known()
+    >>> ledger.open_file(FileAccount("enti.csv", "enti", "table", "", ""), table.lines)
+    >>> kept = clean_entities([(table, columns)], ledger, known)
+    >>> [(e["entity_id"], e["category"], e["group"], e["territory"]) for e in kept]
+    [('E1', 'associazioni', 'aps_odv', 'Brescia')]
+    >>> for problem in ledger.problems:
+    ...     print(problem.sentence())  # doctest: +ELLIPSIS
+    enti.csv, riga 3, colonna «tipologia»: tipologia «Banca» non riconosciuta; attesa una tra: ODV, APS, ...
+    enti.csv, riga 4, colonna «ente_id»: ente_id «E1» ripetuto: già usato alla riga 2.
+    >>> known.entities, known.rejected_entities
+    ({'E1': 2}, {'E2'})
+    """
     return _clean_with_ids(files, ledger, known, _entity_record, "ente_id", known.entities, known.rejected_entities)
 
 
@@ -128,7 +223,46 @@ def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
 # --- incontri -------------------------------------------------------------------------------
 
 def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
-    """Meetings with a real date, phase 1 or 2, level, and territory when territorial."""
+    """Meetings with a real date, phase 1 or 2, level, and territory when territorial.
+
+    A territorial meeting needs a Lombard province; a regional meeting's territory is
+    dropped (with a warning when it names a province). Ids are handled as in
+    :func:`clean_entities`, into ``known.meetings`` and ``known.rejected_meetings``.
+
+    Parameters
+    ----------
+    files : list of tuple of (RawTable, ColumnMap)
+        The ``incontri`` files, each with its column map, in reading order.
+    ledger : Ledger
+        Receives problems and row states (rows registered beforehand).
+    known : Known
+        Updated with the ids kept and rejected.
+
+    Returns
+    -------
+    list of dict
+        One record per kept row, with the columns of the ``meetings`` table (``date`` a
+        :class:`datetime.date`; territory and focus group ``None`` when absent).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from palestre_analysis.ingest.ledger import FileAccount
+    >>> from palestre_analysis.ingest.raw_contract import SPECS, map_columns
+    >>> table = RawTable(Path("incontri.csv"), ["incontro_id", "data", "fase", "livello", "territorio"],
+    ...                  [["M1", "14/03/2019", "1", "territoriale", "BS"],
+    ...                   ["M2", "2019-04-01", "Fase 2", "regionale", ""],
+    ...                   ["M3", "31/02/2019", "1", "territoriale", ""]], [2, 3, 4])
+    >>> columns, _ = map_columns(table, SPECS["incontri"])
+    >>> ledger, known = Ledger(), Known()
+    >>> ledger.open_file(FileAccount("incontri.csv", "incontri", "table", "", ""), table.lines)
+    >>> [(m["meeting_id"], m["phase"], m["territory"]) for m in clean_meetings([(table, columns)], ledger, known)]
+    [('M1', 1, 'Brescia'), ('M2', 2, None)]
+    >>> for problem in ledger.problems:
+    ...     print(problem.sentence())  # doctest: +ELLIPSIS
+    incontri.csv, riga 4, colonna «data»: data impossibile «31/02/2019»: il giorno non esiste nel calendario.
+    incontri.csv, riga 4, colonna «territorio»: territorio mancante: un incontro territoriale richiede ...
+    """
     return _clean_with_ids(files, ledger, known, _meeting_record, "incontro_id", known.meetings,
                            known.rejected_meetings)
 
@@ -174,7 +308,40 @@ def _meeting_record(file, line, row, columns, ledger, known) -> dict | None:
 # --- presenze -------------------------------------------------------------------------------
 
 def clean_attendance(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
-    """One row per entity present at a meeting; repeated rows are merged."""
+    """One row per entity present at a meeting; repeated rows are merged.
+
+    A row is rejected when its meeting or entity is not a kept one (see :class:`Known`);
+    a repeated ``(meeting, entity)`` pair is settled as merged.
+
+    Parameters
+    ----------
+    files : list of tuple of (RawTable, ColumnMap)
+        The ``presenze`` files, each with its column map, in reading order.
+    ledger : Ledger
+        Receives problems and row states (rows registered beforehand).
+    known : Known
+        The entities and meetings kept so far (read only).
+
+    Returns
+    -------
+    list of dict
+        ``meeting_id`` and ``entity_id`` of each distinct attendance, in first-seen order.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from palestre_analysis.ingest.ledger import FileAccount
+    >>> from palestre_analysis.ingest.raw_contract import SPECS, map_columns
+    >>> table = RawTable(Path("presenze.csv"), ["incontro_id", "ente_id"], [["M1", "E1"], ["M1", "E1"], ["M1", "E9"]],
+    ...                  [2, 3, 4])
+    >>> columns, _ = map_columns(table, SPECS["presenze"])
+    >>> ledger, known = Ledger(), Known(entities={"E1": 2}, meetings={"M1": 2})
+    >>> ledger.open_file(FileAccount("presenze.csv", "presenze", "table", "", ""), table.lines)
+    >>> clean_attendance([(table, columns)], ledger, known)
+    [{'meeting_id': 'M1', 'entity_id': 'E1'}]
+    >>> [ledger.state("presenze.csv", line) for line in table.lines]
+    ['kept', 'merged_duplicates', 'rejected']
+    """
     seen: set[tuple[str, str]] = set()
     records = []
     for table, columns in files:
@@ -206,7 +373,45 @@ def _check_references(file, line, row, columns, ledger, known, *, meeting: bool)
 
 def clean_contributions(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known,
                         meeting_phase: dict[str, int]) -> list[dict]:
-    """Phase-1 contributions coded to one of the four strategic nodes."""
+    """Phase-1 contributions coded to one of the four strategic nodes.
+
+    A row is rejected when its meeting or entity is not a kept one or its node is not
+    one of :data:`~palestre_analysis.core.vocabulary.NODES`. A contribution at a phase-2
+    meeting is kept, with a warning. Repeated rows are all kept: there is no duplicate
+    check here.
+
+    Parameters
+    ----------
+    files : list of tuple of (RawTable, ColumnMap)
+        The ``contributi`` files, each with its column map, in reading order.
+    ledger : Ledger
+        Receives problems and row states (rows registered beforehand).
+    known : Known
+        The entities and meetings kept so far (read only).
+    meeting_phase : dict of str to int
+        Meeting id → phase, of the kept meetings.
+
+    Returns
+    -------
+    list of dict
+        ``meeting_id``, ``entity_id``, ``node`` (canonical) and ``text`` (``None`` when
+        blank) of each kept row.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from palestre_analysis.ingest.ledger import FileAccount
+    >>> from palestre_analysis.ingest.raw_contract import SPECS, map_columns
+    >>> table = RawTable(Path("contributi.csv"), ["incontro_id", "ente_id", "nodo"],
+    ...                  [["M1", "E1", "reti  comunitarie"], ["M1", "E1", "Altro"]], [2, 3])
+    >>> columns, _ = map_columns(table, SPECS["contributi"])
+    >>> ledger, known = Ledger(), Known(entities={"E1": 2}, meetings={"M1": 2})
+    >>> ledger.open_file(FileAccount("contributi.csv", "contributi", "table", "", ""), table.lines)
+    >>> clean_contributions([(table, columns)], ledger, known, {"M1": 1})
+    [{'meeting_id': 'M1', 'entity_id': 'E1', 'node': 'Reti comunitarie', 'text': None}]
+    >>> ledger.state("contributi.csv", 3)
+    'rejected'
+    """
     records = []
     for table, columns in files:
         for line, row in _rows(table, columns):
@@ -231,7 +436,47 @@ def clean_contributions(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger,
 # --- valutazioni ----------------------------------------------------------------------------
 
 def clean_votes_long(table: RawTable, columns: ColumnMap, ledger: Ledger, known: Known) -> list[dict]:
-    """Votes in the long layout: one row per entity and cell."""
+    """Votes in the long layout: one row per entity and cell.
+
+    A row is rejected when its entity is not a kept one, its field, resource or need
+    is blank, or its vote is invalid (see
+    :func:`~palestre_analysis.ingest.parsing.parse_vote`); a blank vote is settled as
+    not scored. Rows with a vote are left pending: :func:`merge_votes` settles them.
+
+    Parameters
+    ----------
+    table : RawTable
+        One ``valutazioni`` file in the long layout.
+    columns : ColumnMap
+        Its column map.
+    ledger : Ledger
+        Receives problems and row states (rows registered beforehand).
+    known : Known
+        The entities kept (read only).
+
+    Returns
+    -------
+    list of dict
+        One vote record per row with a valid score: ``entity_id``, ``field``,
+        ``resource``, ``need`` (spaces tidied) and ``score``, plus ``_file``, ``_line`` and
+        ``_column`` (``None``) for :func:`merge_votes`.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from palestre_analysis.ingest.ledger import FileAccount
+    >>> from palestre_analysis.ingest.raw_contract import SPECS, map_columns
+    >>> table = RawTable(Path("valutazioni.csv"), ["ente_id", "campo", "risorsa", "esigenza", "voto"],
+    ...                  [["E1", "Cultura", "5 per mille", "Sedi", "7"], ["E1", "Cultura", "Bandi", "Sedi", ""],
+    ...                   ["E1", "Cultura", "Bandi", "Sedi", "0"]], [2, 3, 4])
+    >>> columns, _ = map_columns(table, SPECS["valutazioni"])
+    >>> ledger, known = Ledger(), Known(entities={"E1": 2})
+    >>> ledger.open_file(FileAccount("valutazioni.csv", "valutazioni", "long", "", ""), table.lines)
+    >>> [(v["resource"], v["score"]) for v in clean_votes_long(table, columns, ledger, known)]
+    [('5 per mille', 7)]
+    >>> [ledger.state("valutazioni.csv", line) for line in table.lines]
+    ['pending', 'not_scored', 'rejected']
+    """
     records = []
     header = columns.header
     for line, row in _rows(table, columns):
@@ -262,7 +507,51 @@ def _vote(file, line, column, entity_id, field_, resource, need, score) -> dict:
 
 
 def clean_votes_wide(table: RawTable, layout: WideLayout, ledger: Ledger, known: Known) -> list[dict]:
-    """Votes of a Google Forms grid export; the latest submission of an entity wins."""
+    """Votes of a Google Forms grid export; the latest submission of an entity wins.
+
+    The latest submission is the one with the latest readable timestamp (a submission
+    with a timestamp beats one without), then the later line; earlier submissions are
+    settled as merged, whole. A submission of an entity that is not a kept one is
+    rejected. Inside the kept submission an invalid vote is an error of that vote only
+    (the row stays kept) and a blank one is not scored; vote-level counts go to
+    :meth:`~palestre_analysis.ingest.ledger.Ledger.count_votes`.
+
+    Parameters
+    ----------
+    table : RawTable
+        One form export (see :func:`~palestre_analysis.ingest.forms.is_wide_layout`).
+    layout : WideLayout
+        Its layout (:func:`~palestre_analysis.ingest.forms.wide_layout`), with an id column.
+    ledger : Ledger
+        Receives problems, row states and vote counts (rows registered beforehand).
+    known : Known
+        The entities kept (read only).
+
+    Returns
+    -------
+    list of dict
+        One vote record per valid vote of the kept submissions, as in
+        :func:`clean_votes_long` but with ``_column`` set to the grid header.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from palestre_analysis.ingest.forms import wide_layout
+    >>> from palestre_analysis.ingest.ledger import FileAccount
+    >>> header = ["Informazioni cronologiche", "Codice ente", "Cultura - Sedi [5 per mille]", "Cultura - Sedi [Bandi]"]
+    >>> rows = [["15/03/2019 10.00.00", "E1", "8", "11"], ["14/03/2019 09.00.00", "E1", "3", "3"],
+    ...         ["14/03/2019 09.00.00", "E9", "5", "5"]]
+    >>> table = RawTable(Path("modulo.csv"), header, rows, [2, 3, 4])
+    >>> ledger, known = Ledger(), Known(entities={"E1": 2})
+    >>> ledger.open_file(FileAccount("modulo.csv", "valutazioni", "wide", "", ""), table.lines)
+    >>> [(v["_line"], v["resource"], v["score"]) for v in clean_votes_wide(table, wide_layout(table), ledger, known)]
+    [(2, '5 per mille', 8)]
+    >>> [ledger.state("modulo.csv", line) for line in table.lines]
+    ['kept', 'merged_duplicates', 'rejected']
+    >>> print(ledger.problems[-1].sentence())  # doctest: +NORMALIZE_WHITESPACE
+    modulo.csv, riga 2, colonna «Cultura - Sedi [Bandi]»: voto fuori scala «11»: atteso un numero intero
+    da 1 a 10 (solo questo voto è scartato).
+    """
     file = table.name
     latest = _latest_submissions(table, layout, ledger, known)
     records = []
@@ -324,6 +613,37 @@ def merge_votes(records: list[dict], ledger: Ledger) -> list[dict]:
 
     Free labels are compared case- and space-insensitively and shown with their most
     frequent spelling.
+
+    A replaced vote of the long layout settles its row as merged; one of a form export
+    counts as a merged vote, with a warning. Winning long rows are settled as kept.
+
+    Parameters
+    ----------
+    records : list of dict
+        Vote records of every ``valutazioni`` file (:func:`clean_votes_long`,
+        :func:`clean_votes_wide`), in reading order; their labels are rewritten in place.
+    ledger : Ledger
+        Receives row states, vote counts and warnings.
+
+    Returns
+    -------
+    list of dict
+        The winning records, in the order their cell was first seen; equally frequent
+        spellings of a label are shown as first seen.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from palestre_analysis.ingest.ledger import FileAccount
+    >>> ledger = Ledger()
+    >>> ledger.open_file(FileAccount("valutazioni.csv", "valutazioni", "long", "", ""), [2, 3])
+    >>> records = [{"_file": "valutazioni.csv", "_line": line, "_column": None, "entity_id": "E1",
+    ...             "field": field, "resource": "Bandi", "need": "Sedi", "score": score}
+    ...            for line, field, score in [(2, "Cultura", 7), (3, "CULTURA", 9)]]
+    >>> [(r["field"], r["score"]) for r in merge_votes(records, ledger)]
+    [('Cultura', 9)]
+    >>> ledger.state("valutazioni.csv", 2), ledger.state("valutazioni.csv", 3)
+    ('merged_duplicates', 'kept')
     """
     display = _display_labels(records)
     winners: dict[tuple, dict] = {}

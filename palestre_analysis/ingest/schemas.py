@@ -73,5 +73,42 @@ SCHEMAS = {
 
 
 def check_processed(name: str, frame):
-    """Validate (and coerce) one processed table; a failure is a bug of the cleaner."""
+    """Validate (and coerce) one processed table; a failure is a bug of the cleaner.
+
+    Parameters
+    ----------
+    name : str
+        The table, a key of :data:`SCHEMAS` (``entities``, ``meetings``, ``attendance``,
+        ``contributions``, ``votes``).
+    frame : DataFrame
+        The table, with exactly the schema's columns (the schemas are strict).
+
+    Returns
+    -------
+    DataFrame
+        The table with its columns coerced to the schema's types (text as strings,
+        ``phase`` and ``score`` as ``int8``, ``date`` as ``datetime64[ns]``).
+
+    Raises
+    ------
+    pandera.errors.SchemaErrors
+        Listing every failed check at once (the validation is lazy).
+    KeyError
+        When ``name`` is not a processed table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import pandera.errors
+    >>> votes = pd.DataFrame({"entity_id": ["E1"], "field": ["Cultura"], "resource": ["Bandi"], "need": ["Sedi"],
+    ...                       "score": [7]})
+    >>> str(check_processed("votes", votes)["score"].dtype)
+    'int8'
+    >>> twice = pd.DataFrame({"meeting_id": ["M1", "M1"], "entity_id": ["E1", "E1"]})
+    >>> try:
+    ...     check_processed("attendance", twice)
+    ... except pandera.errors.SchemaErrors as exc:
+    ...     print(type(exc).__name__)
+    SchemaErrors
+    """
     return SCHEMAS[name].validate(frame, lazy=True)

@@ -21,7 +21,22 @@ __all__ = ["table_html", "sentence", "paragraph", "bullets", "suppression_note",
 
 
 class HTML:
-    """Minimal rich-display object (what IPython's ``HTML`` does), without importing IPython."""
+    """Minimal rich-display object (what IPython's ``HTML`` does), without importing IPython.
+
+    A notebook shows :attr:`data` as HTML through ``_repr_html_``; the plain-text fallback
+    is a fixed Italian placeholder, so raw markup never reaches a text output.
+
+    Parameters
+    ----------
+    data : str
+        The HTML, already escaped where it holds data (it is shown as is).
+
+    Examples
+    --------
+    >>> block = HTML("<p>Ciao</p>")
+    >>> block._repr_html_(), repr(block)
+    ('<p>Ciao</p>', '<tabella o testo HTML>')
+    """
 
     def __init__(self, data: str):
         self.data = data
@@ -36,8 +51,35 @@ class HTML:
 def sentence(template: str, **values) -> str:
     """Fill a trusted template; each value is escaped and shown in bold.
 
+    Parameters
+    ----------
+    template : str
+        Trusted text (written in the code, never from data) with named ``{slots}``; it may
+        hold HTML, which is kept as is.
+    **values
+        One value per slot, turned to text with ``str``, escaped and wrapped in
+        ``<strong>``; extra values are ignored.
+
+    Returns
+    -------
+    str
+        The filled template, safe to join into a :func:`paragraph` or :func:`bullets`.
+
+    Raises
+    ------
+    KeyError
+        When a slot of ``template`` has no value.
+
+    Examples
+    --------
     >>> sentence("Il miglior incrocio è {r}.", r="<b>Bandi</b>")
     'Il miglior incrocio è <strong>&lt;b&gt;Bandi&lt;/b&gt;</strong>.'
+    >>> sentence("{n} enti su {t}.", n=3, t=10, unused="x")
+    '<strong>3</strong> enti su <strong>10</strong>.'
+    >>> sentence("Manca {x}.")
+    Traceback (most recent call last):
+    ...
+    KeyError: "sentence() lacks values for ['x']"
     """
     fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
     missing = fields - set(values)
@@ -47,16 +89,66 @@ def sentence(template: str, **values) -> str:
 
 
 def paragraph(*sentences: str) -> HTML:
-    """Sentences (already escaped by :func:`sentence`) as one paragraph."""
+    """Sentences (already escaped by :func:`sentence`) as one paragraph.
+
+    Parameters
+    ----------
+    *sentences : str
+        Trusted or already escaped HTML fragments; they are joined with a space and not
+        escaped again.
+
+    Returns
+    -------
+    HTML
+        One ``<p>`` element.
+
+    Examples
+    --------
+    >>> paragraph(sentence("Sono {n}.", n=2), "Fine.").data
+    '<p>Sono <strong>2</strong>. Fine.</p>'
+    """
     return HTML(f"<p>{' '.join(sentences)}</p>")
 
 
 def bullets(items: list[str]) -> HTML:
-    """A bulleted list of sentences built with :func:`sentence`."""
+    """A bulleted list of sentences built with :func:`sentence`.
+
+    Parameters
+    ----------
+    items : list of str
+        Trusted or already escaped HTML fragments, one per bullet (not escaped again).
+
+    Returns
+    -------
+    HTML
+        One ``<ul>`` element (empty when ``items`` is).
+
+    Examples
+    --------
+    >>> bullets(["Uno.", sentence("Due: {x}.", x="<b>")]).data
+    '<ul><li>Uno.</li><li>Due: <strong>&lt;b&gt;</strong>.</li></ul>'
+    """
     return HTML("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
 
 
 def suppression_note(min_cell: int) -> str:
+    """The Italian note that explains the ``‡`` mark of suppressed values.
+
+    Parameters
+    ----------
+    min_cell : int
+        The disclosure threshold, in delegates.
+
+    Returns
+    -------
+    str
+        Plain text (escape it before putting it into HTML, as :func:`table_html` does).
+
+    Examples
+    --------
+    >>> suppression_note(5)
+    '‡ dato non mostrato perché calcolato su meno di 5 delegati (o perché permetterebbe di ricavarne uno).'
+    """
     return (f"{fmt.SUPPRESSED_MARK} dato non mostrato perché calcolato su meno di {min_cell} delegati "
             "(o perché permetterebbe di ricavarne uno).")
 
@@ -85,12 +177,30 @@ def table_html(
         Column -> function turning a non-missing value into text; numbers default to one
         decimal with the decimal comma.
     min_cell : int, optional
-        When given, the suppression note is added.
+        When given, the suppression note (:func:`suppression_note`) is added, but only if
+        some row is suppressed.
+    note : str
+        Plain-text note shown under the table, before the suppression note (escaped).
+
+    Returns
+    -------
+    HTML
+        A ``<figure class="palestre-table">`` with the caption, the table and its notes.
+        Without ``formats``, counts (``n`` and ``n_*`` columns) are whole numbers, other
+        integers have ``.`` for thousands, floats one decimal, booleans ``sì``/``no``;
+        a missing value is ``‡`` in a suppressed row and ``–`` elsewhere. An empty
+        ``frame`` gives one row that reads ``Nessun dato.``.
 
     Examples
     --------
     >>> t = pd.DataFrame({"x": ["<i>a</i>"], "m": [7.25], "suppressed": [False]})
     >>> "&lt;i&gt;a&lt;/i&gt;" in table_html(t, {"x": "Voce", "m": "Media"}, "Prova").data
+    True
+    >>> s = pd.DataFrame({"x": ["a", "b"], "n": [12.0, None], "suppressed": [False, True]})
+    >>> page = table_html(s, {"x": "Voce", "n": "Enti"}, "Prova", min_cell=5).data
+    >>> '<td class="num">12</td>' in page, '<td class="num">‡</td>' in page, "meno di 5 delegati" in page
+    (True, True, True)
+    >>> "Nessun dato." in table_html(s.iloc[:0], {"x": "Voce"}, "Vuota").data
     True
     """
     formats = dict(formats or {})

@@ -15,7 +15,24 @@ __all__ = ["Parameters", "check_parameters"]
 
 @dataclass(frozen=True)
 class Parameters:
-    """Checked notebook parameters."""
+    """Checked notebook parameters, as :func:`check_parameters` returns them.
+
+    Parameters
+    ----------
+    territorio : str
+        Canonical Italian name of the territory (``"Brescia"``, ``"Lombardia"`` for the region).
+    min_cell : int
+        Smallest number of delegates a statistic may be shown for (at least
+        ``config.MIN_CELL_FLOOR``).
+    seed : int
+        Non-negative seed of the permutation tests and bootstraps.
+    processed_dir : Path
+        Folder of the processed tables (``config.PROCESSED_DIR`` when none was given).
+    tables_dir : Path or None
+        Folder where the report writes its CSV tables; ``None``: no table is written.
+    reference_shares : dict
+        Category -> reference share of the network's composition (they sum to 1).
+    """
 
     territorio: str
     min_cell: int
@@ -28,12 +45,52 @@ class Parameters:
 def check_parameters(territorio, min_cell, seed, processed_dir="", tables_dir="", reference_shares=None) -> Parameters:
     """Check the notebook parameters; a bad value raises ``ValueError`` with a sentence.
 
+    Parameters
+    ----------
+    territorio : str
+        Territory name or sigla (``"MI"``, ``"monza e brianza"``), or ``"Lombardia"`` for the
+        whole region; matched as :func:`~palestre_analysis.ingest.processed.resolve_territory` does.
+    min_cell : int
+        Disclosure threshold in delegates: a whole number (not a bool) of at least
+        ``config.MIN_CELL_FLOOR``.
+    seed : int
+        Random seed: a non-negative whole number (not a bool).
+    processed_dir : str or Path
+        Folder of the processed tables; empty or blank for ``config.PROCESSED_DIR``.
+    tables_dir : str, Path or None
+        Folder for the report's CSV tables; empty, blank or ``None`` to write none.
+    reference_shares : dict, optional
+        Category -> share of the reference composition; ``None`` for
+        ``config.REFERENCE_SHARES``. Categories must be known, shares numbers of at least 0
+        that sum to 1 (within 0,011).
+
+    Returns
+    -------
+    Parameters
+        The checked values, with the territory's canonical name and paths as ``Path``.
+
+    Raises
+    ------
+    ValueError
+        With one Italian sentence, for an unknown territory, a ``min_cell`` that is not a
+        whole number or is below the floor, a negative or non-integer ``seed``, or invalid
+        ``reference_shares``.
+
+    Examples
+    --------
     >>> check_parameters("MI", 5, 1).territorio
     'Milano'
     >>> check_parameters("Lombardia", 2, 1)
     Traceback (most recent call last):
     ...
     ValueError: min_cell = 2 non è ammesso: la soglia minima è 3 delegati (codice di deontologia Sistan).
+    >>> checked = check_parameters("BS", 5, 1, processed_dir="/data/processed", tables_dir="")
+    >>> checked.processed_dir.as_posix(), checked.tables_dir
+    ('/data/processed', None)
+    >>> check_parameters("Lombardia", 5, 1, reference_shares={"associazioni": 0.5, "csv": 0.4})
+    Traceback (most recent call last):
+    ...
+    ValueError: reference_shares: le quote sommano a 0,90, non a 1.
     """
     territory = resolve_territory(str(territorio))
     if isinstance(min_cell, bool) or not isinstance(min_cell, int):

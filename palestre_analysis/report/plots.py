@@ -33,7 +33,12 @@ _DPI = 100
 
 
 def use_report_style() -> None:
-    """Seaborn's white grid with readable sizes; call once at the top of a notebook."""
+    """Seaborn's white grid with readable sizes; call once at the top of a notebook.
+
+    It changes matplotlib's global ``rcParams`` (through :func:`seaborn.set_theme`): style
+    ``whitegrid``, context ``notebook``, font scale 0,95, 100 dpi for figures and saved
+    images, bold titles.
+    """
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95,
                   rc={"figure.dpi": _DPI, "savefig.dpi": _DPI, "axes.titleweight": "bold",
                       "axes.titlesize": 12, "figure.titlesize": 13, "figure.titleweight": "bold"})
@@ -46,7 +51,32 @@ def _figure(width: float, height: float) -> Figure:
 # --- Phase 1 -----------------------------------------------------------------------------------
 
 def composition_chart(table: pd.DataFrame, title: str) -> Figure:
-    """Share of each category with its Wilson 95% interval, and the reference share as a diamond."""
+    """Share of each category with its Wilson 95% interval, and the reference share as a diamond.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per category, as :func:`palestre_analysis.stats.composition` returns it:
+        ``category``, ``share``, ``ci_low``, ``ci_high``, ``suppressed`` and, optionally,
+        ``reference_share``. Rows are drawn top to bottom in the table's order.
+    title : str
+        Title of the figure (Italian).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Horizontal bars with their intervals; each bar is labelled with its percentage,
+        or ``‡`` when it is suppressed or missing.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"category": ["associazioni", "csv"], "share": [0.6, None],
+    ...                       "ci_low": [0.31, None], "ci_high": [0.83, None], "suppressed": [False, True],
+    ...                       "reference_share": [0.6, 0.11]})
+    >>> ax = composition_chart(table, "Composizione").axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+    (['Associazioni', 'CSV'], [' 60%', ' ‡'])
+    """
     data = table.reset_index(drop=True)
     fig = _figure(7.5, 0.55 * len(data) + 1.6)
     ax = fig.subplots()
@@ -77,7 +107,33 @@ def composition_chart(table: pd.DataFrame, title: str) -> Figure:
 
 
 def meetings_timeline(table: pd.DataFrame, title: str) -> Figure:
-    """One marker per meeting: date, focus group, level, and (when shown) how many were present."""
+    """One marker per meeting: date, focus group, level, and (when shown) how many were present.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per meeting (as :func:`palestre_analysis.stats.attendance_by_meeting`
+        returns it, for ``category == "all"``): ``date``, ``focus_group`` (missing: a row
+        ``(senza focus group)``), ``level`` (``regionale`` or ``territoriale``) and
+        ``n_present``, which sizes the marker; a missing ``n_present`` draws an empty circle.
+    title : str
+        Title of the figure (Italian).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per focus group, in alphabetical order, with an Italian month axis.
+
+    Examples
+    --------
+    >>> meetings = pd.DataFrame({"date": pd.to_datetime(["2018-10-05", "2018-11-09", "2019-03-14"]),
+    ...                          "focus_group": ["Bandi", None, "Bandi"],
+    ...                          "level": ["regionale", "territoriale", "territoriale"],
+    ...                          "n_present": [12.0, None, 7.0]})
+    >>> ax = meetings_timeline(meetings, "Incontri").axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['(senza focus group)', 'Bandi']
+    """
     data = table.copy()
     groups = sorted(data["focus_group"].fillna("(senza focus group)").unique())
     data["row"] = data["focus_group"].fillna("(senza focus group)").map({g: i for i, g in enumerate(groups)})
@@ -118,6 +174,29 @@ def attendance_chart(table: pd.DataFrame, title: str) -> Figure:
 
     Where the newcomers are hidden, the whole bar is hatched grey: drawing it as "returning"
     would read as zero newcomers.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per meeting, as for :func:`meetings_timeline`, with ``meeting_id``,
+        ``date``, ``n_present`` and ``n_newcomers``; meetings are drawn in date order. A
+        meeting whose ``n_present`` is missing gets no bar and a ``‡``.
+    title : str
+        Title of the figure (Italian).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Stacked bars, labelled with the meeting ids (turned vertical beyond 12 meetings).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"meeting_id": ["M2", "M1", "M3"],
+    ...                       "date": pd.to_datetime(["2018-11-09", "2018-10-05", "2019-01-10"]),
+    ...                       "n_present": [9.0, 12.0, None], "n_newcomers": [None, 12.0, None]})
+    >>> ax = attendance_chart(table, "Presenze").axes[0]
+    >>> [t.get_text() for t in ax.get_xticklabels()], [t.get_text() for t in ax.texts]
+    (['M1', 'M2', 'M3'], ['‡'])
     """
     data = table.sort_values("date").reset_index(drop=True)
     fig = _figure(9, 4.4)
@@ -143,7 +222,30 @@ def attendance_chart(table: pd.DataFrame, title: str) -> Figure:
 
 
 def attendance_histogram(table: pd.DataFrame, title: str) -> Figure:
-    """How many entities attended 0, 1, 2 ... meetings (or bands of meetings), in the table's order."""
+    """How many entities attended 0, 1, 2 ... meetings (or bands of meetings), in the table's order.
+
+    Parameters
+    ----------
+    table : DataFrame
+        As :func:`palestre_analysis.stats.attendance_distribution` returns it for one
+        category: ``n_meetings`` (a number or a band label), ``n_entities`` and
+        ``suppressed``; a suppressed, missing count is drawn as ``‡``.
+    title : str
+        Title of the figure (Italian).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per row, with whole-number ticks.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"n_meetings": ["1", "2-3", "4 o più"], "n_entities": [14.0, 6.0, None],
+    ...                       "suppressed": [False, False, True]})
+    >>> ax = attendance_histogram(table, "Frequenza").axes[0]
+    >>> [t.get_text() for t in ax.get_xticklabels()], [t.get_text() for t in ax.texts]
+    (['1', '2-3', '4 o più'], ['‡'])
+    """
     data = table.reset_index(drop=True)
     fig = _figure(7.5, 3.8)
     ax = fig.subplots()
@@ -168,7 +270,33 @@ def _integer_locator():
 
 
 def contributions_chart(table: pd.DataFrame, title: str) -> Figure:
-    """Share of each strategic node in the contributions of each category (stacked bars)."""
+    """Share of each strategic node in the contributions of each category (stacked bars).
+
+    Parameters
+    ----------
+    table : DataFrame
+        As :func:`palestre_analysis.stats.contribution_counts` returns it: ``category``
+        (``"all"`` for every category together), ``node`` and ``share``. Categories are
+        drawn in the order ``all`` then the vocabulary's; nodes in the order of
+        ``NODES``, unknown ones after. What the shown shares leave to 100% (suppressed
+        nodes) is a hatched grey bar.
+    title : str
+        Title of the figure (Italian).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per category; shares of at least 6% are written on the bar.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"category": ["all", "all", "csv"],
+    ...                       "node": ["Reti comunitarie", "Strumentazione", "Reti comunitarie"],
+    ...                       "share": [0.7, 0.3, None]})
+    >>> ax = contributions_chart(table, "Contributi").axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+    (['Tutte le categorie', 'CSV'], ['70%', '30%'])
+    """
     data = table.copy()
     categories = [c for c in ["all", *CATEGORY_LABELS] if c in set(data["category"])]
     nodes = [n for n in NODES if n in set(data["node"])] + sorted(set(data["node"]) - set(NODES))
@@ -214,6 +342,57 @@ def heatmaps(table: pd.DataFrame, value: str, title: str, *, cmap: str = "cividi
     panel's title gives. NaN cells are grey, marked ``‡`` when ``suppressed`` is true.
     Resources label only the left column and needs only the bottom row: fewer texts
     keep the figure readable and quick to draw.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per field, resource and need (e.g. :func:`palestre_analysis.stats.cell_stats`
+        for one group): ``field``, ``resource``, ``need``, the ``value`` column and,
+        optionally, ``suppressed``, ``marks`` and ``n_column``. Fields are drawn in order
+        of appearance, two panels a row; resources and needs sorted.
+    value : str
+        Column drawn as colour.
+    title : str
+        Title of the figure (Italian).
+    cmap : str
+        Matplotlib colour map.
+    center : float, optional
+        Value at the middle of the colour scale (a diverging map), which is then made
+        symmetric around it.
+    vmin, vmax : float, optional
+        Ends of the colour scale; by default the smallest and largest value shown.
+    decimals : int
+        Decimals of the cell texts and of the colour bar.
+    percent : bool
+        Write values (and the colour bar) as percentages.
+    annotate : bool
+        Write the value in each cell; without it, only marks are written (larger, bold).
+    marks : str, optional
+        Boolean column: ``*`` in the cells where it is true.
+    n_column : str or None
+        Count column whose range over the shown cells each panel's title gives
+        (``"n = 6–9 delegati"``); ``None`` or a missing column: the field alone.
+    colorbar : str
+        Label of the colour bar.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The panels (unused ones hidden) and a shared colour bar.
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame({"field": ["Sport"] * 4 + ["Cultura"] * 4,
+    ...                       "resource": ["Bandi", "Bandi", "Donazioni", "Donazioni"] * 2,
+    ...                       "need": ["Spazi", "Persone"] * 4,
+    ...                       "mean": [7.2, 6.1, None, 8.0, 5.5, None, 6.6, 7.7],
+    ...                       "n": [9, 8, 2, 6, 7, 1, 5, 6],
+    ...                       "suppressed": [False, False, True, False, False, True, False, False]})
+    >>> fig = heatmaps(cells, "mean", "Voto medio", vmin=1, vmax=10, colorbar="Voto medio (1-10)")
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['Sport\\n(n = 6–9 delegati)', 'Cultura\\n(n = 5–7 delegati)']
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['7,2', '6,1', '‡', '8,0']
     """
     fields = list(dict.fromkeys(table["field"]))
     resources = sorted(table["resource"].unique())
@@ -312,7 +491,30 @@ def _wrap(text: str, width: int = 14) -> str:
 
 
 def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
-    """Krippendorff's alpha per field with its bootstrap interval, and the 0,667 and 0,8 guides."""
+    """Krippendorff's alpha per field with its bootstrap interval, and the 0,667 and 0,8 guides.
+
+    Parameters
+    ----------
+    table : DataFrame
+        As :func:`palestre_analysis.stats.agreement` returns it: ``field``,
+        ``alpha_interval``, ``ci_low`` and ``ci_high``; a missing alpha reads
+        ``‡ non mostrato``.
+    title : str
+        Title of the figure (Italian).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One point with its interval per field, from -0,1 (or the lowest interval end) to 1.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"field": ["Sport", "Cultura"], "alpha_interval": [0.72, None],
+    ...                       "ci_low": [0.55, None], "ci_high": [0.85, None]})
+    >>> ax = agreement_chart(table, "Accordo").axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+    (['Sport', 'Cultura'], ['‡ non mostrato'])
+    """
     data = table.reset_index(drop=True)
     fig = _figure(8.5, 0.5 * len(data) + 2.4)
     ax = fig.subplots()
@@ -340,7 +542,31 @@ def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
 
 
 def diverging_bars(table: pd.DataFrame, title: str) -> Figure:
-    """Score distributions per resource: low votes (1-4) to the left, high (7-10) to the right."""
+    """Score distributions per resource: low votes (1-4) to the left, high (7-10) to the right.
+
+    The middle votes (5-6) are drawn as two grey halves, one on each side of zero.
+
+    Parameters
+    ----------
+    table : DataFrame
+        As :func:`palestre_analysis.stats.resource_summary` returns it: ``resource``,
+        ``share_low``, ``share_mid``, ``share_high`` and ``suppressed``; rows are drawn top
+        to bottom in the table's order, and a suppressed row shows only ``‡``.
+    title : str
+        Title of the figure (Italian).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Horizontal bars, the shares of low and high votes written at their ends.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"resource": ["Bandi", "Donazioni"], "share_low": [0.2, None],
+    ...                       "share_mid": [0.3, None], "share_high": [0.5, None], "suppressed": [False, True]})
+    >>> [t.get_text() for t in diverging_bars(table, "Voti").axes[0].texts]
+    ['20%', '50%', '‡']
+    """
     data = table.reset_index(drop=True)
     fig = _figure(8.5, 0.45 * len(data) + 2.0)
     ax = fig.subplots()
@@ -377,7 +603,38 @@ def _abs_percent_formatter():
 
 def territory_multiples(table: pd.DataFrame, value: str, title: str, xlabel: str, *, decimals: int = 1,
                         xlim: tuple[float, float] | None = None) -> Figure:
-    """Small multiples, one panel per territory: ``value`` per resource (blank where suppressed)."""
+    """Small multiples, one panel per territory: ``value`` per resource (blank where suppressed).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per territory and resource: ``territory``, ``resource`` and ``value``.
+        Territories are drawn in order of appearance, four panels a row; a missing value
+        is marked ``‡``.
+    value : str
+        Column drawn as bar length.
+    title : str
+        Title of the figure (Italian).
+    xlabel : str
+        Label of the shared horizontal axis.
+    decimals : int
+        Decimals of the tick labels.
+    xlim : tuple of float, optional
+        Range of the horizontal axis, shared by all panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The panels (unused ones hidden), sharing both axes.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"territory": ["Brescia", "Brescia", "Milano", "Milano"],
+    ...                       "resource": ["Bandi", "Donazioni"] * 2, "mean": [7.1, None, 6.4, 8.2]})
+    >>> fig = territory_multiples(table, "mean", "Voto medio", "Voto medio (1-10)", xlim=(1, 10))
+    >>> [ax.get_title() for ax in fig.axes if ax.get_visible()], [t.get_text() for t in fig.axes[0].texts]
+    (['Brescia', 'Milano'], ['‡'])
+    """
     territories = list(dict.fromkeys(table["territory"]))
     resources = sorted(table["resource"].unique())
     columns = 4

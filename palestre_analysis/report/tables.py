@@ -29,7 +29,39 @@ _SAFE_NAME = re.compile(r"^[a-z0-9_]+$")
 
 
 def contract_view(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The columns of a contract table, in order (an error names any that is missing)."""
+    """The columns of a contract table, in order (an error names any that is missing).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table to publish.
+    name : str
+        Its name; a key of :data:`CONTRACT` fixes its columns, any other name keeps them all.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself for a name outside the contract, otherwise its contract columns
+        in the contract's order (extra columns are dropped).
+
+    Raises
+    ------
+    ValueError
+        When ``frame`` lacks a column of its contract.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"extra": [1], "share": [0.5], "n": [4], "category": ["csv"],
+    ...                       "ci_low": [0.2], "ci_high": [0.8]})
+    >>> list(contract_view(frame, "composition"))
+    ['category', 'n', 'share', 'ci_low', 'ci_high']
+    >>> list(contract_view(frame, "other_table"))
+    ['extra', 'share', 'n', 'category', 'ci_low', 'ci_high']
+    >>> contract_view(frame.drop(columns="n"), "composition")
+    Traceback (most recent call last):
+    ...
+    ValueError: The table 'composition' lacks the contract column(s) ['n'].
+    """
     if name not in CONTRACT:
         return frame
     missing = [c for c in CONTRACT[name] if c not in frame.columns]
@@ -41,6 +73,30 @@ def contract_view(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 def save_table(frame: pd.DataFrame, name: str, tables_dir: Path | str | None) -> Path | None:
     """Write ``<tables_dir>/<name>.csv`` atomically; do nothing when ``tables_dir`` is empty.
 
+    The folder is created if needed; the file is UTF-8 with ``.`` as decimal mark, no
+    index, blank cells for missing values and ``\\n`` line ends. Contract tables are written
+    through :func:`contract_view`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    name : str
+        File name without ``.csv``: lower-case letters, digits and underscores only.
+    tables_dir : Path, str or None
+        Destination folder; ``None``, empty or blank: nothing is written.
+
+    Returns
+    -------
+    Path or None
+        The path of the CSV file, or ``None`` when nothing was written.
+
+    Raises
+    ------
+    ValueError
+        For a ``name`` with other characters (it could leave the folder), or a contract
+        table that lacks a contract column.
+
     Examples
     --------
     >>> import tempfile
@@ -48,6 +104,12 @@ def save_table(frame: pd.DataFrame, name: str, tables_dir: Path | str | None) ->
     >>> path = save_table(pd.DataFrame({"mean": [7.25, None], "field": ["A", "B"]}), "example", folder)
     >>> path.read_text(encoding="utf-8")
     'mean,field\\n7.25,A\\n,B\\n'
+    >>> save_table(pd.DataFrame({"n": [1]}), "example", "") is None
+    True
+    >>> save_table(pd.DataFrame({"n": [1]}), "../escape", folder)
+    Traceback (most recent call last):
+    ...
+    ValueError: Table names are lower-case letters, digits and underscores, not '../escape'.
     """
     if tables_dir is None or not str(tables_dir).strip():
         return None

@@ -16,7 +16,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from .. import config
+from palestre_analysis import config
 from . import _histograms
 from ._histograms import V
 from .disclosure import check_min_cell, suppress

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import config
+from palestre_analysis import config
 from palestre_analysis.core.vocabulary import GROUPS
 from . import _histograms
 from ._histograms import ALL, V, expand, linear_quantile
@@ -258,7 +258,7 @@ def _contest(contest: np.ndarray, draws: np.ndarray, mean: np.ndarray) -> tuple[
     p_best = (is_best / winners[which]).mean(axis=1)
     # rank by mean, descending; ties share the lowest rank ("min")
     higher = np.zeros(len(contest), dtype=np.int64)
-    for k, (s, size) in enumerate(zip(starts, sizes)):
+    for s, size in zip(starts, sizes, strict=True):
         m = mean[s : s + size]
         higher[s : s + size] = (m[None, :] > m[:, None]).sum(axis=1)
     return p_best, higher + 1

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import config
+from palestre_analysis import config
 from ._histograms import expand, factorize_rows
 from .disclosure import any_hidden_per_subset, blank_small_counts, check_min_cell, protect_complement, suppress
 

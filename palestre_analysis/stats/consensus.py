@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import config
+from palestre_analysis import config
 from ._histograms import linear_quantile
 
 __all__ = ["ConsensusRule", "CONSENSUS_RULES", "resolve_consensus_rule", "consensus"]

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import contingency
 
-from .. import config
+from palestre_analysis import config
 from palestre_analysis.core.vocabulary import CATEGORIES, NODES
 from ._histograms import ALL, factorize_rows
 from .disclosure import any_hidden_per_subset, blank_small_counts, check_min_cell, protect_complement, suppress

@@ -48,7 +48,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import config
+from palestre_analysis import config
 
 __all__ = [
     "check_min_cell",

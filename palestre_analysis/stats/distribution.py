@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import config
+from palestre_analysis import config
 from .disclosure import blank_small_counts, check_min_cell, suppress
 from .votes import validate_votes
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .. import config
+from palestre_analysis import config
 from . import _histograms
 from ._histograms import V, expand
 from .disclosure import check_min_cell, suppress

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .. import config
+from palestre_analysis import config
 from palestre_analysis.core.vocabulary import CATEGORIES
 from ._histograms import ALL, factorize_rows
 from .disclosure import check_min_cell, suppress, suppress_counts, suppression_mask

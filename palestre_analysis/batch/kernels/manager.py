@@ -92,6 +92,18 @@ class ForkUnavailable(RuntimeError):
 def library_modules(package_dir: Path | None = None) -> list[str]:
     """Dotted names of the library's modules, found on disk without importing them.
 
+    Parameters
+    ----------
+    package_dir : Path, optional
+        The package's folder; ``config.PACKAGE_DIR`` by default. Names start with its
+        folder name.
+
+    Returns
+    -------
+    list of str
+        Every ``.py`` file as a module name (a package's ``__init__`` as the package), sorted
+        by path, without the batch machinery and the command line (never preloaded).
+
     Examples
     --------
     >>> mods = library_modules()
@@ -113,8 +125,32 @@ def library_modules(package_dir: Path | None = None) -> list[str]:
 def notebook_imports(paths) -> list[str]:
     """Modules the code cells of the notebooks at ``paths`` import, in order of appearance.
 
-    ``from a import b`` yields ``a`` and ``a.b`` (``b`` may be a submodule). IPython magics and shell lines are ignored; a cell that is not valid Python is skipped;
-    a missing or unreadable notebook imports nothing.
+    ``from a import b`` yields ``a`` and ``a.b`` (``b`` may be a submodule). IPython magics
+    and shell lines are ignored; a cell that is not valid Python is skipped; a missing or
+    unreadable notebook imports nothing. Relative imports (``from . import x``) are ignored.
+
+    Parameters
+    ----------
+    paths : iterable of Path or str
+        Notebook files (read as JSON, without nbformat).
+
+    Returns
+    -------
+    list of str
+        Dotted names without repetitions, imports anywhere in a cell included (inside a
+        function too).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> notebook = Path(tempfile.mkdtemp()) / "n.ipynb"
+    >>> cells = [{"cell_type": "code", "source": ["%matplotlib inline\\n", "import pandas as pd\\n",
+    ...                                            "from palestre_analysis.report import plots"]},
+    ...          {"cell_type": "markdown", "source": "import os"},
+    ...          {"cell_type": "code", "source": "import numpy, pandas"}]
+    >>> _ = notebook.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    >>> notebook_imports([notebook, notebook.with_name("missing.ipynb")])
+    ['pandas', 'palestre_analysis.report', 'palestre_analysis.report.plots', 'numpy']
     """
     import ast
 
@@ -151,6 +187,17 @@ def default_preload(notebook_paths=()) -> list[str]:
     left to the kernel: only modules whose import was checked to leave a fresh kernel
     unchanged are preloaded.
 
+    Parameters
+    ----------
+    notebook_paths : sequence of Path or str
+        The batch's notebooks; empty: every library module.
+
+    Returns
+    -------
+    list of str
+        Module names in import order: :data:`THIRD_PARTY_PRELOAD`, then the library's
+        (in the notebooks' order of import, or sorted when no notebook is given).
+
     Examples
     --------
     >>> default_preload()[:2]
@@ -167,10 +214,21 @@ def default_preload(notebook_paths=()) -> list[str]:
 def kernel_command_prefix(kernel_name: str = config.KERNEL_NAME) -> list[str]:
     """Interpreter and flags of a kernelspec: its ``argv`` before ``-m ipykernel_launcher``.
 
+    Parameters
+    ----------
+    kernel_name : str
+        Name of an installed kernelspec (``config.KERNEL_NAME`` by default).
+
+    Returns
+    -------
+    list of str
+        E.g. ``["/path/to/python"]``, or the interpreter followed by its flags.
+
     Raises
     ------
     ForkUnavailable
-        When the kernelspec does not start ``ipykernel_launcher`` with ``-m``.
+        When the kernelspec does not start ``ipykernel_launcher`` with ``-m``. An unknown
+        kernelspec raises jupyter_client's ``NoSuchKernel``.
     """
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -211,7 +269,23 @@ class KernelForkServer:
         self._folder: str | None = None
 
     def start(self) -> KernelForkServer:
-        """Start the server (it preloads in the background) and return ``self``."""
+        """Start the server (it preloads in the background) and return ``self``.
+
+        It waits up to 30 s for the server's socket to appear, or for the server to exit;
+        it does not raise when neither happened: forks requested from a server that is not
+        there fail with :class:`ForkUnavailable` and fall back to ordinary kernels.
+
+        Returns
+        -------
+        KernelForkServer
+            ``self``, with :attr:`address` set.
+
+        Raises
+        ------
+        ForkUnavailable
+            When the kernelspec does not run ``-m ipykernel_launcher``
+            (:func:`kernel_command_prefix`).
+        """
         prefix = kernel_command_prefix(self.kernel_name)
         # a Unix socket path has at most 107 bytes: a long TMPDIR falls back to /tmp
         base = None if len(tempfile.gettempdir()) <= 50 else "/tmp"
@@ -228,7 +302,14 @@ class KernelForkServer:
         return self
 
     def log_text(self) -> str:
-        """What the server wrote on its standard error (preload problems, kernel crashes)."""
+        """What the server wrote on its standard error (preload problems, kernel crashes).
+
+        Returns
+        -------
+        str
+            The log's text, or ``""`` before :meth:`start`, after :meth:`close` or when it
+            cannot be read.
+        """
         if not self._folder:
             return ""
         try:
@@ -273,10 +354,36 @@ async def request_fork(address: str, argv: list[str], env: dict, cwd: str, timeo
     on a loaded machine), hence the long ``timeout``; once it serves, it answers in
     milliseconds. Whether the kernel then answers is checked separately, in seconds.
 
+    Parameters
+    ----------
+    address : str
+        The server's Unix socket (:attr:`KernelForkServer.address`).
+    argv : list of str
+        The kernel's command line, as jupyter_client built it (connection file included).
+    env : dict
+        The kernel's environment variables.
+    cwd : str
+        The kernel's working folder.
+    timeout : float
+        Seconds to wait for the connection, and then for the answer.
+
+    Returns
+    -------
+    int
+        Process id of the forked kernel.
+
     Raises
     ------
     ForkUnavailable
         When the server is not there, refuses (its reason is the message), or is too slow.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> asyncio.run(request_fork("/nonexistent/fork.sock", ["python"], {}, "/"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    palestre_analysis.batch.kernels.manager.ForkUnavailable: fork server unreachable: FileNotFoundError(...)
     """
     message = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode("utf-8") + b"\n"
     try:
@@ -316,7 +423,15 @@ def fork_kernel_manager_class(address: str, ready_timeout: float | None = None):
     Returns
     -------
     type
-        The kernel manager class.
+        The kernel manager class (``ForkKernelManager``, a subclass of
+        ``jupyter_client.manager.AsyncKernelManager``); its ``fork_address`` is ``address``.
+        Building it starts nothing.
+
+    Examples
+    --------
+    >>> manager_class = fork_kernel_manager_class("/tmp/palestre-fork-x/fork.sock")
+    >>> manager_class.__name__, manager_class.fork_address
+    ('ForkKernelManager', '/tmp/palestre-fork-x/fork.sock')
     """
     from jupyter_client.manager import AsyncKernelManager
 
