@@ -58,8 +58,9 @@ def choose_inputs(args) -> SimpleNamespace:
     """The notebooks, their plan and the processed folder to benchmark (real ones if present)."""
     notebooks_dir = args.notebooks or config.NOTEBOOKS_DIR
     processed = args.processed or config.PROCESSED_DIR
-    real_ready = all((notebooks_dir / nb.filename).is_file() for nb in NOTEBOOKS) \
-        and (processed / "entities.parquet").is_file()
+    real_ready = (
+        all((notebooks_dir / nb.filename).is_file() for nb in NOTEBOOKS) and (processed / "entities.parquet").is_file()
+    )
     if args.fixtures or not real_ready:
         if not args.fixtures:
             print("Notebook reali o dati elaborati assenti: uso i notebook di prova (tests/batch/fixtures).")
@@ -76,8 +77,11 @@ def prepare_processed(inputs, target: Path) -> None:
 
     target.mkdir(parents=True)
     categories = ("associazioni", "fondazioni_comunita", "csv", "cooperazione_pa", "altri")
-    rows = [{"entity_id": f"E{t}{i}", "territory": territory, "category": categories[(t + i) % len(categories)]}
-            for t, territory in enumerate(FIXTURE_TERRITORIES) for i in range(12)]
+    rows = [
+        {"entity_id": f"E{t}{i}", "territory": territory, "category": categories[(t + i) % len(categories)]}
+        for t, territory in enumerate(FIXTURE_TERRITORIES)
+        for i in range(12)
+    ]
     pd.DataFrame(rows).to_parquet(table_path(target, "entities"), index=False)
     (target / REJECTED_NAME).write_text("file,line,column,reason\n", encoding="utf-8")
 
@@ -99,8 +103,17 @@ def selected_territories(processed: Path, quick: bool) -> list[str]:
 
 def run_ours(inputs, work: Path, territories: list[str], jobs: int | None) -> tuple[float, object]:
     clock = time.perf_counter()
-    result = run_batch(territories=territories, jobs=jobs, raw_dir=work / "raw", out_dir=work, force=True,
-                       clean=no_cleaning, notebooks=inputs.plan, notebooks_dir=inputs.notebooks_dir, progress=True)
+    result = run_batch(
+        territories=territories,
+        jobs=jobs,
+        raw_dir=work / "raw",
+        out_dir=work,
+        force=True,
+        clean=no_cleaning,
+        notebooks=inputs.plan,
+        notebooks_dir=inputs.notebooks_dir,
+        progress=True,
+    )
     return time.perf_counter() - clock, result
 
 
@@ -118,9 +131,19 @@ def run_tutorial(inputs, work: Path, territories: list[str]) -> tuple[float, int
         (folder / "tables").mkdir(parents=True, exist_ok=True)
         executed = folder / f"{spec.notebook.stem}.ipynb"
         parameters = report_parameters(spec, work / "processed", folder / "tables")
-        steps = ([str(binaries / "papermill"), str(spec.notebook_path), str(executed), "-k", config.KERNEL_NAME,
-                  "-y", yaml.safe_dump(parameters, allow_unicode=True), "--no-progress-bar"],
-                 [str(binaries / "jupyter"), "nbconvert", "--to", "html", str(executed)])
+        steps = (
+            [
+                str(binaries / "papermill"),
+                str(spec.notebook_path),
+                str(executed),
+                "-k",
+                config.KERNEL_NAME,
+                "-y",
+                yaml.safe_dump(parameters, allow_unicode=True),
+                "--no-progress-bar",
+            ],
+            [str(binaries / "jupyter"), "nbconvert", "--to", "html", str(executed)],
+        )
         for step in steps:
             completed = subprocess.run(step, capture_output=True, text=True)
             if completed.returncode != 0:
@@ -154,11 +177,25 @@ def main(argv=None) -> int:
     if failures:
         print("Errori del modo tutorial:\n  " + "\n  ".join(failures))
     if args.json:
-        args.json.write_text(json.dumps({
-            "notebooks": inputs.kind, "territories": territories, "cores": cores, "reports": len(result.reports),
-            "ours_s": round(ours_time, 2), "tutorial_s": round(tutorial_time, 2), "ratio": round(ratio, 2),
-            "kernels": result.kernels, "ours_exit_code": result.exit_code, "tutorial_failures": failures,
-        }, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "notebooks": inputs.kind,
+                    "territories": territories,
+                    "cores": cores,
+                    "reports": len(result.reports),
+                    "ours_s": round(ours_time, 2),
+                    "tutorial_s": round(tutorial_time, 2),
+                    "ratio": round(ratio, 2),
+                    "kernels": result.kernels,
+                    "ours_exit_code": result.exit_code,
+                    "tutorial_failures": failures,
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     if args.workdir is None:
         shutil.rmtree(root, ignore_errors=True)
     return 0 if result.exit_code == 0 and not failures else 1

@@ -103,16 +103,20 @@ def synthetic_votes(scale: Scale, seed: int = 1) -> pd.DataFrame:
     )
     score = np.clip(np.rint(latent), 1, 10).astype(np.int8)
     width = len(str(scale.delegates))
-    return pd.DataFrame({
-        "rater": pd.array([f"d{r:0{width}d}" for r in range(scale.delegates)], dtype="str")[rater],
-        "field": pd.array([f"Campo {f + 1}" for f in range(scale.fields)], dtype="str")[field],
-        "resource": pd.array([f"Risorsa {r + 1}" for r in range(scale.resources)], dtype="str")[resource],
-        "need": pd.array([f"Esigenza {n + 1}" for n in range(scale.needs)], dtype="str")[need],
-        "score": score,
-        "group": pd.array(["aps_odv", "fondazioni_csv_altri"], dtype="str")[group[rater]],
-        "region": pd.array([f"Regione {g + 1:02d}" for g in range(scale.regions)], dtype="str")[region[rater]],
-        "province": pd.array([f"Provincia {p + 1:03d}" for p in range(scale.provinces)], dtype="str")[province[rater]],
-    })
+    return pd.DataFrame(
+        {
+            "rater": pd.array([f"d{r:0{width}d}" for r in range(scale.delegates)], dtype="str")[rater],
+            "field": pd.array([f"Campo {f + 1}" for f in range(scale.fields)], dtype="str")[field],
+            "resource": pd.array([f"Risorsa {r + 1}" for r in range(scale.resources)], dtype="str")[resource],
+            "need": pd.array([f"Esigenza {n + 1}" for n in range(scale.needs)], dtype="str")[need],
+            "score": score,
+            "group": pd.array(["aps_odv", "fondazioni_csv_altri"], dtype="str")[group[rater]],
+            "region": pd.array([f"Regione {g + 1:02d}" for g in range(scale.regions)], dtype="str")[region[rater]],
+            "province": pd.array([f"Provincia {p + 1:03d}" for p in range(scale.provinces)], dtype="str")[
+                province[rater]
+            ],
+        }
+    )
 
 
 def run_all(votes: pd.DataFrame, n_boot: int) -> dict[str, float]:
@@ -154,8 +158,9 @@ def baseline(votes: pd.DataFrame, n_cells: int, seed: int = 2) -> dict[str, floa
         samples = [rows[i][0].get_group(rows[i][1]).to_numpy(dtype=float) for i in picks]
         start = time.perf_counter()
         for x in samples:
-            sps.bootstrap((x,), np.mean, method="percentile", n_resamples=9999, batch=1000,
-                          rng=int(rng.integers(1 << 31)))
+            sps.bootstrap(
+                (x,), np.mean, method="percentile", n_resamples=9999, batch=1000, rng=int(rng.integers(1 << 31))
+            )
         per_row = (time.perf_counter() - start) / len(samples)
         out[f"seconds_per_cell[{name}]"] = per_row
         out[f"cells[{name}]"] = len(rows)
@@ -171,24 +176,42 @@ def peak_rss_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--small", action="store_true", help="a tiny set, for a smoke test (seconds)")
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats of the whole batch (median reported)")
-    parser.add_argument("--baseline-cells", type=int, default=None, help="cells per level timed with scipy.stats.bootstrap")
+    parser.add_argument(
+        "--baseline-cells", type=int, default=None, help="cells per level timed with scipy.stats.bootstrap"
+    )
     parser.add_argument("--n-boot", type=int, default=None, help="bootstrap replicates of best_crossing and agreement")
     parser.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     scale = SMALL if args.small else FULL
-    scale = Scale(**{**asdict(scale), **{k: v for k, v in {
-        "repeats": args.repeats, "baseline_cells": args.baseline_cells, "n_boot": args.n_boot}.items() if v is not None}})
+    scale = Scale(
+        **{
+            **asdict(scale),
+            **{
+                k: v
+                for k, v in {
+                    "repeats": args.repeats,
+                    "baseline_cells": args.baseline_cells,
+                    "n_boot": args.n_boot,
+                }.items()
+                if v is not None
+            },
+        }
+    )
 
     start = time.perf_counter()
     votes = synthetic_votes(scale)
     generation = time.perf_counter() - start
     rss_after_data = peak_rss_mb()
-    print(f"synthetic set: {len(votes):,} votes, {votes['rater'].nunique():,} delegates, "
-          f"{votes['region'].nunique()} regions, {votes['province'].nunique()} provinces, "
-          f"{scale.fields} x {scale.resources} x {scale.needs} cells ({generation:.1f} s to build)")
+    print(
+        f"synthetic set: {len(votes):,} votes, {votes['rater'].nunique():,} delegates, "
+        f"{votes['region'].nunique()} regions, {votes['province'].nunique()} provinces, "
+        f"{scale.fields} x {scale.resources} x {scale.needs} cells ({generation:.1f} s to build)"
+    )
 
     runs = []
     for i in range(scale.repeats):
@@ -207,8 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     base = baseline(votes, scale.baseline_cells)
     ratio = base["seconds_extrapolated"] / cell_seconds
     figures = {
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                    "numpy": np.__version__, "pandas": pd.__version__},
+        "machine": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+        },
         "scale": asdict(scale),
         "votes": len(votes),
         "seconds_total_median": median_total,
@@ -221,14 +248,18 @@ def main(argv: list[str] | None = None) -> int:
         "cell_stats_seconds": cell_seconds,
         "speed_ratio_cell_intervals": ratio,
     }
-    print(f"\nevery statistic, country + {votes['region'].nunique()} regions + "
-          f"{votes['province'].nunique()} provinces: median {median_total:.1f} s over {len(totals)} run(s)")
+    print(
+        f"\nevery statistic, country + {votes['region'].nunique()} regions + "
+        f"{votes['province'].nunique()} provinces: median {median_total:.1f} s over {len(totals)} run(s)"
+    )
     for key, value in per_stat.items():
         print(f"  {key:<32} {value:7.2f} s")
     print(f"peak memory (RSS): {figures['peak_rss_mb']:.0f} MB (after building the data: {rss_after_data:.0f} MB)")
-    print(f"per-cell scipy.stats.bootstrap (9999 resamples): {base['cells_timed']} cell rows timed, "
-          f"extrapolated to all {base['cells_total']:,}: {base['seconds_extrapolated']:.0f} s; "
-          f"cell_stats (all of it) took {cell_seconds:.1f} s: {ratio:.0f} times faster")
+    print(
+        f"per-cell scipy.stats.bootstrap (9999 resamples): {base['cells_timed']} cell rows timed, "
+        f"extrapolated to all {base['cells_total']:,}: {base['seconds_extrapolated']:.0f} s; "
+        f"cell_stats (all of it) took {cell_seconds:.1f} s: {ratio:.0f} times faster"
+    )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2)

@@ -63,8 +63,10 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes starting kernels (default 2)")
     args = parser.parse_args(argv)
     results = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=start_kernels, args=(seed, args.seconds, results))
-               for seed in range(args.workers)]
+    workers = [
+        multiprocessing.Process(target=start_kernels, args=(seed, args.seconds, results))
+        for seed in range(args.workers)
+    ]
     for worker in workers:
         worker.start()
     counts = [results.get() for _ in workers]

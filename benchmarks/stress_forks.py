@@ -45,8 +45,17 @@ def parse_args(argv=None):
 
 def run_round(work: Path, territories: list[str], jobs: int) -> list[dict]:
     """One batch; the manifest entries of its reports."""
-    result = run_batch(territories=territories, jobs=jobs, raw_dir=work / "raw", out_dir=work, force=True,
-                       clean=no_cleaning, notebooks=FIXTURE_PLAN, notebooks_dir=FIXTURES, progress=False)
+    result = run_batch(
+        territories=territories,
+        jobs=jobs,
+        raw_dir=work / "raw",
+        out_dir=work,
+        force=True,
+        clean=no_cleaning,
+        notebooks=FIXTURE_PLAN,
+        notebooks_dir=FIXTURES,
+        progress=False,
+    )
     manifest = json.loads((work / "reports" / "manifest.json").read_text(encoding="utf-8"))
     if result.exit_code != 0:
         raise SystemExit(f"the batch failed: {result.kernels}")
@@ -69,8 +78,9 @@ def main(argv=None) -> int:
                 if entry.get("kernel") != "fork" or entry.get("kernel_note"):
                     failed += 1
                     notes.append(f"round {round_number}, {entry.get('key')}: {entry.get('kernel_note')}")
-            print(f"round {round_number}: {forks} forks, {failed} replaced, "
-                  f"{time.monotonic() - clock:.0f} s", flush=True)
+            print(
+                f"round {round_number}: {forks} forks, {failed} replaced, {time.monotonic() - clock:.0f} s", flush=True
+            )
     finally:
         for loader in loaders:
             loader.terminate()
@@ -78,8 +88,18 @@ def main(argv=None) -> int:
     for note in notes:
         print("  " + note)
     if args.json:
-        args.json.write_text(json.dumps({"forks": forks, "not_started": failed, "notes": notes,
-                                         "load": args.load, "seconds": round(time.monotonic() - clock, 1)}) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "forks": forks,
+                    "not_started": failed,
+                    "notes": notes,
+                    "load": args.load,
+                    "seconds": round(time.monotonic() - clock, 1),
+                }
+            )
+            + "\n"
+        )
     return 1 if failed else 0
 
 

@@ -10,8 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import config
 from palestre_analysis.ingest.processed import REJECTED_NAME, REPORT_NAME, table_path
+
+from . import config
 
 __all__ = ["main", "build_parser", "describe_cleaning"]
 
@@ -41,55 +42,84 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMANDO", required=True)
 
-    validate = commands.add_parser("validate", help="controlla i dati grezzi e elenca ogni problema",
-                                   description="Controlla i file grezzi (enti, incontri, presenze, contributi, "
-                                               "valutazioni) e riporta ogni problema con file, riga e colonna. "
-                                               "Non scrive nulla. Esce con 1 se ci sono errori.")
+    validate = commands.add_parser(
+        "validate",
+        help="controlla i dati grezzi e elenca ogni problema",
+        description="Controlla i file grezzi (enti, incontri, presenze, contributi, "
+        "valutazioni) e riporta ogni problema con file, riga e colonna. "
+        "Non scrive nulla. Esce con 1 se ci sono errori.",
+    )
     _add_raw(validate)
     validate.set_defaults(handler=_validate)
 
-    clean = commands.add_parser("clean", help="pulisce i dati grezzi e scrive le tabelle elaborate",
-                                description="Pulisce i dati grezzi e scrive le tabelle in data/processed/ "
-                                            f"(o OUT/processed/): parquet, {REJECTED_NAME}, {REPORT_NAME}.")
+    clean = commands.add_parser(
+        "clean",
+        help="pulisce i dati grezzi e scrive le tabelle elaborate",
+        description="Pulisce i dati grezzi e scrive le tabelle in data/processed/ "
+        f"(o OUT/processed/): parquet, {REJECTED_NAME}, {REPORT_NAME}.",
+    )
     _add_raw(clean)
     _add_out(clean)
     clean.set_defaults(handler=_clean)
 
-    demo = commands.add_parser("demo", help="scrive il data set dimostrativo sintetico",
-                               description="Scrive il data set sintetico calibrato su «Palestre di capacità». "
-                                           "Stesso seme, stessi byte.")
+    demo = commands.add_parser(
+        "demo",
+        help="scrive il data set dimostrativo sintetico",
+        description="Scrive il data set sintetico calibrato su «Palestre di capacità». Stesso seme, stessi byte.",
+    )
     demo.add_argument("--seed", type=int, default=config.SEED, help=f"seme casuale (predefinito {config.SEED})")
-    demo.add_argument("--out", type=Path, default=None,
-                      help="cartella di destinazione (predefinita data/raw, solo se vuota o già dimostrativa)")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="cartella di destinazione (predefinita data/raw, solo se vuota o già dimostrativa)",
+    )
     demo.set_defaults(handler=_demo)
 
-    run = commands.add_parser("run", help="esegue i notebook per ogni territorio e produce i rapporti HTML",
-                              description="Valida e pulisce i dati (se cambiati), esegue i notebook per ogni "
-                                          "territorio in parallelo ed esporta i rapporti HTML in reports/.")
-    run.add_argument("--territory", nargs="+", default=["all"], metavar="T",
-                     help="territori da elaborare (nomi o sigle), oppure «all» (predefinito)")
+    run = commands.add_parser(
+        "run",
+        help="esegue i notebook per ogni territorio e produce i rapporti HTML",
+        description="Valida e pulisce i dati (se cambiati), esegue i notebook per ogni "
+        "territorio in parallelo ed esporta i rapporti HTML in reports/.",
+    )
+    run.add_argument(
+        "--territory",
+        nargs="+",
+        default=["all"],
+        metavar="T",
+        help="territori da elaborare (nomi o sigle), oppure «all» (predefinito)",
+    )
     run.add_argument("--jobs", type=int, default=None, help="processi in parallelo (predefinito: i core)")
     _add_raw(run)
     _add_out(run)
     run.add_argument("--force", action="store_true", help="riesegue tutto, anche i rapporti già aggiornati")
     run.set_defaults(handler=_run)
 
-    keygen = commands.add_parser("keygen", help="crea la chiave segreta di pseudonimizzazione",
-                                 description="Crea una chiave casuale per pseudonimizzare nomi ed email dei "
-                                             f"delegati, in {config.DEFAULT_KEY_FILE} (fuori dal repository).")
+    keygen = commands.add_parser(
+        "keygen",
+        help="crea la chiave segreta di pseudonimizzazione",
+        description="Crea una chiave casuale per pseudonimizzare nomi ed email dei "
+        f"delegati, in {config.DEFAULT_KEY_FILE} (fuori dal repository).",
+    )
     keygen.add_argument("--path", type=Path, default=None, help="dove salvare la chiave")
     keygen.set_defaults(handler=_keygen)
     return parser
 
 
 def _add_raw(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--raw", type=Path, default=None, metavar="DIR",
-                        help="cartella dei dati grezzi (predefinita data/raw)")
+    parser.add_argument(
+        "--raw", type=Path, default=None, metavar="DIR", help="cartella dei dati grezzi (predefinita data/raw)"
+    )
 
 
 def _add_out(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="cartella di uscita: scrive DIR/processed e DIR/reports (predefinite quelle del progetto)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="cartella di uscita: scrive DIR/processed e DIR/reports (predefinite quelle del progetto)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,8 +177,10 @@ def _validate(args) -> int:
         print(problem.sentence(), file=sys.stderr if problem in result.errors else sys.stdout)
     totals = result.report.get("totals")
     if totals:
-        print(f"Righe lette {totals['read']}: tenute {totals['kept']}, scartate {totals['rejected']}, "
-              f"duplicati uniti {totals['merged_duplicates']}, non valutate {totals['not_scored']}.")
+        print(
+            f"Righe lette {totals['read']}: tenute {totals['kept']}, scartate {totals['rejected']}, "
+            f"duplicati uniti {totals['merged_duplicates']}, non valutate {totals['not_scored']}."
+        )
     print(f"{len(result.errors)} errori, {len(result.warnings)} avvisi.")
     return 0 if result.ok else 1
 
@@ -188,9 +220,11 @@ def describe_cleaning(result) -> str:
     """
     tables = ", ".join(f"{table_path('', name).name} ({n} righe)" for name, n in result.report["tables"].items())
     totals = result.report["totals"]
-    lines = [f"Tabelle scritte in {result.processed_dir}: {tables}.",
-             f"Righe lette {totals['read']}: tenute {totals['kept']}, scartate {totals['rejected']}, "
-             f"duplicati uniti {totals['merged_duplicates']}, non valutate {totals['not_scored']}."]
+    lines = [
+        f"Tabelle scritte in {result.processed_dir}: {tables}.",
+        f"Righe lette {totals['read']}: tenute {totals['kept']}, scartate {totals['rejected']}, "
+        f"duplicati uniti {totals['merged_duplicates']}, non valutate {totals['not_scored']}.",
+    ]
     if result.n_rejected:
         lines.append(f"Le righe scartate e il motivo sono in {result.rejected_path}.")
     return "\n".join(lines)
@@ -201,20 +235,23 @@ def _demo(args) -> int:
 
     folder = Path(args.out or config.RAW_DIR)
     if folder.is_dir() and any(folder.iterdir()) and not (folder / config.DEMO_MARKER).is_file():
-        print(f"{folder} contiene già dati non dimostrativi: non li sovrascrivo. Indicare un'altra cartella "
-              "con --out.", file=sys.stderr)
+        print(
+            f"{folder} contiene già dati non dimostrativi: non li sovrascrivo. Indicare un'altra cartella con --out.",
+            file=sys.stderr,
+        )
         return 1
     summary = write_demo(folder, seed=args.seed)
-    print(f"Dati sintetici scritti in {summary.folder}: {', '.join(summary.files)} "
-          f"({summary.n_entities} enti, {summary.n_meetings} incontri, votanti {summary.n_voters}).")
+    print(
+        f"Dati sintetici scritti in {summary.folder}: {', '.join(summary.files)} "
+        f"({summary.n_entities} enti, {summary.n_meetings} incontri, votanti {summary.n_voters})."
+    )
     return 0
 
 
 def _run(args) -> int:
     from palestre_analysis.batch.runner import format_summary, run_batch
 
-    result = run_batch(territories=args.territory, jobs=args.jobs, raw_dir=args.raw, out_dir=args.out,
-                       force=args.force)
+    result = run_batch(territories=args.territory, jobs=args.jobs, raw_dir=args.raw, out_dir=args.out, force=args.force)
     print(format_summary(result))
     return result.exit_code
 
@@ -227,8 +264,10 @@ def _keygen(args) -> int:
     except FileExistsError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"Chiave creata in {path}. Conservarla fuori dal repository: senza di essa gli pseudonimi non "
-          "si possono ricalcolare.")
+    print(
+        f"Chiave creata in {path}. Conservarla fuori dal repository: senza di essa gli pseudonimi non "
+        "si possono ricalcolare."
+    )
     return 0
 
 

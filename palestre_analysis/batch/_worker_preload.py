@@ -11,8 +11,8 @@ import papermill  # noqa: F401
 import papermill.engines  # noqa: F401
 from jupyter_client.manager import AsyncKernelManager  # noqa: F401
 
-from palestre_analysis.batch.kernels import manager as kernels
 from palestre_analysis.batch.export import notebook_to_html
+from palestre_analysis.batch.kernels import manager as kernels
 
 __all__: list[str] = []
 

@@ -17,7 +17,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from palestre_analysis.batch.layout import ReportPaths, report_paths
@@ -144,7 +144,7 @@ def execute_report(job: ReportJob) -> JobOutcome:
     worker through a wrapper that turns any other unexpected exception into a failed
     outcome.
     """
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.monotonic()
     stem = Path(job.notebook_path).stem
     paths = report_paths(job.reports_dir, job.slug, stem)
@@ -163,9 +163,17 @@ def execute_report(job: ReportJob) -> JobOutcome:
         errors.append(f"esportazione HTML: {one_line(exc)}")
     tables = _publish_tables(paths, job.previous_tables)
     shutil.rmtree(paths.staging, ignore_errors=True)
-    return JobOutcome(key=job.key, status="failed" if errors else "ok", started=started,
-                      duration=round(time.monotonic() - clock, 3), error="; ".join(errors) or None,
-                      kernel=kernel, kernel_note=note, tables=tables, warnings=collected.messages)
+    return JobOutcome(
+        key=job.key,
+        status="failed" if errors else "ok",
+        started=started,
+        duration=round(time.monotonic() - clock, 3),
+        error="; ".join(errors) or None,
+        kernel=kernel,
+        kernel_note=note,
+        tables=tables,
+        warnings=collected.messages,
+    )
 
 
 class _CollectWarnings(logging.Handler):
@@ -209,20 +217,28 @@ def _run_notebook(job: ReportJob, paths: ReportPaths, fork_address: str | None):
 
     from palestre_analysis.batch.kernels import manager as kernels
 
-    options = dict(parameters=job.parameters, kernel_name=job.kernel_name, progress_bar=False,
-                   log_output=False, cwd=str(paths.staging), start_timeout=job.start_timeout,
-                   execution_timeout=job.cell_timeout,
-                   # a print may reach the notebook as one stream output or as two, depending on when
-                   # the kernel flushed: merged, the same inputs always give the same report
-                   coalesce_streams=True)
+    options = dict(
+        parameters=job.parameters,
+        kernel_name=job.kernel_name,
+        progress_bar=False,
+        log_output=False,
+        cwd=str(paths.staging),
+        start_timeout=job.start_timeout,
+        execution_timeout=job.cell_timeout,
+        # a print may reach the notebook as one stream output or as two, depending on when
+        # the kernel flushed: merged, the same inputs always give the same report
+        coalesce_streams=True,
+    )
     if fork_address:
-        options.update(kernel_manager_class=kernels.fork_kernel_manager_class(fork_address),
-                       shutdown_kernel="immediate")
+        options.update(
+            kernel_manager_class=kernels.fork_kernel_manager_class(fork_address), shutdown_kernel="immediate"
+        )
     del kernels.launch_log[:]
     failure = None
     try:
-        nb = papermill.execute_notebook(_literal_path(job.notebook_path),
-                                        _literal_path(paths.staging_notebook), **options)
+        nb = papermill.execute_notebook(
+            _literal_path(job.notebook_path), _literal_path(paths.staging_notebook), **options
+        )
     except PapermillExecutionError as exc:
         nb = nbformat.read(paths.staging_notebook, as_version=4)
         where = exc.exec_count if exc.exec_count is not None else exc.cell_index
@@ -264,8 +280,9 @@ def _publish_notebook(nb, paths: ReportPaths) -> None:
 
 def _publish_tables(paths: ReportPaths, previous: tuple[str, ...]) -> list[str]:
     """Move the tables written in staging into ``tables/``; drop last run's that are gone."""
-    produced = sorted(p.name for p in paths.staging_tables.iterdir() if p.is_file()) \
-        if paths.staging_tables.is_dir() else []
+    produced = (
+        sorted(p.name for p in paths.staging_tables.iterdir() if p.is_file()) if paths.staging_tables.is_dir() else []
+    )
     for name in set(previous) - set(produced):
         stale = paths.tables / Path(name).name
         if stale.is_file():

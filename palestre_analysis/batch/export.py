@@ -32,11 +32,19 @@ __all__ = [
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "palestre"
 #: Nothing from the network, no script; inline styles and ``data:`` images and fonts only.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-                           "font-src data:; base-uri 'none'; form-action 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
+)
 #: Output types shown, best first; JavaScript-only types are left out on purpose.
-DISPLAY_PRIORITY = ["text/html", "text/markdown", "image/svg+xml", "text/latex", "image/png",
-                    "image/jpeg", "text/plain"]
+DISPLAY_PRIORITY = [
+    "text/html",
+    "text/markdown",
+    "image/svg+xml",
+    "text/latex",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+]
 
 _NBCONVERT_ALT = 'alt="No description has been provided for this image"'
 _ITALIAN_ALT = 'alt="Figura"'
@@ -129,7 +137,10 @@ def export_html(nb, dest: Path | str, *, title: str, failure: str | None = None)
 
 
 _ATTRIBUTE_PATTERNS = (
-    re.compile(r"""<(?:img|script|iframe|frame|embed|audio|video|source|track|input)\b[^>]*?\ssrc\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I),
+    re.compile(
+        r"""<(?:img|script|iframe|frame|embed|audio|video|source|track|input)\b[^>]*?\ssrc\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""",
+        re.I,
+    ),
     re.compile(r"""<link\b[^>]*?\shref\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I),
     re.compile(r"""<object\b[^>]*?\sdata\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I),
     re.compile(r"""<[a-z][^>]*?\s(?:poster|background)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I),
@@ -197,11 +208,15 @@ def _mark_failure(nb, failure: str) -> None:
         if _ERROR_TAG not in cell.metadata.get("tags", []):
             cells.append(cell)
         elif 'id="papermill-error-cell"' in cell.source:
-            cells.append(nbformat.v4.new_markdown_cell(
-                '<span id="papermill-error-cell">L\'esecuzione si è fermata qui per un errore:</span>'))
+            cells.append(
+                nbformat.v4.new_markdown_cell(
+                    '<span id="papermill-error-cell">L\'esecuzione si è fermata qui per un errore:</span>'
+                )
+            )
     link = ' <a href="#papermill-error-cell">Vai al punto dell\'errore</a>.' if had_anchor else ""
     notice = nbformat.v4.new_markdown_cell(
         '<div class="palestre-avviso" role="alert"><strong>Rapporto incompleto.</strong> '
         f"L'esecuzione del notebook si è interrotta: <code>{html.escape(failure)}</code>.{link} "
-        "Le sezioni che seguono l'errore non sono state prodotte.</div>")
+        "Le sezioni che seguono l'errore non sono state prodotte.</div>"
+    )
     nb.cells = [notice, *cells]

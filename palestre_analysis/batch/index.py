@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from palestre_analysis import config
-from palestre_analysis.core.vocabulary import normalize_label
 from palestre_analysis.batch.export import CONTENT_SECURITY_POLICY
 from palestre_analysis.core.files import atomic_write_text
+from palestre_analysis.core.vocabulary import normalize_label
 from palestre_analysis.report.formatting import num
 
 __all__ = ["INDEX_NAME", "render_index", "write_index"]
@@ -141,17 +141,21 @@ def _cleaning_note(cleaning: dict, reports_dir: Path | str) -> str:
     if not rejected:
         return '<p class="nota">La pulizia dei dati grezzi non ha scartato alcuna riga.</p>'
     rows = "è stata scartata 1 riga" if rejected == 1 else f"sono state scartate {rejected} righe"
-    return (f'<p class="nota">Nella pulizia dei dati grezzi {rows}. Per chi cura i dati: file, riga, colonna e '
-            "motivo di ciascuna sono nel file <code>rejected.csv</code> della cartella dei dati elaborati "
-            "(non pubblicato con i rapporti).</p>")
+    return (
+        f'<p class="nota">Nella pulizia dei dati grezzi {rows}. Per chi cura i dati: file, riga, colonna e '
+        "motivo di ciascuna sono nel file <code>rejected.csv</code> della cartella dei dati elaborati "
+        "(non pubblicato con i rapporti).</p>"
+    )
 
 
 def _section(territory: str, entries: list[dict]) -> str:
     label = "Lombardia (tutta la regione)" if territory == config.REGION else territory
     rows = "\n".join(_row(entry) for entry in entries)
-    return (f"<section>\n<h2>{html.escape(label)}</h2>\n<table>\n<thead><tr><th>Rapporto</th><th>Stato</th>"
-            "<th>Durata</th><th>Eseguito il (ora italiana)</th><th>Altri file</th></tr></thead>\n"
-            f"<tbody>\n{rows}\n</tbody>\n</table>\n</section>")
+    return (
+        f"<section>\n<h2>{html.escape(label)}</h2>\n<table>\n<thead><tr><th>Rapporto</th><th>Stato</th>"
+        "<th>Durata</th><th>Eseguito il (ora italiana)</th><th>Altri file</th></tr></thead>\n"
+        f"<tbody>\n{rows}\n</tbody>\n</table>\n</section>"
+    )
 
 
 def _row(entry: dict) -> str:
@@ -172,8 +176,9 @@ def _row(entry: dict) -> str:
         others.append(f'<a href="{_href(folder)}">cartella delle tabelle (CSV)</a>')
     duration = f"{num(entry['duration_s'])} s" if entry.get("duration_s") is not None else ""
     started = html.escape(_italian_time(entry.get("started")))
-    return (f"<tr><td>{report}</td><td>{status}</td><td>{duration}</td><td>{started}</td>"
-            f"<td>{' · '.join(others)}</td></tr>")
+    return (
+        f"<tr><td>{report}</td><td>{status}</td><td>{duration}</td><td>{started}</td><td>{' · '.join(others)}</td></tr>"
+    )
 
 
 def _italian_time(stamp: str | None) -> str:

@@ -93,9 +93,15 @@ def report_paths(reports_dir: Path | str, slug: str, stem: str) -> ReportPaths:
     root = Path(reports_dir)
     folder = root / slug
     staging = folder / STAGING_DIRNAME / stem
-    paths = ReportPaths(folder=folder, html=folder / f"{stem}.html", notebook=folder / f"{stem}.ipynb",
-                        tables=folder / TABLES_DIRNAME, staging=staging, staging_tables=staging / TABLES_DIRNAME,
-                        staging_notebook=staging / f"{stem}.ipynb")
+    paths = ReportPaths(
+        folder=folder,
+        html=folder / f"{stem}.html",
+        notebook=folder / f"{stem}.ipynb",
+        tables=folder / TABLES_DIRNAME,
+        staging=staging,
+        staging_tables=staging / TABLES_DIRNAME,
+        staging_notebook=staging / f"{stem}.ipynb",
+    )
     for path in vars(paths).values():
         ensure_inside(root, path)
     return paths

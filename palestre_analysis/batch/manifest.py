@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from palestre_analysis.core.fingerprint import sha256_file, sha256_json
 from palestre_analysis.core.files import atomic_write_text
+from palestre_analysis.core.fingerprint import sha256_file, sha256_json
 
 __all__ = [
     "MANIFEST_NAME",
@@ -78,8 +78,11 @@ def load_manifest(reports_dir: Path | str) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return empty_manifest()
-    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA_VERSION \
-            or not isinstance(manifest.get("reports"), dict):
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("schema") != SCHEMA_VERSION
+        or not isinstance(manifest.get("reports"), dict)
+    ):
         return empty_manifest()
     return manifest
 
@@ -120,8 +123,9 @@ def save_manifest(reports_dir: Path | str, manifest: dict) -> Path:
     return atomic_write_text(path, text)
 
 
-def report_inputs(notebook_path: Path | str, parameters: dict, processed: dict[str, str],
-                  library: str, packages: dict) -> dict:
+def report_inputs(
+    notebook_path: Path | str, parameters: dict, processed: dict[str, str], library: str, packages: dict
+) -> dict:
     """The inputs of one report, each as a SHA-256 (the notebook's is ``None`` if it is missing).
 
     Parameters

@@ -205,8 +205,9 @@ def select_territories(available: list[str], requested: list[str] | str | None) 
         label = normalize_label(TERRITORY_NAMES[code]) if code else normalize_label(name)
         (chosen.append(by_label[label]) if label in by_label else unknown.append(str(name)))
     if unknown:
-        raise PlanError(f"Territorio non presente nei dati: {', '.join(unknown)}. "
-                        f"Territori disponibili: {', '.join(everything)}.")
+        raise PlanError(
+            f"Territorio non presente nei dati: {', '.join(unknown)}. Territori disponibili: {', '.join(everything)}."
+        )
     return [t for t in everything if t in chosen]
 
 
@@ -250,9 +251,12 @@ def assign_slugs(territories: list[str]) -> dict[str, str]:
     return slugs
 
 
-def build_plan(territories: list[str], notebooks: tuple[NotebookSpec, ...] = NOTEBOOKS,
-               notebooks_dir: Path | str = config.NOTEBOOKS_DIR,
-               slugs: dict[str, str] | None = None) -> list[ReportSpec]:
+def build_plan(
+    territories: list[str],
+    notebooks: tuple[NotebookSpec, ...] = NOTEBOOKS,
+    notebooks_dir: Path | str = config.NOTEBOOKS_DIR,
+    slugs: dict[str, str] | None = None,
+) -> list[ReportSpec]:
     """Every report of a batch, the region's first (they are the longest).
 
     Parameters

@@ -19,17 +19,33 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 from palestre_analysis import config
 from palestre_analysis.batch.execute import JobOutcome, ReportJob
+from palestre_analysis.batch.index import write_index
 from palestre_analysis.batch.layout import remove_leftovers, report_paths
+from palestre_analysis.batch.manifest import (
+    MANIFEST_NAME,
+    input_key,
+    is_up_to_date,
+    load_manifest,
+    report_inputs,
+    save_manifest,
+)
+from palestre_analysis.batch.plan import (
+    NOTEBOOKS,
+    NotebookSpec,
+    PlanError,
+    ReportSpec,
+    assign_slugs,
+    build_plan,
+    select_territories,
+)
 from palestre_analysis.core.fingerprint import git_commit, library_hash, package_versions, processed_hashes
 from palestre_analysis.ingest.processed import table_path
 from palestre_analysis.report.formatting import num
-from palestre_analysis.batch.index import write_index
-from palestre_analysis.batch.manifest import MANIFEST_NAME, input_key, is_up_to_date, load_manifest, report_inputs, save_manifest
-from palestre_analysis.batch.plan import NOTEBOOKS, NotebookSpec, PlanError, ReportSpec, assign_slugs, build_plan, select_territories
 
 __all__ = ["ReportResult", "BatchResult", "run_batch", "format_summary", "report_parameters"]
 
@@ -122,8 +138,15 @@ class BatchResult:
         return [r for r in self.reports if r.status == "failed"]
 
 
-def report_parameters(spec: ReportSpec, processed_dir: Path, tables_dir: Path, *, min_cell: int = config.MIN_CELL,
-                      seed: int = config.SEED, reference_shares: dict | None = None) -> dict:
+def report_parameters(
+    spec: ReportSpec,
+    processed_dir: Path,
+    tables_dir: Path,
+    *,
+    min_cell: int = config.MIN_CELL,
+    seed: int = config.SEED,
+    reference_shares: dict | None = None,
+) -> dict:
     """The papermill parameters of one report, in the order of the notebooks' parameters cell.
 
     Parameters
@@ -159,17 +182,34 @@ def report_parameters(spec: ReportSpec, processed_dir: Path, tables_dir: Path, *
     ('Brescia', 3, 7, '/t')
     """
     shares = config.REFERENCE_SHARES if reference_shares is None else reference_shares
-    return {"territorio": spec.territory, "min_cell": int(min_cell), "seed": int(seed),
-            "processed_dir": str(processed_dir), "tables_dir": str(tables_dir),
-            "reference_shares": dict(shares)}
+    return {
+        "territorio": spec.territory,
+        "min_cell": int(min_cell),
+        "seed": int(seed),
+        "processed_dir": str(processed_dir),
+        "tables_dir": str(tables_dir),
+        "reference_shares": dict(shares),
+    }
 
 
-def run_batch(territories: list[str] | str | None = None, jobs: int | None = None, raw_dir: Path | str | None = None,
-              out_dir: Path | str | None = None, force: bool = False, *, clean=None,
-              notebooks: tuple[NotebookSpec, ...] = NOTEBOOKS, notebooks_dir: Path | str | None = None,
-              kernel_name: str = config.KERNEL_NAME, fast: bool = True, progress: bool | None = None,
-              cell_timeout: float | None = 1800, min_cell: int = config.MIN_CELL, seed: int = config.SEED,
-              reference_shares: dict | None = None) -> BatchResult:
+def run_batch(
+    territories: list[str] | str | None = None,
+    jobs: int | None = None,
+    raw_dir: Path | str | None = None,
+    out_dir: Path | str | None = None,
+    force: bool = False,
+    *,
+    clean=None,
+    notebooks: tuple[NotebookSpec, ...] = NOTEBOOKS,
+    notebooks_dir: Path | str | None = None,
+    kernel_name: str = config.KERNEL_NAME,
+    fast: bool = True,
+    progress: bool | None = None,
+    cell_timeout: float | None = 1800,
+    min_cell: int = config.MIN_CELL,
+    seed: int = config.SEED,
+    reference_shares: dict | None = None,
+) -> BatchResult:
     """Produce the reports: ``palestre run [--territory T ... | all] [--jobs N] [--raw DIR] [--out DIR] [--force]``.
 
     Parameters
@@ -223,8 +263,12 @@ def run_batch(territories: list[str] | str | None = None, jobs: int | None = Non
     cleaning = (clean or _ensure_clean)(raw_dir, processed_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     reports_dir = reports_dir.resolve()
-    result = BatchResult(exit_code=0, reports_dir=reports_dir, n_rejected=int(getattr(cleaning, "n_rejected", 0)),
-                         rejected_path=getattr(cleaning, "rejected_path", None))
+    result = BatchResult(
+        exit_code=0,
+        reports_dir=reports_dir,
+        n_rejected=int(getattr(cleaning, "n_rejected", 0)),
+        rejected_path=getattr(cleaning, "rejected_path", None),
+    )
     with _locked(reports_dir):
         remove_leftovers(reports_dir)
         manifest = load_manifest(reports_dir)
@@ -286,15 +330,22 @@ def format_summary(result: BatchResult) -> str:
     lines = list(result.messages)
     if result.reports:
         rows = [("Territorio", "Notebook", "Stato", "Durata")]
-        rows += [(r.territory, r.notebook, _STATUS_LABELS[r.status],
-                  f"{num(r.duration)} s" if r.duration is not None else "")
-                 for r in result.reports]
+        rows += [
+            (
+                r.territory,
+                r.notebook,
+                _STATUS_LABELS[r.status],
+                f"{num(r.duration)} s" if r.duration is not None else "",
+            )
+            for r in result.reports
+        ]
         widths = [max(len(_printable(row[i])) for row in rows) for i in range(3)]
-        lines += ["  ".join(_printable(v).ljust(w) for v, w in zip(row[:3], widths)) + "  " + row[3]
-                  for row in rows]
+        lines += ["  ".join(_printable(v).ljust(w) for v, w in zip(row[:3], widths)) + "  " + row[3] for row in rows]
         counts = {s: sum(1 for r in result.reports if r.status == s) for s in _STATUS_LABELS}
-        lines.append(f"{len(result.reports)} rapporti: {counts['ran']} eseguiti, {counts['skipped']} invariati, "
-                     f"{counts['failed']} con errore, in {num(result.elapsed)} s.")
+        lines.append(
+            f"{len(result.reports)} rapporti: {counts['ran']} eseguiti, {counts['skipped']} invariati, "
+            f"{counts['failed']} con errore, in {num(result.elapsed)} s."
+        )
     if result.n_rejected:
         lines.append(f"Righe scartate dalla pulizia: {result.n_rejected} (motivi in {result.rejected_path}).")
     if result.index_path:
@@ -363,9 +414,11 @@ def _territories(manifest: dict, processed_dir: Path, processed: dict) -> list[s
 
 def _cleaning_summary(cleaning) -> dict:
     rejected_path = getattr(cleaning, "rejected_path", None)
-    return {"n_rejected": int(getattr(cleaning, "n_rejected", 0)),
-            "rejected_path": str(rejected_path) if rejected_path else None,
-            "raw_sha256": dict(getattr(cleaning, "input_hashes", {}) or {})}
+    return {
+        "n_rejected": int(getattr(cleaning, "n_rejected", 0)),
+        "rejected_path": str(rejected_path) if rejected_path else None,
+        "raw_sha256": dict(getattr(cleaning, "input_hashes", {}) or {}),
+    }
 
 
 def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bool, result: BatchResult):
@@ -381,12 +434,28 @@ def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bo
         key = input_key(inputs)
         entry = manifest["reports"].get(spec.key)
         if not force and is_up_to_date(entry, key, context.reports_dir):
-            result.reports.append(ReportResult(spec.key, spec.territory, spec.notebook.filename, "skipped",
-                                               entry.get("duration_s"), html=context.reports_dir / entry["outputs"]["html"]))
+            result.reports.append(
+                ReportResult(
+                    spec.key,
+                    spec.territory,
+                    spec.notebook.filename,
+                    "skipped",
+                    entry.get("duration_s"),
+                    html=context.reports_dir / entry["outputs"]["html"],
+                )
+            )
             continue
-        record = {"territory": spec.territory, "slug": spec.slug, "notebook": spec.notebook.filename,
-                  "title": spec.notebook.title, "parameters": parameters, "inputs": inputs, "key": key,
-                  "packages": packages, "git_commit": commit}
+        record = {
+            "territory": spec.territory,
+            "slug": spec.slug,
+            "notebook": spec.notebook.filename,
+            "title": spec.notebook.title,
+            "parameters": parameters,
+            "inputs": inputs,
+            "key": key,
+            "packages": packages,
+            "git_commit": commit,
+        }
         previous = tuple(Path(t).name for t in ((entry or {}).get("outputs") or {}).get("tables", []))
         todo.append((spec, record, previous))
     return todo
@@ -394,10 +463,19 @@ def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bo
 
 def _job(spec: ReportSpec, record: dict, previous: tuple, context: _Context, fork_address: str | None) -> ReportJob:
     title = spec.notebook.title if spec.territory == config.REGION else f"{spec.notebook.title} · {spec.territory}"
-    return ReportJob(key=spec.key, territory=spec.territory, slug=spec.slug, title=title,
-                     notebook_path=str(spec.notebook_path), reports_dir=str(context.reports_dir),
-                     parameters=record["parameters"], kernel_name=context.kernel_name, fork_address=fork_address,
-                     previous_tables=previous, cell_timeout=context.cell_timeout)
+    return ReportJob(
+        key=spec.key,
+        territory=spec.territory,
+        slug=spec.slug,
+        title=title,
+        notebook_path=str(spec.notebook_path),
+        reports_dir=str(context.reports_dir),
+        parameters=record["parameters"],
+        kernel_name=context.kernel_name,
+        fork_address=fork_address,
+        previous_tables=previous,
+        cell_timeout=context.cell_timeout,
+    )
 
 
 def _run_jobs(todo, jobs, manifest, context: _Context, fast: bool, progress, result: BatchResult) -> None:
@@ -411,8 +489,10 @@ def _run_jobs(todo, jobs, manifest, context: _Context, fast: bool, progress, res
     bar = _progress_bar(len(result.reports) + len(todo), len(result.reports), progress)
     pool = _pool(workers)
     try:
-        futures = {pool.submit(_safe_execute, _job(spec, record, previous, context, server and server.address)):
-                   (spec, record) for spec, record, previous in todo}
+        futures = {
+            pool.submit(_safe_execute, _job(spec, record, previous, context, server and server.address)): (spec, record)
+            for spec, record, previous in todo
+        }
         for future in as_completed(futures):
             spec, record = futures[future]
             outcome = future.result()
@@ -436,31 +516,54 @@ def _run_jobs(todo, jobs, manifest, context: _Context, fast: bool, progress, res
 
 def _safe_execute(job: ReportJob) -> JobOutcome:
     """:func:`execute_report`, turning an unexpected exception into a failed outcome."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from palestre_analysis.batch.execute import execute_report, one_line
 
     try:
         return execute_report(job)
     except Exception as exc:
-        return JobOutcome(key=job.key, status="failed", started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                          duration=0.0, error=one_line(exc))
+        return JobOutcome(
+            key=job.key,
+            status="failed",
+            started=datetime.now(UTC).isoformat(timespec="seconds"),
+            duration=0.0,
+            error=one_line(exc),
+        )
 
 
 def _entry(record: dict, outcome: JobOutcome, spec: ReportSpec) -> dict:
     paths = report_paths(".", spec.slug, spec.notebook.stem)
-    return {**record, "status": outcome.status, "error": outcome.error, "started": outcome.started,
-            "duration_s": outcome.duration, "kernel": outcome.kernel, "kernel_note": outcome.kernel_note,
-            "warnings": outcome.warnings,
-            "outputs": {"html": paths.html.as_posix(), "notebook": paths.notebook.as_posix(),
-                        "tables": [(paths.tables / name).as_posix() for name in outcome.tables]}}
+    return {
+        **record,
+        "status": outcome.status,
+        "error": outcome.error,
+        "started": outcome.started,
+        "duration_s": outcome.duration,
+        "kernel": outcome.kernel,
+        "kernel_note": outcome.kernel_note,
+        "warnings": outcome.warnings,
+        "outputs": {
+            "html": paths.html.as_posix(),
+            "notebook": paths.notebook.as_posix(),
+            "tables": [(paths.tables / name).as_posix() for name in outcome.tables],
+        },
+    }
 
 
 def _report_result(spec: ReportSpec, outcome: JobOutcome, reports_dir: Path) -> ReportResult:
     status = "ran" if outcome.status == "ok" else "failed"
     html = report_paths(reports_dir, spec.slug, spec.notebook.stem).html
-    return ReportResult(spec.key, spec.territory, spec.notebook.filename, status, outcome.duration, outcome.error,
-                        html, list(outcome.warnings))
+    return ReportResult(
+        spec.key,
+        spec.territory,
+        spec.notebook.filename,
+        status,
+        outcome.duration,
+        outcome.error,
+        html,
+        list(outcome.warnings),
+    )
 
 
 def _cores() -> int:
@@ -525,8 +628,15 @@ def _progress_bar(total: int, done: int, progress: bool | None):
     from tqdm import tqdm
 
     show = sys.stderr.isatty() if progress is None else progress
-    return tqdm(total=total, initial=done, desc="Rapporti", unit="rapporto", disable=not show,
-                file=sys.stderr, dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        initial=done,
+        desc="Rapporti",
+        unit="rapporto",
+        disable=not show,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
 
 def _printable(text: str) -> str:

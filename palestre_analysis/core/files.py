@@ -9,7 +9,6 @@ interrupted, sees the old file or the new one, never a part of it.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -55,6 +54,7 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
     >>> sorted(p.name for p in folder.iterdir())
     ['a.txt']
     """
+
     def write(temporary: str) -> None:
         with open(temporary, "wb") as stream:
             stream.write(data)

@@ -29,9 +29,25 @@ __all__ = [
 
 #: Packages whose version can change a report: recorded in the manifest (part of a report's
 #: key) and listed in the final report's methods note.
-PACKAGES = ("palestre-analysis", "numpy", "pandas", "pyarrow", "scipy", "matplotlib", "seaborn",
-            "networkx", "krippendorff", "pandera", "papermill", "nbclient", "nbconvert", "nbformat",
-            "ipykernel", "ipython", "jupyter_client")
+PACKAGES = (
+    "palestre-analysis",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "matplotlib",
+    "seaborn",
+    "networkx",
+    "krippendorff",
+    "pandera",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "ipython",
+    "jupyter_client",
+)
 
 
 def sha256_file(path: Path | str) -> str:
@@ -232,8 +248,9 @@ def processed_hashes(processed_dir: Path | str) -> dict[str, str]:
     processed_dir = Path(processed_dir)
     if not processed_dir.is_dir():
         return {}
-    return {p.name: sha256_file(p) for p in sorted(processed_dir.iterdir())
-            if p.is_file() and not p.name.startswith(".")}
+    return {
+        p.name: sha256_file(p) for p in sorted(processed_dir.iterdir()) if p.is_file() and not p.name.startswith(".")
+    }
 
 
 def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:

@@ -153,5 +153,7 @@ def count_by_severity(problems: list[Problem]) -> dict[str, int]:
     >>> count_by_severity([Problem("a.csv", 1, None, "x"), Problem("a.csv", 2, None, "y", WARNING)])
     {'errors': 1, 'warnings': 1}
     """
-    return {"errors": sum(p.severity == ERROR for p in problems),
-            "warnings": sum(p.severity == WARNING for p in problems)}
+    return {
+        "errors": sum(p.severity == ERROR for p in problems),
+        "warnings": sum(p.severity == WARNING for p in problems),
+    }

@@ -86,37 +86,79 @@ ENTITY_TYPES = tuple(ENTITY_TYPE_LABELS)
 
 _TYPE_SPELLINGS = {
     "odv": [
-        "odv", "o d v", "organizzazione di volontariato", "organizzazioni di volontariato",
-        "associazione di volontariato", "volontariato",
+        "odv",
+        "o d v",
+        "organizzazione di volontariato",
+        "organizzazioni di volontariato",
+        "associazione di volontariato",
+        "volontariato",
     ],
     "aps": [
-        "aps", "a p s", "associazione di promozione sociale", "associazioni di promozione sociale",
+        "aps",
+        "a p s",
+        "associazione di promozione sociale",
+        "associazioni di promozione sociale",
         "promozione sociale",
     ],
     "altra_associazione": [
-        "associazione", "altra associazione", "altre associazioni", "associazione culturale",
-        "associazione sportiva", "associazione sportiva dilettantistica", "asd", "other association",
+        "associazione",
+        "altra associazione",
+        "altre associazioni",
+        "associazione culturale",
+        "associazione sportiva",
+        "associazione sportiva dilettantistica",
+        "asd",
+        "other association",
     ],
     "fondazione_comunita": [
-        "fondazione comunitaria", "fondazione di comunita", "fondazioni di comunita",
-        "fondazioni comunitarie", "fondazione della comunita", "community foundation",
+        "fondazione comunitaria",
+        "fondazione di comunita",
+        "fondazioni di comunita",
+        "fondazioni comunitarie",
+        "fondazione della comunita",
+        "community foundation",
     ],
     "altra_fondazione": [
-        "fondazione", "altra fondazione", "altre fondazioni", "fondazione di origine bancaria",
-        "fondazione bancaria", "other foundation",
+        "fondazione",
+        "altra fondazione",
+        "altre fondazioni",
+        "fondazione di origine bancaria",
+        "fondazione bancaria",
+        "other foundation",
     ],
     "csv": [
-        "csv", "c s v", "centro di servizio per il volontariato", "centro servizi per il volontariato",
-        "centro di servizi per il volontariato", "centro servizi volontariato",
+        "csv",
+        "c s v",
+        "centro di servizio per il volontariato",
+        "centro servizi per il volontariato",
+        "centro di servizi per il volontariato",
+        "centro servizi volontariato",
     ],
     "cooperativa_impresa_sociale": [
-        "cooperativa sociale", "cooperativa", "cooperative sociali", "coop sociale", "coop",
-        "impresa sociale", "imprese sociali", "social cooperative", "social enterprise",
+        "cooperativa sociale",
+        "cooperativa",
+        "cooperative sociali",
+        "coop sociale",
+        "coop",
+        "impresa sociale",
+        "imprese sociali",
+        "social cooperative",
+        "social enterprise",
         "cooperazione",
     ],
     "pubblica_amministrazione": [
-        "pubblica amministrazione", "p a", "pa", "ente pubblico", "comune", "amministrazione comunale",
-        "provincia", "regione", "ats", "asst", "ente locale", "public administration",
+        "pubblica amministrazione",
+        "p a",
+        "pa",
+        "ente pubblico",
+        "comune",
+        "amministrazione comunale",
+        "provincia",
+        "regione",
+        "ats",
+        "asst",
+        "ente locale",
+        "public administration",
     ],
     "altro": ["altro", "altri", "altro ente", "altri enti", "other"],
 }
@@ -215,14 +257,16 @@ TERRITORY_NAMES = {**PROVINCES, REGION_CODE: "Lombardia"}
 
 _TERRITORY_LOOKUP = {normalize_label(name): code for code, name in TERRITORY_NAMES.items()}
 _TERRITORY_LOOKUP.update({normalize_label(code): code for code in TERRITORY_NAMES})
-_TERRITORY_LOOKUP.update({
-    normalize_label("Monza e Brianza"): "MB",
-    normalize_label("Monza Brianza"): "MB",
-    normalize_label("Monza"): "MB",
-    normalize_label("Città metropolitana di Milano"): "MI",
-    normalize_label("Regione Lombardia"): REGION_CODE,
-    normalize_label("Regionale"): REGION_CODE,
-})
+_TERRITORY_LOOKUP.update(
+    {
+        normalize_label("Monza e Brianza"): "MB",
+        normalize_label("Monza Brianza"): "MB",
+        normalize_label("Monza"): "MB",
+        normalize_label("Città metropolitana di Milano"): "MI",
+        normalize_label("Regione Lombardia"): REGION_CODE,
+        normalize_label("Regionale"): REGION_CODE,
+    }
+)
 
 
 def parse_territory(text: object) -> str | None:
@@ -259,8 +303,14 @@ NODES = ("Energie per il dibattito", "Reti comunitarie", "Strumentazione", "Cate
 _NODE_LOOKUP = {normalize_label(n): n for n in NODES}
 
 LEVELS = ("regionale", "territoriale")
-_LEVEL_LOOKUP = {"regionale": "regionale", "regional": "regionale", "territoriale": "territoriale",
-                 "territorial": "territoriale", "provinciale": "territoriale", "locale": "territoriale"}
+_LEVEL_LOOKUP = {
+    "regionale": "regionale",
+    "regional": "regionale",
+    "territoriale": "territoriale",
+    "territorial": "territoriale",
+    "provinciale": "territoriale",
+    "locale": "territoriale",
+}
 
 
 def parse_node(text: object) -> str | None:

@@ -95,8 +95,12 @@ def ensure_clean(raw_dir: Path | None = None, processed_dir: Path | None = None)
     raw_dir = Path(raw_dir or config.RAW_DIR)
     processed_dir = Path(processed_dir or config.PROCESSED_DIR)
     report = read_report(processed_dir)
-    if (report and not missing_tables(processed_dir) and report.get("inputs") == raw_input_hashes(raw_dir)
-            and report.get("ingest_code_hash") == ingest_hash()):
+    if (
+        report
+        and not missing_tables(processed_dir)
+        and report.get("inputs") == raw_input_hashes(raw_dir)
+        and report.get("ingest_code_hash") == ingest_hash()
+    ):
         return CleaningResult(report, processed_dir, cleaned=False)
     return clean(raw_dir, processed_dir)
 

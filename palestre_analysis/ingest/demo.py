@@ -61,17 +61,19 @@ NEEDS = (
 )
 
 #: How well each resource (rows) fits each need (columns), before group and delegate effects.
-_FIT = np.array([
-    # sost. progetti formaz. sedi  comunic.
-    [6.5, 5.5, 5.0, 7.5, 4.5],  # Contributi pubblici
-    [4.0, 8.5, 6.5, 5.0, 6.0],  # Bandi delle fondazioni
-    [6.0, 5.0, 4.5, 5.5, 5.0],  # Donazioni di privati
-    [7.5, 4.5, 5.0, 6.0, 4.0],  # 5 per mille
-    [5.0, 5.5, 3.5, 4.5, 7.5],  # Raccolta fondi ed eventi
-    [7.0, 3.5, 5.5, 4.0, 4.5],  # Quote associative
-    [4.0, 6.0, 4.0, 5.0, 7.0],  # Sponsorizzazioni d'impresa
-    [7.0, 6.0, 6.0, 6.5, 4.0],  # Convenzioni con enti pubblici
-])
+_FIT = np.array(
+    [
+        # sost. progetti formaz. sedi  comunic.
+        [6.5, 5.5, 5.0, 7.5, 4.5],  # Contributi pubblici
+        [4.0, 8.5, 6.5, 5.0, 6.0],  # Bandi delle fondazioni
+        [6.0, 5.0, 4.5, 5.5, 5.0],  # Donazioni di privati
+        [7.5, 4.5, 5.0, 6.0, 4.0],  # 5 per mille
+        [5.0, 5.5, 3.5, 4.5, 7.5],  # Raccolta fondi ed eventi
+        [7.0, 3.5, 5.5, 4.0, 4.5],  # Quote associative
+        [4.0, 6.0, 4.0, 5.0, 7.0],  # Sponsorizzazioni d'impresa
+        [7.0, 6.0, 6.0, 6.5, 4.0],  # Convenzioni con enti pubblici
+    ]
+)
 #: How APS/ODV delegates see each resource compared with foundations, CSV and others.
 _GROUP_GAP = np.array([-0.4, -1.4, 0.3, 1.2, 1.4, 1.6, -0.2, -0.6])
 #: Field effects: some fields find some resources easier (culture and sponsors, sport and fees...).
@@ -98,36 +100,139 @@ _TYPES = (
     ("altra_fondazione", 5, ("Fondazione", "Altra fondazione")),
     ("altro", 6, ("Altro", "Altro ente")),
 )
-_PROVINCE_WEIGHTS = {"MI": 30, "BS": 11, "BG": 11, "VA": 8, "MB": 8, "CO": 6, "PV": 5, "MN": 4, "CR": 4,
-                     "LC": 3, "LO": 2, "SO": 2}
+_PROVINCE_WEIGHTS = {
+    "MI": 30,
+    "BS": 11,
+    "BG": 11,
+    "VA": 8,
+    "MB": 8,
+    "CO": 6,
+    "PV": 5,
+    "MN": 4,
+    "CR": 4,
+    "LC": 3,
+    "LO": 2,
+    "SO": 2,
+}
 _TERRITORY_SPELLINGS = {"MB": ("Monza e Brianza", "MB", "Monza e della Brianza"), "MI": ("Milano", "MI", "milano")}
 
-_FIRST = ("Anna", "Marco", "Giulia", "Luca", "Francesca", "Paolo", "Chiara", "Giovanni", "Sara", "Andrea",
-          "Elena", "Matteo", "Laura", "Stefano", "Silvia", "Davide", "Valentina", "Alessandro", "Martina",
-          "Roberto", "Federica", "Simone", "Paola", "Giorgio", "Elisa", "Nicola", "Cristina", "Fabio")
-_LAST = ("Rossi", "Bianchi", "Colombo", "Ferrari", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti",
-         "Costa", "Giordano", "Mancini", "Rizzo", "Lombardi", "Moretti", "Barbieri", "Fontana", "Santoro",
-         "Mariani", "Rinaldi", "Caruso", "Ferrara", "Galli", "Martini", "Leone", "Longo", "Gentile")
-_WORDS = ("Il Girasole", "La Rete", "Arcobaleno", "Il Ponte", "Orizzonti", "La Quercia", "Insieme",
-          "Mani Tese", "Il Faro", "La Bussola", "Radici", "Terra Nostra", "Il Melograno", "Passo dopo passo",
-          "L'Approdo", "Voci di Quartiere", "Il Cortile", "La Lanterna", "Germogli", "Sentieri")
+_FIRST = (
+    "Anna",
+    "Marco",
+    "Giulia",
+    "Luca",
+    "Francesca",
+    "Paolo",
+    "Chiara",
+    "Giovanni",
+    "Sara",
+    "Andrea",
+    "Elena",
+    "Matteo",
+    "Laura",
+    "Stefano",
+    "Silvia",
+    "Davide",
+    "Valentina",
+    "Alessandro",
+    "Martina",
+    "Roberto",
+    "Federica",
+    "Simone",
+    "Paola",
+    "Giorgio",
+    "Elisa",
+    "Nicola",
+    "Cristina",
+    "Fabio",
+)
+_LAST = (
+    "Rossi",
+    "Bianchi",
+    "Colombo",
+    "Ferrari",
+    "Ricci",
+    "Marino",
+    "Greco",
+    "Bruno",
+    "Gallo",
+    "Conti",
+    "Costa",
+    "Giordano",
+    "Mancini",
+    "Rizzo",
+    "Lombardi",
+    "Moretti",
+    "Barbieri",
+    "Fontana",
+    "Santoro",
+    "Mariani",
+    "Rinaldi",
+    "Caruso",
+    "Ferrara",
+    "Galli",
+    "Martini",
+    "Leone",
+    "Longo",
+    "Gentile",
+)
+_WORDS = (
+    "Il Girasole",
+    "La Rete",
+    "Arcobaleno",
+    "Il Ponte",
+    "Orizzonti",
+    "La Quercia",
+    "Insieme",
+    "Mani Tese",
+    "Il Faro",
+    "La Bussola",
+    "Radici",
+    "Terra Nostra",
+    "Il Melograno",
+    "Passo dopo passo",
+    "L'Approdo",
+    "Voci di Quartiere",
+    "Il Cortile",
+    "La Lanterna",
+    "Germogli",
+    "Sentieri",
+)
 
 # --- The year of meetings ---------------------------------------------------------------------
 
 #: focus group -> (level, [(date, host province or None)], provinces it draws from)
 _FOCUS_GROUPS = {
-    "FG1 Regionale – Reti comunitarie": ("regionale", [(dt.date(2018, 9, 20), None), (dt.date(2018, 12, 13), None),
-                                                        (dt.date(2019, 3, 21), None)], None),
-    "FG2 Regionale – Risorse e sostenibilità": ("regionale", [(dt.date(2018, 10, 18), None), (dt.date(2019, 1, 24), None),
-                                                               (dt.date(2019, 6, 13), None)], None),
-    "FG3 Milano e Brianza": ("territoriale", [(dt.date(2018, 10, 4), "MI"), (dt.date(2018, 11, 29), "MB"),
-                                              (dt.date(2019, 4, 11), "MI")], ("MI", "MB")),
-    "FG4 Lombardia orientale": ("territoriale", [(dt.date(2018, 10, 11), "BS"), (dt.date(2018, 12, 6), "BG"),
-                                                 (dt.date(2019, 4, 4), "MN")], ("BS", "BG", "MN")),
-    "FG5 Laghi e valli": ("territoriale", [(dt.date(2018, 11, 8), "CO"), (dt.date(2019, 2, 14), "VA"),
-                                           (dt.date(2019, 5, 9), "LC")], ("CO", "VA", "LC", "SO")),
-    "FG6 Pianura": ("territoriale", [(dt.date(2018, 11, 15), "PV"), (dt.date(2019, 2, 28), "CR"),
-                                     (dt.date(2019, 5, 23), "LO")], ("PV", "CR", "LO")),
+    "FG1 Regionale – Reti comunitarie": (
+        "regionale",
+        [(dt.date(2018, 9, 20), None), (dt.date(2018, 12, 13), None), (dt.date(2019, 3, 21), None)],
+        None,
+    ),
+    "FG2 Regionale – Risorse e sostenibilità": (
+        "regionale",
+        [(dt.date(2018, 10, 18), None), (dt.date(2019, 1, 24), None), (dt.date(2019, 6, 13), None)],
+        None,
+    ),
+    "FG3 Milano e Brianza": (
+        "territoriale",
+        [(dt.date(2018, 10, 4), "MI"), (dt.date(2018, 11, 29), "MB"), (dt.date(2019, 4, 11), "MI")],
+        ("MI", "MB"),
+    ),
+    "FG4 Lombardia orientale": (
+        "territoriale",
+        [(dt.date(2018, 10, 11), "BS"), (dt.date(2018, 12, 6), "BG"), (dt.date(2019, 4, 4), "MN")],
+        ("BS", "BG", "MN"),
+    ),
+    "FG5 Laghi e valli": (
+        "territoriale",
+        [(dt.date(2018, 11, 8), "CO"), (dt.date(2019, 2, 14), "VA"), (dt.date(2019, 5, 9), "LC")],
+        ("CO", "VA", "LC", "SO"),
+    ),
+    "FG6 Pianura": (
+        "territoriale",
+        [(dt.date(2018, 11, 15), "PV"), (dt.date(2019, 2, 28), "CR"), (dt.date(2019, 5, 23), "LO")],
+        ("PV", "CR", "LO"),
+    ),
 }
 #: Phase 2 (resources and needs) starts with the February 2019 meetings.
 _PHASE_2_FROM = dt.date(2019, 2, 1)
@@ -265,6 +370,7 @@ def write_demo(folder: Path | None = None, seed: int = config.SEED) -> DemoSumma
 
 # --- entities --------------------------------------------------------------------------------
 
+
 def _make_entities(rng) -> list[_Entity]:
     type_codes = [code for code, count, _ in _TYPES for _ in range(count)]
     spellings = {code: texts for code, _, texts in _TYPES}
@@ -273,18 +379,20 @@ def _make_entities(rng) -> list[_Entity]:
     used_names: set[str] = set()
     for index, (code, province) in enumerate(zip(type_codes, provinces), start=1):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        entities.append(_Entity(
-            entity_id=f"E{index:03d}",
-            name=_entity_name(rng, code, province, used_names),
-            type_code=code,
-            type_text=str(rng.choice(spellings[code])),
-            province=province,
-            territory_text=_territory_text(rng, province),
-            delegate=f"{first} {last}",
-            email=f"{first.lower()}.{last.lower()}{index}@example.org",
-            regular=bool(rng.random() < (0.45 if code in ("csv", "fondazione_comunita") else 0.28)),
-            fields=_entity_fields(rng, code),
-        ))
+        entities.append(
+            _Entity(
+                entity_id=f"E{index:03d}",
+                name=_entity_name(rng, code, province, used_names),
+                type_code=code,
+                type_text=str(rng.choice(spellings[code])),
+                province=province,
+                territory_text=_territory_text(rng, province),
+                delegate=f"{first} {last}",
+                email=f"{first.lower()}.{last.lower()}{index}@example.org",
+                regular=bool(rng.random() < (0.45 if code in ("csv", "fondazione_comunita") else 0.28)),
+                fields=_entity_fields(rng, code),
+            )
+        )
     return entities
 
 
@@ -313,13 +421,24 @@ def _assign_provinces(rng, type_codes: list[str]) -> list[str]:
 def _entity_name(rng, code: str, province: str, used: set[str]) -> str:
 
     place = TERRITORY_NAMES[province]
-    prefix = {"aps": "APS", "odv": "ODV", "altra_associazione": "Associazione", "csv": "CSV",
-              "fondazione_comunita": "Fondazione della Comunità", "altra_fondazione": "Fondazione",
-              "cooperativa_impresa_sociale": "Cooperativa sociale", "pubblica_amministrazione": "Comune di",
-              "altro": "Rete"}[code]
+    prefix = {
+        "aps": "APS",
+        "odv": "ODV",
+        "altra_associazione": "Associazione",
+        "csv": "CSV",
+        "fondazione_comunita": "Fondazione della Comunità",
+        "altra_fondazione": "Fondazione",
+        "cooperativa_impresa_sociale": "Cooperativa sociale",
+        "pubblica_amministrazione": "Comune di",
+        "altro": "Rete",
+    }[code]
     for _ in range(50):
         if code in ("csv", "fondazione_comunita", "pubblica_amministrazione"):
-            base = f"{prefix} {place}" if code != "pubblica_amministrazione" else f"{prefix} {rng.choice(['Lecco', 'Cremona'])}"
+            base = (
+                f"{prefix} {place}"
+                if code != "pubblica_amministrazione"
+                else f"{prefix} {rng.choice(['Lecco', 'Cremona'])}"
+            )
         else:
             base = f"{prefix} {rng.choice(_WORDS)} – {place}"
         if base not in used:
@@ -355,6 +474,7 @@ def _entity_rows(entities: list[_Entity]) -> list[list[str]]:
 
 
 # --- meetings and attendance ------------------------------------------------------------------
+
 
 def _make_meetings() -> list[dict]:
     meetings = []
@@ -438,6 +558,7 @@ def _deterministic_zip(data: bytes) -> bytes:
 
 # --- contributions ------------------------------------------------------------------------------
 
+
 def _make_contributions(rng, entities, meetings, attendance) -> list[dict]:
     by_id = {e.entity_id: e for e in entities}
     phase = {m["meeting_id"]: m["phase"] for m in meetings}
@@ -458,8 +579,12 @@ def _make_contributions(rng, entities, meetings, attendance) -> list[dict]:
 
 
 def _contribution_rows(contributions) -> list[list[str]]:
-    node_spelling = {"Energie per il dibattito": "energie per il dibattito", "Reti comunitarie": "Reti comunitarie",
-                     "Strumentazione": "STRUMENTAZIONE", "Catene di valore": "Catene di valore"}
+    node_spelling = {
+        "Energie per il dibattito": "energie per il dibattito",
+        "Reti comunitarie": "Reti comunitarie",
+        "Strumentazione": "STRUMENTAZIONE",
+        "Catene di valore": "Catene di valore",
+    }
     rows = [["incontro_id", "ente_id", "nodo", "testo"]]
     for number, c in enumerate(contributions):
         node = node_spelling[c["node"]] if number % 5 == 0 else c["node"]
@@ -468,6 +593,7 @@ def _contribution_rows(contributions) -> list[list[str]]:
 
 
 # --- votes -----------------------------------------------------------------------------------
+
 
 def _choose_voters(rng, entities) -> list[_Entity]:
     """All APS and ODV delegates, and 32 of the others, in a stable order."""
@@ -493,8 +619,15 @@ def _make_votes(rng, voters) -> list[dict]:
                         continue
                     mean = _FIT[r, n] + effects.get(resource, 0.0) + gap + leniency
                     score = int(np.clip(np.rint(mean + rng.normal(0.0, 1.3)), 1, 10))
-                    votes.append({"entity_id": entity.entity_id, "field": field, "resource": resource,
-                                  "need": need, "score": score})
+                    votes.append(
+                        {
+                            "entity_id": entity.entity_id,
+                            "field": field,
+                            "resource": resource,
+                            "need": need,
+                            "score": score,
+                        }
+                    )
     return votes
 
 
@@ -555,7 +688,7 @@ def _marker_text() -> str:
     return (
         "DATI SINTETICI – SYNTHETIC DEMO DATA\n\n"
         "Questi file sono inventati da `palestre demo` (palestre_analysis/demo.py) e calibrati sul documento\n"
-        "\"Palestre di capacità\": nessun ente, nome o indirizzo email corrisponde a persone o enti reali\n"
+        '"Palestre di capacità": nessun ente, nome o indirizzo email corrisponde a persone o enti reali\n'
         "(gli indirizzi usano il dominio riservato example.org). Servono a far girare l'analisi e i test.\n\n"
         "These files are invented by `palestre demo` and calibrated to the seed document; no entity,\n"
         "name or email is real. Pseudonyms of this demo use the public demo key documented in the README.\n"

@@ -11,17 +11,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from palestre_analysis.ingest.reading import RawTable
 from palestre_analysis.core.vocabulary import normalize_label
+from palestre_analysis.ingest.reading import RawTable
 
 __all__ = ["GridColumn", "parse_grid_header", "is_wide_layout", "WideLayout", "wide_layout"]
 
 _GRID = re.compile(r"^(?P<field>.+?)\s+[-–—]\s+(?P<need>.+?)\s*\[(?P<resource>[^\]]+)\]\s*$")
 _ID_HEADERS = {normalize_label(h) for h in ("ente_id", "codice ente", "id ente", "ente")}
-_STAMP_HEADERS = {normalize_label(h) for h in ("informazioni cronologiche", "timestamp", "data e ora",
-                                               "marca temporale", "informazione cronologica")}
-_EMAIL_HEADERS = {normalize_label(h) for h in ("indirizzo email", "email", "e mail", "indirizzo e mail",
-                                               "nome utente", "username")}
+_STAMP_HEADERS = {
+    normalize_label(h)
+    for h in ("informazioni cronologiche", "timestamp", "data e ora", "marca temporale", "informazione cronologica")
+}
+_EMAIL_HEADERS = {
+    normalize_label(h) for h in ("indirizzo email", "email", "e mail", "indirizzo e mail", "nome utente", "username")
+}
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,24 @@ from typing import NamedTuple
 import pandas as pd
 
 from palestre_analysis import __version__, config
-from palestre_analysis.ingest.rows import Known, clean_attendance, clean_contributions, clean_entities, clean_meetings, clean_votes_long, clean_votes_wide, merge_votes
-from palestre_analysis.ingest.raw_contract import SPECS, ColumnMap, map_columns
 from palestre_analysis.core.fingerprint import ingest_hash, sha256_file
+from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_severity
 from palestre_analysis.ingest.forms import WideLayout, is_wide_layout, wide_layout
 from palestre_analysis.ingest.ledger import FileAccount, Ledger
 from palestre_analysis.ingest.processed import COLUMNS
+from palestre_analysis.ingest.pseudonyms import load_key, pseudonym
+from palestre_analysis.ingest.raw_contract import SPECS, ColumnMap, map_columns
 from palestre_analysis.ingest.reading import TABLE_NAMES, RawTable, find_table_files, raw_input_hashes, read_raw_table
-from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_severity
-from palestre_analysis.ingest.pseudonyms import pseudonym, load_key
+from palestre_analysis.ingest.rows import (
+    Known,
+    clean_attendance,
+    clean_contributions,
+    clean_entities,
+    clean_meetings,
+    clean_votes_long,
+    clean_votes_wide,
+    merge_votes,
+)
 from palestre_analysis.ingest.schemas import check_processed
 
 __all__ = ["run_pipeline"]
@@ -98,8 +107,10 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
         "inputs": raw_input_hashes(raw_dir),
         "files": [vars(a) for a in accounts],
         "tables": {name: int(len(frame)) for name, frame in frames.items()},
-        "totals": {key: sum(getattr(a, key) for a in accounts)
-                   for key in ("read", "kept", "rejected", "merged_duplicates", "not_scored")},
+        "totals": {
+            key: sum(getattr(a, key) for a in accounts)
+            for key in ("read", "kept", "rejected", "merged_duplicates", "not_scored")
+        },
         "problems": count_by_severity(ledger.problems),
         "identity": "read = kept + rejected + merged_duplicates + not_scored",
     }
@@ -113,11 +124,21 @@ def _read_inputs(raw_dir: Path, ledger: Ledger) -> dict[str, list]:
     for table_name in TABLE_NAMES:
         paths = find_table_files(raw_dir, table_name)
         if not paths and table_name == "enti":
-            blocking.append(Problem(f"{raw_dir.name}/enti.csv", None, None,
-                                    "manca il file degli enti (enti.csv o enti.xlsx): senza enti nessuna analisi è possibile"))
+            blocking.append(
+                Problem(
+                    f"{raw_dir.name}/enti.csv",
+                    None,
+                    None,
+                    "manca il file degli enti (enti.csv o enti.xlsx): senza enti nessuna analisi è possibile",
+                )
+            )
         elif not paths:
-            ledger.warn(f"{table_name}.csv", None, None,
-                        f"nessun file «{table_name}» (.csv o .xlsx): le analisi che ne dipendono resteranno vuote")
+            ledger.warn(
+                f"{table_name}.csv",
+                None,
+                None,
+                f"nessun file «{table_name}» (.csv o .xlsx): le analisi che ne dipendono resteranno vuote",
+            )
         inputs[table_name] = []
         for path in paths:
             try:
@@ -154,16 +175,29 @@ def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[
     if table_name == "valutazioni" and is_wide_layout(table):
         layout = wide_layout(table)
         if layout.id_position is None:
-            blocking.append(Problem(table.name, table.header_line, None,
-                                    "export del modulo senza la colonna «ente_id» (o «Codice ente»): "
-                                    "non si sa chi ha votato"))
+            blocking.append(
+                Problem(
+                    table.name,
+                    table.header_line,
+                    None,
+                    "export del modulo senza la colonna «ente_id» (o «Codice ente»): non si sa chi ha votato",
+                )
+            )
             return None
         for position in layout.personal:
-            ledger.warn(table.name, table.header_line, table.header[position],
-                        "colonna con dati personali: ignorata, non entra nei dati puliti")
+            ledger.warn(
+                table.name,
+                table.header_line,
+                table.header[position],
+                "colonna con dati personali: ignorata, non entra nei dati puliti",
+            )
         for position in layout.ignored:
-            ledger.warn(table.name, table.header_line, table.header[position],
-                        "colonna non riconosciuta come cella della griglia «campo - esigenza [risorsa]»: ignorata")
+            ledger.warn(
+                table.name,
+                table.header_line,
+                table.header[position],
+                "colonna non riconosciuta come cella della griglia «campo - esigenza [risorsa]»: ignorata",
+            )
         _open(ledger, table, table_name, "wide")
         return _MappedFile(table, "wide", layout)
     columns, problems = map_columns(table, SPECS[table_name])
@@ -178,13 +212,24 @@ def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[
 
 
 def _open(ledger: Ledger, table: RawTable, table_name: str, layout: str) -> None:
-    account = FileAccount(file=table.name, table=table_name, layout=layout, sha256=sha256_file(table.path),
-                          encoding=table.encoding, read=table.n_read, blank_lines=table.blank_lines)
+    account = FileAccount(
+        file=table.name,
+        table=table_name,
+        layout=layout,
+        sha256=sha256_file(table.path),
+        encoding=table.encoding,
+        read=table.n_read,
+        blank_lines=table.blank_lines,
+    )
     ledger.open_file(account, table.lines + [line for line, _ in table.ragged])
     for line, width in table.ragged:
-        ledger.reject(table.name, line, None,
-                      f"riga con {width} campi invece dei {len(table.header)} dell'intestazione: "
-                      "controllare delimitatori e virgolette")
+        ledger.reject(
+            table.name,
+            line,
+            None,
+            f"riga con {width} campi invece dei {len(table.header)} dell'intestazione: "
+            "controllare delimitatori e virgolette",
+        )
 
 
 def _clean_votes(files: list[_MappedFile], ledger: Ledger, known: Known) -> list[dict]:
@@ -213,12 +258,20 @@ def _add_pseudonyms(entities: list[dict], *, demo: bool, enabled: bool, source: 
 
 
 def _frames(entities, meetings, attendance, contributions, votes) -> dict[str, pd.DataFrame]:
-    raw = {"entities": entities, "meetings": meetings, "attendance": attendance,
-           "contributions": contributions, "votes": votes}
+    raw = {
+        "entities": entities,
+        "meetings": meetings,
+        "attendance": attendance,
+        "contributions": contributions,
+        "votes": votes,
+    }
     frames = {}
     for name, records in raw.items():
-        frame = pd.DataFrame.from_records(records, columns=COLUMNS[name]) if records else \
-            pd.DataFrame({c: pd.Series(dtype=_empty_dtype(name, c)) for c in COLUMNS[name]})
+        frame = (
+            pd.DataFrame.from_records(records, columns=COLUMNS[name])
+            if records
+            else pd.DataFrame({c: pd.Series(dtype=_empty_dtype(name, c)) for c in COLUMNS[name]})
+        )
         if name == "meetings":
             frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
         if name == "votes":

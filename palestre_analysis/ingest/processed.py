@@ -19,13 +19,32 @@ from palestre_analysis.core.vocabulary import TERRITORY_NAMES, parse_territory
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "TABLES", "REPORT_NAME", "REJECTED_NAME", "table_path", "missing_tables",
-           "read_report", "Processed", "load_processed", "for_territory", "resolve_territory"]
+__all__ = [
+    "COLUMNS",
+    "TABLES",
+    "REPORT_NAME",
+    "REJECTED_NAME",
+    "table_path",
+    "missing_tables",
+    "read_report",
+    "Processed",
+    "load_processed",
+    "for_territory",
+    "resolve_territory",
+]
 
 #: Every processed table and its columns, in order (the pandera checks are in :mod:`.schemas`).
 COLUMNS = {
-    "entities": ["entity_id", "entity_name", "entity_type", "category", "group", "territory_code",
-                 "territory", "delegate_id"],
+    "entities": [
+        "entity_id",
+        "entity_name",
+        "entity_type",
+        "category",
+        "group",
+        "territory_code",
+        "territory",
+        "delegate_id",
+    ],
     "meetings": ["meeting_id", "date", "phase", "level", "territory_code", "territory", "focus_group"],
     "attendance": ["meeting_id", "entity_id"],
     "contributions": ["meeting_id", "entity_id", "node", "text"],
@@ -212,8 +231,10 @@ def resolve_territory(text: str) -> str:
     code = parse_territory(text)
     if code is None:
         names = ", ".join(TERRITORY_NAMES.values())
-        raise ValueError(f"Territorio «{text}» non riconosciuto: usare una provincia lombarda ({names}) "
-                         "oppure «Lombardia» per l'intera regione.")
+        raise ValueError(
+            f"Territorio «{text}» non riconosciuto: usare una provincia lombarda ({names}) "
+            "oppure «Lombardia» per l'intera regione."
+        )
     return TERRITORY_NAMES[code]
 
 

@@ -119,17 +119,33 @@ def load_key(*, demo: bool, source: str) -> bytes:
     key_file = Path(os.environ.get(config.PSEUDO_KEY_FILE_ENV, config.DEFAULT_KEY_FILE)).expanduser()
     if key_file.is_file():
         if key_file.resolve().is_relative_to(config.PROJECT_ROOT):
-            raise KeyMissing([Problem(str(key_file), None, None,
-                                      "il file della chiave di pseudonimizzazione è dentro il repository: "
-                                      "spostarlo fuori (per esempio in ~/.config/palestre/pseudo.key)")])
+            raise KeyMissing(
+                [
+                    Problem(
+                        str(key_file),
+                        None,
+                        None,
+                        "il file della chiave di pseudonimizzazione è dentro il repository: "
+                        "spostarlo fuori (per esempio in ~/.config/palestre/pseudo.key)",
+                    )
+                ]
+            )
         return key_file.read_text(encoding="utf-8").strip().encode("utf-8")
     if demo:
         return config.DEMO_PSEUDO_KEY.encode("utf-8")
-    raise KeyMissing([Problem(source, None, None,
-                              "i dati contengono nomi o email dei delegati ma manca la chiave per "
-                              "pseudonimizzarli: crearla con «palestre keygen» (la salva in "
-                              f"{config.DEFAULT_KEY_FILE}) oppure impostare la variabile "
-                              f"{config.PSEUDO_KEY_ENV}; conservarla fuori dal repository")])
+    raise KeyMissing(
+        [
+            Problem(
+                source,
+                None,
+                None,
+                "i dati contengono nomi o email dei delegati ma manca la chiave per "
+                "pseudonimizzarli: crearla con «palestre keygen» (la salva in "
+                f"{config.DEFAULT_KEY_FILE}) oppure impostare la variabile "
+                f"{config.PSEUDO_KEY_ENV}; conservarla fuori dal repository",
+            )
+        ]
+    )
 
 
 def write_new_key(path: Path | None = None) -> Path:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from palestre_analysis.ingest.reading import RawTable
 from palestre_analysis.core.problems import WARNING, Problem
 from palestre_analysis.core.vocabulary import normalize_label
+from palestre_analysis.ingest.reading import RawTable
 
 __all__ = ["TableSpec", "SPECS", "ColumnMap", "map_columns"]
 
@@ -72,8 +72,7 @@ SPECS = {
         },
         optional={
             "delegato": ("delegata", "nome delegato", "delegato a", "nome e cognome", "referente"),
-            "email": ("e mail", "mail", "indirizzo email", "indirizzo e mail", "email delegato",
-                      "posta elettronica"),
+            "email": ("e mail", "mail", "indirizzo email", "indirizzo e mail", "email delegato", "posta elettronica"),
         },
         personal=("delegato", "email"),
     ),
@@ -212,16 +211,35 @@ def map_columns(table: RawTable, spec: TableSpec, *, allow_unknown: bool = True)
         if canonical is None:
             unknown.append(position)
             if allow_unknown and raw:
-                problems.append(Problem(table.name, table.header_line, raw,
-                                        "colonna non prevista dal contratto dei dati: ignorata", WARNING))
+                problems.append(
+                    Problem(
+                        table.name,
+                        table.header_line,
+                        raw,
+                        "colonna non prevista dal contratto dei dati: ignorata",
+                        WARNING,
+                    )
+                )
         elif canonical in index:
-            problems.append(Problem(table.name, table.header_line, raw,
-                                    f"colonna ripetuta: «{header[canonical]}» indica già «{canonical}»"))
+            problems.append(
+                Problem(
+                    table.name,
+                    table.header_line,
+                    raw,
+                    f"colonna ripetuta: «{header[canonical]}» indica già «{canonical}»",
+                )
+            )
         else:
             index[canonical], header[canonical] = position, raw
     for canonical in spec.required:
         if canonical not in index:
             accepted = ", ".join(f"«{s}»" for s in (canonical, *spec.required[canonical][:2]))
-            problems.append(Problem(table.name, table.header_line, None,
-                                    f"manca la colonna obbligatoria «{canonical}» (intestazioni accettate: {accepted}...)"))
+            problems.append(
+                Problem(
+                    table.name,
+                    table.header_line,
+                    None,
+                    f"manca la colonna obbligatoria «{canonical}» (intestazioni accettate: {accepted}...)",
+                )
+            )
     return ColumnMap(index, header, unknown), problems

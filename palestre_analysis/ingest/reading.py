@@ -132,9 +132,7 @@ def find_table_files(raw_dir: Path, table: str) -> list[Path]:
     found = []
     for path in sorted(Path(raw_dir).iterdir()):
         stem = normalize_label(path.stem).replace(" ", "_")
-        if path.is_file() and path.suffix.lower() in SUFFIXES and (
-            stem == table or stem.startswith(table + "_")
-        ):
+        if path.is_file() and path.suffix.lower() in SUFFIXES and (stem == table or stem.startswith(table + "_")):
             found.append(path)
     return found
 
@@ -211,6 +209,7 @@ def read_raw_table(path: Path) -> RawTable:
 
 # --- CSV ------------------------------------------------------------------------------------
 
+
 def _decode(path: Path, data: bytes) -> tuple[str, str]:
     """Decode as UTF-8 (BOM or not), else Windows-1252; otherwise a sentence."""
     try:
@@ -221,11 +220,17 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise DataError([Problem(
-            path.name, line, None,
-            f"codifica non riconosciuta (byte 0x{data[exc.start]:02x}): salvare il file come "
-            "CSV UTF-8 oppure Windows-1252",
-        )]) from None
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    line,
+                    None,
+                    f"codifica non riconosciuta (byte 0x{data[exc.start]:02x}): salvare il file come "
+                    "CSV UTF-8 oppure Windows-1252",
+                )
+            ]
+        ) from None
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -238,9 +243,17 @@ def _sniff_delimiter(text: str) -> str:
 def _read_csv(path: Path) -> RawTable:
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
-        raise DataError([Problem(path.name, None, None,
-                                 "il file non è un CSV di testo (contiene byte nulli): è forse un file "
-                                 "Excel o UTF-16? Esportarlo come CSV UTF-8")])
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    "il file non è un CSV di testo (contiene byte nulli): è forse un file "
+                    "Excel o UTF-16? Esportarlo come CSV UTF-8",
+                )
+            ]
+        )
     text, encoding = _decode(path, data)
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
@@ -251,8 +264,16 @@ def _read_csv(path: Path) -> RawTable:
             start, previous_end = previous_end + 1, reader.line_num
             _add_record(table, record, start)
     except csv.Error as exc:
-        raise DataError([Problem(path.name, reader.line_num, None,
-                                 f"CSV non leggibile ({exc}): controllare virgolette e delimitatori")]) from None
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    reader.line_num,
+                    None,
+                    f"CSV non leggibile ({exc}): controllare virgolette e delimitatori",
+                )
+            ]
+        ) from None
     return table
 
 
@@ -277,18 +298,35 @@ def _add_record(table: RawTable, record: list[str], line: int) -> None:
 
 # --- Excel ----------------------------------------------------------------------------------
 
+
 def _read_xlsx(path: Path) -> RawTable:
     import openpyxl  # imported here: only Excel files pay for it
 
     if not zipfile.is_zipfile(path):
-        raise DataError([Problem(path.name, None, None,
-                                 "il file ha estensione .xlsx ma non è un file Excel valido: "
-                                 "riaprirlo e salvarlo come cartella di lavoro Excel (.xlsx) oppure come CSV")])
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    "il file ha estensione .xlsx ma non è un file Excel valido: "
+                    "riaprirlo e salvarlo come cartella di lavoro Excel (.xlsx) oppure come CSV",
+                )
+            ]
+        )
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise DataError([Problem(path.name, None, None,
-                                 f"file Excel non leggibile ({type(exc).__name__}): salvarlo di nuovo come .xlsx")]) from None
+        raise DataError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    f"file Excel non leggibile ({type(exc).__name__}): salvarlo di nuovo come .xlsx",
+                )
+            ]
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         table = RawTable(path=path, header=[], rows=[], lines=[], encoding="xlsx", delimiter="")

@@ -11,19 +11,38 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from palestre_analysis.ingest.raw_contract import ColumnMap
+from palestre_analysis.core.problems import Problem
+from palestre_analysis.core.vocabulary import (
+    CATEGORY_OF_TYPE,
+    GROUP_OF_TYPE,
+    REGION_CODE,
+    TERRITORY_NAMES,
+    parse_entity_type,
+    parse_level,
+    parse_node,
+    parse_territory,
+)
 from palestre_analysis.ingest.forms import WideLayout
 from palestre_analysis.ingest.ledger import KEPT, MERGED, NOT_SCORED, REJECTED, Ledger
-from palestre_analysis.ingest.reading import RawTable
-from palestre_analysis.core.problems import Problem
 from palestre_analysis.ingest.parsing import label_key, parse_date, parse_phase, parse_timestamp, parse_vote, tidy_label
-from palestre_analysis.core.vocabulary import CATEGORY_OF_TYPE, GROUP_OF_TYPE, REGION_CODE, TERRITORY_NAMES, parse_entity_type, parse_level, parse_node, parse_territory
+from palestre_analysis.ingest.raw_contract import ColumnMap
+from palestre_analysis.ingest.reading import RawTable
 
-__all__ = ["Known", "clean_entities", "clean_meetings", "clean_attendance", "clean_contributions",
-           "clean_votes_long", "clean_votes_wide", "merge_votes"]
+__all__ = [
+    "Known",
+    "clean_entities",
+    "clean_meetings",
+    "clean_attendance",
+    "clean_contributions",
+    "clean_votes_long",
+    "clean_votes_wide",
+    "merge_votes",
+]
 
-_TYPE_CHOICES = "ODV, APS, altra associazione, fondazione di comunità, altra fondazione, CSV, " \
-                "cooperativa o impresa sociale, pubblica amministrazione, altro"
+_TYPE_CHOICES = (
+    "ODV, APS, altra associazione, fondazione di comunità, altra fondazione, CSV, "
+    "cooperativa o impresa sociale, pubblica amministrazione, altro"
+)
 _TERRITORY_CHOICES = "una provincia lombarda (BG BS CO CR LC LO MN MI MB PV SO VA, anche per nome) o «Lombardia»"
 
 
@@ -114,6 +133,7 @@ def _rows(table: RawTable, columns: ColumnMap):
 
 # --- enti -----------------------------------------------------------------------------------
 
+
 def clean_entities(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
     """Entities with type, category, group and territory; personal columns kept raw for pseudonyms.
 
@@ -171,8 +191,12 @@ def _clean_with_ids(files, ledger, known, make_record, id_column, kept: dict, re
         for line, row in _rows(table, columns):
             identifier = row[id_column]
             if identifier in kept:  # the first row keeps the id: a duplicate must not mark it rejected
-                ledger.reject(table.name, line, where,
-                              f"{id_column} «{identifier}» ripetuto: già usato alla riga {kept[identifier]}")
+                ledger.reject(
+                    table.name,
+                    line,
+                    where,
+                    f"{id_column} «{identifier}» ripetuto: già usato alla riga {kept[identifier]}",
+                )
                 continue
             record = make_record(table.name, line, row, columns, ledger, known)
             if not identifier:
@@ -193,18 +217,24 @@ def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
     entity_type = parse_entity_type(row["tipologia"])
     if entity_type is None:
         shown = f"«{row['tipologia'][:40]}»" if row["tipologia"] else "vuota"
-        ledger.reject(file, line, header["tipologia"], f"tipologia {shown} non riconosciuta; attesa una tra: {_TYPE_CHOICES}")
+        ledger.reject(
+            file, line, header["tipologia"], f"tipologia {shown} non riconosciuta; attesa una tra: {_TYPE_CHOICES}"
+        )
         ok = False
     territory = parse_territory(row["territorio"])
     if territory is None:
         shown = f"«{row['territorio'][:40]}»" if row["territorio"] else "vuoto"
-        ledger.reject(file, line, header["territorio"], f"territorio {shown} non riconosciuto; atteso {_TERRITORY_CHOICES}")
+        ledger.reject(
+            file, line, header["territorio"], f"territorio {shown} non riconosciuto; atteso {_TERRITORY_CHOICES}"
+        )
         ok = False
     if not row["denominazione"]:
         ledger.warn(file, line, header["denominazione"], "denominazione vuota")
     email = row.get("email", "")
     if email and "@" not in email:
-        ledger.warn(file, line, header.get("email"), "indirizzo email non valido (valore non mostrato: è un dato personale)")
+        ledger.warn(
+            file, line, header.get("email"), "indirizzo email non valido (valore non mostrato: è un dato personale)"
+        )
     if not ok:
         return None
     return {
@@ -221,6 +251,7 @@ def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
 
 
 # --- incontri -------------------------------------------------------------------------------
+
 
 def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
     """Meetings with a real date, phase 1 or 2, level, and territory when territorial.
@@ -263,8 +294,9 @@ def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
     incontri.csv, riga 4, colonna «data»: data impossibile «31/02/2019»: il giorno non esiste nel calendario.
     incontri.csv, riga 4, colonna «territorio»: territorio mancante: un incontro territoriale richiede ...
     """
-    return _clean_with_ids(files, ledger, known, _meeting_record, "incontro_id", known.meetings,
-                           known.rejected_meetings)
+    return _clean_with_ids(
+        files, ledger, known, _meeting_record, "incontro_id", known.meetings, known.rejected_meetings
+    )
 
 
 def _meeting_record(file, line, row, columns, ledger, known) -> dict | None:
@@ -279,14 +311,20 @@ def _meeting_record(file, line, row, columns, ledger, known) -> dict | None:
             ok = False
     level = parse_level(row["livello"])
     if level is None:
-        ledger.reject(file, line, header["livello"],
-                      f"livello «{row['livello'][:30]}» non valido: atteso «regionale» o «territoriale»")
+        ledger.reject(
+            file,
+            line,
+            header["livello"],
+            f"livello «{row['livello'][:30]}» non valido: atteso «regionale» o «territoriale»",
+        )
         ok = False
     territory = parse_territory(row.get("territorio", "")) if row.get("territorio") else None
     where = header.get("territorio", "territorio")
     if level == "territoriale" and (territory is None or territory == REGION_CODE):
         shown = f"«{row.get('territorio', '')[:30]}»" if row.get("territorio") else "mancante"
-        ledger.reject(file, line, where, f"territorio {shown}: un incontro territoriale richiede una provincia lombarda")
+        ledger.reject(
+            file, line, where, f"territorio {shown}: un incontro territoriale richiede una provincia lombarda"
+        )
         ok = False
     elif level == "regionale":
         if row.get("territorio") and territory not in (None, REGION_CODE):
@@ -306,6 +344,7 @@ def _meeting_record(file, line, row, columns, ledger, known) -> dict | None:
 
 
 # --- presenze -------------------------------------------------------------------------------
+
 
 def clean_attendance(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
     """One row per entity present at a meeting; repeated rows are merged.
@@ -371,8 +410,10 @@ def _check_references(file, line, row, columns, ledger, known, *, meeting: bool)
 
 # --- contributi -----------------------------------------------------------------------------
 
-def clean_contributions(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known,
-                        meeting_phase: dict[str, int]) -> list[dict]:
+
+def clean_contributions(
+    files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known, meeting_phase: dict[str, int]
+) -> list[dict]:
     """Phase-1 contributions coded to one of the four strategic nodes.
 
     A row is rejected when its meeting or entity is not a kept one or its node is not
@@ -418,22 +459,34 @@ def clean_contributions(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger,
             ok = _check_references(table.name, line, row, columns, ledger, known, meeting=True)
             node = parse_node(row["nodo"])
             if node is None:
-                ledger.reject(table.name, line, columns.header["nodo"],
-                              f"nodo «{row['nodo'][:40]}» non riconosciuto; atteso uno tra: Energie per il "
-                              "dibattito, Reti comunitarie, Strumentazione, Catene di valore")
+                ledger.reject(
+                    table.name,
+                    line,
+                    columns.header["nodo"],
+                    f"nodo «{row['nodo'][:40]}» non riconosciuto; atteso uno tra: Energie per il "
+                    "dibattito, Reti comunitarie, Strumentazione, Catene di valore",
+                )
                 ok = False
             if not ok:
                 continue
             if meeting_phase.get(row["incontro_id"]) == 2:
-                ledger.warn(table.name, line, columns.header["incontro_id"],
-                            "contributo registrato in un incontro di fase 2")
-            records.append({"meeting_id": row["incontro_id"], "entity_id": row["ente_id"], "node": node,
-                            "text": row.get("testo", "") or None})
+                ledger.warn(
+                    table.name, line, columns.header["incontro_id"], "contributo registrato in un incontro di fase 2"
+                )
+            records.append(
+                {
+                    "meeting_id": row["incontro_id"],
+                    "entity_id": row["ente_id"],
+                    "node": node,
+                    "text": row.get("testo", "") or None,
+                }
+            )
             ledger.settle(table.name, line, KEPT)
     return records
 
 
 # --- valutazioni ----------------------------------------------------------------------------
+
 
 def clean_votes_long(table: RawTable, columns: ColumnMap, ledger: Ledger, known: Known) -> list[dict]:
     """Votes in the long layout: one row per entity and cell.
@@ -495,15 +548,23 @@ def clean_votes_long(table: RawTable, columns: ColumnMap, ledger: Ledger, known:
         if score is None:
             ledger.settle(table.name, line, NOT_SCORED)
             continue
-        records.append(_vote(table.name, line, None, row["ente_id"], row["campo"], row["risorsa"],
-                             row["esigenza"], score))
+        records.append(
+            _vote(table.name, line, None, row["ente_id"], row["campo"], row["risorsa"], row["esigenza"], score)
+        )
     return records
 
 
 def _vote(file, line, column, entity_id, field_, resource, need, score) -> dict:
-    return {"_file": file, "_line": line, "_column": column, "entity_id": entity_id,
-            "field": tidy_label(field_), "resource": tidy_label(resource), "need": tidy_label(need),
-            "score": score}
+    return {
+        "_file": file,
+        "_line": line,
+        "_column": column,
+        "entity_id": entity_id,
+        "field": tidy_label(field_),
+        "resource": tidy_label(resource),
+        "need": tidy_label(need),
+        "score": score,
+    }
 
 
 def clean_votes_wide(table: RawTable, layout: WideLayout, ledger: Ledger, known: Known) -> list[dict]:
@@ -575,8 +636,9 @@ def clean_votes_wide(table: RawTable, layout: WideLayout, ledger: Ledger, known:
             if score is None:
                 ledger.count_votes(file, NOT_SCORED)
                 continue
-            records.append(_vote(file, line, column.header, entity_id, column.field, column.resource,
-                                 column.need, score))
+            records.append(
+                _vote(file, line, column.header, entity_id, column.field, column.resource, column.need, score)
+            )
         ledger.settle(file, line, KEPT)
     return records
 
@@ -601,7 +663,9 @@ def _latest_submissions(table: RawTable, layout: WideLayout, ledger: Ledger, kno
         if stamp_header is not None:
             stamp = parse_timestamp(cells[layout.stamp_position])
             if stamp is None and cells[layout.stamp_position]:
-                ledger.warn(file, line, stamp_header, "data e ora illeggibili: per ordinare gli invii uso l'ordine delle righe")
+                ledger.warn(
+                    file, line, stamp_header, "data e ora illeggibili: per ordinare gli invii uso l'ordine delle righe"
+                )
         order = (stamp is not None, stamp or 0, line)
         if entity_id not in best or order > best[entity_id]:
             best[entity_id] = order
@@ -668,8 +732,12 @@ def _mark_merged(record: dict, ledger: Ledger) -> None:
         ledger.settle(record["_file"], record["_line"], MERGED)
     else:  # a form row holds many votes: only this vote is merged
         ledger.count_votes(record["_file"], MERGED)
-        ledger.warn(record["_file"], record["_line"], record["_column"],
-                    "voto sostituito da un voto successivo dello stesso ente per la stessa cella")
+        ledger.warn(
+            record["_file"],
+            record["_line"],
+            record["_column"],
+            "voto sostituito da un voto successivo dello stesso ente per la stessa cella",
+        )
 
 
 def _display_labels(records: list[dict]) -> dict[str, dict[str, str]]:
@@ -684,4 +752,3 @@ def _display_labels(records: list[dict]) -> dict[str, dict[str, str]]:
                 chosen[key] = candidate
         display[column] = {key: value[2] for key, value in chosen.items()}
     return display
-

@@ -40,8 +40,10 @@ SCHEMAS = {
             "territory": pa.Column(str, nullable=True),
             "focus_group": pa.Column(str, nullable=True),
         },
-        checks=pa.Check(lambda df: (df["level"] == "regionale") | df["territory_code"].notna(),
-                        error="a territorial meeting has a territory"),
+        checks=pa.Check(
+            lambda df: (df["level"] == "regionale") | df["territory_code"].notna(),
+            error="a territorial meeting has a territory",
+        ),
         strict=True,
     ),
     "attendance": pa.DataFrameSchema(

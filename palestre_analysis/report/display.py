@@ -149,8 +149,10 @@ def suppression_note(min_cell: int) -> str:
     >>> suppression_note(5)
     '‡ dato non mostrato perché calcolato su meno di 5 delegati (o perché permetterebbe di ricavarne uno).'
     """
-    return (f"{fmt.SUPPRESSED_MARK} dato non mostrato perché calcolato su meno di {min_cell} delegati "
-            "(o perché permetterebbe di ricavarne uno).")
+    return (
+        f"{fmt.SUPPRESSED_MARK} dato non mostrato perché calcolato su meno di {min_cell} delegati "
+        "(o perché permetterebbe di ricavarne uno)."
+    )
 
 
 def table_html(
@@ -204,8 +206,9 @@ def table_html(
     True
     """
     formats = dict(formats or {})
-    suppressed = frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame else \
-        pd.Series(False, index=frame.index)
+    suppressed = (
+        frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame else pd.Series(False, index=frame.index)
+    )
     rows = []
     for index, record in frame.iterrows():
         cells = []

@@ -10,11 +10,37 @@ import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["num", "integer", "pct", "pct_article", "share_of_draws", "pvalue", "p_clause", "date_it", "month_it",
-           "period_it", "plural", "MONTHS", "axis_formatter", "SUPPRESSED_MARK"]
+__all__ = [
+    "num",
+    "integer",
+    "pct",
+    "pct_article",
+    "share_of_draws",
+    "pvalue",
+    "p_clause",
+    "date_it",
+    "month_it",
+    "period_it",
+    "plural",
+    "MONTHS",
+    "axis_formatter",
+    "SUPPRESSED_MARK",
+]
 
-MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
-          "ottobre", "novembre", "dicembre")
+MONTHS = (
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+)
 #: Shown in place of a statistic computed from fewer than ``min_cell`` delegates.
 SUPPRESSED_MARK = "‡"
 

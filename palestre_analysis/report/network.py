@@ -1,16 +1,23 @@
-"""Phase 1 sections: the network, the year of meetings, participation, contributions."""
+"""Phase 1 sections: the network, the calendar of meetings, participation, contributions.
+
+Every section function takes the processed tables of one territory
+(:func:`~palestre_analysis.ingest.processed.for_territory`) and the checked notebook
+parameters, and returns a :class:`~palestre_analysis.report.section.Section`; a territory
+with fewer entities than ``min_cell`` gets an empty one (only :func:`overview` speaks, to
+say why nothing is shown).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from palestre_analysis import config, stats
+from palestre_analysis.core.vocabulary import CATEGORY_LABELS, CATEGORY_OF_PHRASE, NODES
+from palestre_analysis.ingest.processed import Processed
 from palestre_analysis.report import formatting as fmt
 from palestre_analysis.report import plots
-from palestre_analysis import config, stats
 from palestre_analysis.report.display import bullets, paragraph, sentence, table_html
-from palestre_analysis.ingest.processed import Processed
 from palestre_analysis.report.parameters import Parameters
-from palestre_analysis.core.vocabulary import CATEGORY_LABELS, CATEGORY_OF_PHRASE, NODES
 from palestre_analysis.report.section import Section, too_small, unless_small
 
 __all__ = ["overview", "composition", "meetings", "participation", "network", "contributions"]
@@ -29,44 +36,126 @@ def _of(data: Processed) -> str:
 
 
 def overview(data: Processed, params: Parameters) -> Section:
-    """Key numbers of the network in this territory, or the notice that it is too small to show."""
+    """Key numbers of the network in this territory, or the notice that it is too small to show.
+
+    Parameters
+    ----------
+    data : Processed
+        The processed tables of one territory.
+    params : Parameters
+        The checked notebook parameters.
+
+    Returns
+    -------
+    Section
+        One paragraph: entities, meetings attended and their period; for a territory
+        with fewer than ``params.min_cell`` entities, the notice that no statistic is shown.
+    """
     if too_small(data, params):
-        return Section([paragraph(sentence(
-            "Il territorio di {t} ha meno di {k} enti nella rete: per tutelare la riservatezza dei delegati, "
-            "questo rapporto non mostra alcuna statistica. I suoi dati contano nei risultati dell'intera regione "
-            "(rapporto «Lombardia»).", t=data.territory, k=params.min_cell))])
+        return Section(
+            [
+                paragraph(
+                    sentence(
+                        "Il territorio di {t} ha meno di {k} enti nella rete: per tutelare la riservatezza dei delegati, "
+                        "questo rapporto non mostra alcuna statistica. I suoi dati contano nei risultati dell'intera regione "
+                        "(rapporto «Lombardia»).",
+                        t=data.territory,
+                        k=params.min_cell,
+                    )
+                )
+            ]
+        )
     attended = data.meetings
-    lines = [sentence("La rete {where} conta {n}, ciascuno rappresentato da un delegato.",
-                      where=_where(data), n=fmt.plural(len(data.entities), "ente", "enti"))]
+    lines = [
+        sentence(
+            "La rete {where} conta {n}, ciascuno rappresentato da un delegato.",
+            where=_where(data),
+            n=fmt.plural(len(data.entities), "ente", "enti"),
+        )
+    ]
     if len(attended):
         total = data.report.get("tables", {}).get("meetings", len(attended))
-        how_many = (f"a tutti i {fmt.integer(total)} incontri" if len(attended) == total
-                    else f"a {fmt.integer(len(attended))} dei {fmt.integer(total)} incontri")
-        lines.append(sentence("Insieme hanno partecipato {m} del percorso, {period}.", m=how_many,
-                              period=fmt.period_it(attended["date"].min(), attended["date"].max())))
+        lines.append(
+            sentence(
+                "Insieme hanno partecipato {m} del percorso, {period}.",
+                m=_how_many_meetings(len(attended), total),
+                period=fmt.period_it(attended["date"].min(), attended["date"].max()),
+            )
+        )
     return Section([paragraph(*lines)])
+
+
+def _how_many_meetings(attended: int, total: int) -> str:
+    """``a tutti i 18 incontri``, ``a entrambi gli incontri``, ``all'unico incontro``, ``a uno solo dei 18 incontri``.
+
+    >>> _how_many_meetings(18, 18), _how_many_meetings(2, 2), _how_many_meetings(1, 1), _how_many_meetings(1, 18)
+    ('a tutti i 18 incontri', 'a entrambi gli incontri', "all'unico incontro", 'a uno solo dei 18 incontri')
+    """
+    if attended >= total:
+        everything = {1: "all'unico incontro", 2: "a entrambi gli incontri"}
+        return everything.get(total, f"a tutti i {fmt.integer(total)} incontri")
+    if attended == 1:
+        return f"a uno solo dei {fmt.integer(total)} incontri"
+    return f"a {fmt.integer(attended)} dei {fmt.integer(total)} incontri"
 
 
 @unless_small
 def composition(data: Processed, params: Parameters) -> Section:
-    """Composition by category against the reference shares, with Wilson intervals and a Monte Carlo test."""
+    """Composition by category against the reference shares, with Wilson intervals and a Monte Carlo test.
+
+    Parameters
+    ----------
+    data : Processed
+        The processed tables of one territory.
+    params : Parameters
+        The checked notebook parameters (``reference_shares``, ``seed``, ``min_cell``).
+
+    Returns
+    -------
+    Section
+        Chart, table and sentences; tables ``composition`` and ``composition_test``.
+    """
     table = stats.composition(data.entities, params.reference_shares, min_cell=params.min_cell)
     test = stats.composition_test(data.entities, params.reference_shares, seed=params.seed, min_cell=params.min_cell)
     section = Section(tables={"composition": table, "composition_test": test})
     if table["share"].notna().any():
         section.add(plots.composition_chart(table, f"Composizione della rete – {data.territory}"))
-    section.add(table_html(
-        table, {"category": "Categoria", "n": "Enti", "share": "Quota", "ci_low": "IC 95% da",
-                "ci_high": "IC 95% a", "reference_share": "Quota di riferimento"},
-        f"Enti per categoria – {data.territory} (n = {fmt.integer(len(data.entities))})",
-        formats={"category": lambda c: _CATEGORY_NAMES.get(c, c), "share": fmt.pct, "ci_low": fmt.pct,
-                 "ci_high": fmt.pct, "reference_share": fmt.pct},
-        min_cell=params.min_cell,
-        note="IC 95%: intervallo di confidenza di Wilson, che legge la rete come uno dei gruppi di enti che "
-             "avrebbero potuto partecipare. Quote di riferimento: documento «Palestre di capacità».",
-    ))
+    section.add(
+        table_html(
+            table,
+            {
+                "category": "Categoria",
+                "n": "Enti",
+                "share": "Quota",
+                "ci_low": "IC 95% da",
+                "ci_high": "IC 95% a",
+                "reference_share": "Quota di riferimento",
+            },
+            f"Enti per categoria – {data.territory} (n = {fmt.integer(len(data.entities))})",
+            formats={
+                "category": lambda c: _CATEGORY_NAMES.get(c, c),
+                "share": fmt.pct,
+                "ci_low": fmt.pct,
+                "ci_high": fmt.pct,
+                "reference_share": fmt.pct,
+            },
+            min_cell=params.min_cell,
+            note="IC 95%: intervallo di confidenza di Wilson, che legge la rete come uno dei gruppi di enti che "
+            f"avrebbero potuto partecipare. {_reference_source(params)}",
+        )
+    )
     section.add(paragraph(*_composition_sentences(table, test.iloc[0])))
     return section
+
+
+def _reference_source(params: Parameters) -> str:
+    """Where the reference shares come from: the project's document, or this report's parameter."""
+    if params.reference_shares == config.REFERENCE_SHARES:
+        return "Quote di riferimento: documento «Palestre di capacità»."
+    return (
+        "Quote di riferimento: scelte per questo rapporto (parametro reference_shares), diverse da quelle del "
+        "documento «Palestre di capacità»."
+    )
 
 
 def _composition_sentences(table: pd.DataFrame, test: pd.Series) -> list[str]:
@@ -74,55 +163,135 @@ def _composition_sentences(table: pd.DataFrame, test: pd.Series) -> list[str]:
     shown = table[table["share"].notna()].sort_values("share", ascending=False)
     if len(shown):
         top = shown.iloc[0]
-        lines.append(sentence(
-            "La categoria più rappresentata è quella {c}, con {s} degli enti (intervallo al 95% da {lo} a {hi}; "
-            "riferimento {ref}).", c=CATEGORY_OF_PHRASE[top["category"]], s=fmt.pct_article(top["share"]),
-            lo=fmt.pct(top["ci_low"]), hi=fmt.pct(top["ci_high"]), ref=fmt.pct(top["reference_share"])))
+        lines.append(
+            sentence(
+                "La categoria più rappresentata è quella {c}, con {s} degli enti (intervallo al 95% da {lo} a {hi}; "
+                "riferimento {ref}).",
+                c=CATEGORY_OF_PHRASE[top["category"]],
+                s=fmt.pct_article(top["share"]),
+                lo=fmt.pct(top["ci_low"]),
+                hi=fmt.pct(top["ci_high"]),
+                ref=fmt.pct(top["reference_share"]),
+            )
+        )
     if pd.notna(test["p_value"]):
         if test["p_value"] < 0.05:
-            lines.append(sentence("La composizione si discosta dalle quote di riferimento (test Monte Carlo sul "
-                                  "chi quadrato di Pearson, {p}).", p=fmt.p_clause(test["p_value"])))
+            lines.append(
+                sentence(
+                    "La composizione si discosta dalle quote di riferimento (test Monte Carlo sul "
+                    "chi quadrato di Pearson, {p}).",
+                    p=fmt.p_clause(test["p_value"]),
+                )
+            )
         else:
-            lines.append(sentence("Il test non rileva differenze tra la composizione e le quote di riferimento "
-                                  "(test Monte Carlo sul chi quadrato di Pearson, {p}); questo non prova che "
-                                  "coincidano.", p=fmt.p_clause(test["p_value"])))
+            lines.append(
+                sentence(
+                    "Il test non rileva differenze tra la composizione e le quote di riferimento "
+                    "(test Monte Carlo sul chi quadrato di Pearson, {p}); questo non prova che "
+                    "coincidano.",
+                    p=fmt.p_clause(test["p_value"]),
+                )
+            )
     else:
-        lines.append("Il confronto con le quote di riferimento non è mostrato: alcune categorie hanno troppo pochi "
-                     "enti.")
+        lines.append(
+            "Il confronto con le quote di riferimento non è mostrato: alcune categorie hanno troppo pochi enti."
+        )
     return lines
 
 
 @unless_small
 def meetings(data: Processed, params: Parameters) -> Section:
-    """The year of meetings: timeline by level and focus group, with attendance."""
+    """The calendar of meetings: timeline by level and focus group, with attendance.
+
+    Parameters
+    ----------
+    data : Processed
+        The processed tables of one territory.
+    params : Parameters
+        The checked notebook parameters.
+
+    Returns
+    -------
+    Section
+        Timeline, table and one sentence counting the meetings by level and focus
+        group; table ``meetings``.
+    """
     by_meeting = stats.attendance_by_meeting(data.attendance, data.meetings, data.entities, min_cell=params.min_cell)
     everyone = by_meeting[by_meeting["category"] == "all"].reset_index(drop=True)
     section = Section(tables={"meetings": everyone})
     if everyone.empty:
         return section.add(paragraph("Nessun incontro registrato per gli enti di questo territorio."))
-    section.add(plots.meetings_timeline(everyone, f"L'anno degli incontri – {data.territory}"))
-    section.add(table_html(
-        everyone, {"meeting_id": "Incontro", "date": "Data", "level": "Livello", "focus_group": "Focus group",
-                   "phase": "Fase", "n_present": "Enti presenti", "n_newcomers": "Di cui alla prima presenza"},
-        f"Incontri frequentati dagli enti – {data.territory}",
-        formats={"date": fmt.date_it}, min_cell=params.min_cell,
-    ))
-    levels = everyone["level"].value_counts()
-    section.add(paragraph(sentence(
-        "Gli incontri con enti {where} sono {n}: {r} e {t}, in {g}.", where=_of(data),
-        n=fmt.integer(len(everyone)),
-        r=fmt.plural(levels.get("regionale", 0), "regionale", "regionali"),
-        t=fmt.plural(levels.get("territoriale", 0), "territoriale", "territoriali"),
-        g=fmt.plural(everyone["focus_group"].nunique(), "focus group", "focus group"))))
+    section.add(plots.meetings_timeline(everyone, f"Il calendario degli incontri – {data.territory}"))
+    section.add(
+        table_html(
+            everyone,
+            {
+                "meeting_id": "Incontro",
+                "date": "Data",
+                "level": "Livello",
+                "focus_group": "Focus group",
+                "phase": "Fase",
+                "n_present": "Enti presenti",
+                "n_newcomers": "Di cui alla prima presenza",
+            },
+            f"Incontri frequentati dagli enti – {data.territory}",
+            formats={"date": fmt.date_it},
+            min_cell=params.min_cell,
+        )
+    )
+    section.add(paragraph(_meetings_sentence(everyone, data)))
     return section
+
+
+def _meetings_sentence(everyone: pd.DataFrame, data: Processed) -> str:
+    """How many meetings, of which level, in how many focus groups: right for one meeting, one group, one level."""
+    levels = everyone["level"].value_counts()
+    regional, territorial = int(levels.get("regionale", 0)), int(levels.get("territoriale", 0))
+    groups = everyone["focus_group"].dropna().unique()
+    values = {"where": _of(data)}
+    in_groups = ""
+    if len(groups) == 1:
+        in_groups, values["g"] = ", nel focus group {g}", groups[0]
+    elif len(groups) > 1:
+        in_groups, values["g"] = ", in {g}", f"{fmt.integer(len(groups))} focus group"
+    if len(everyone) == 1:
+        values["l"] = everyone["level"].iloc[0]
+        return sentence(
+            "Gli enti {where} hanno partecipato a un solo incontro, di livello {l}" + in_groups + ".", **values
+        )
+    values["n"] = fmt.integer(len(everyone))
+    split = ""
+    if regional and territorial:
+        split = ": {r} e {t}"
+        values.update(
+            r=fmt.plural(regional, "regionale", "regionali"), t=fmt.plural(territorial, "territoriale", "territoriali")
+        )
+    elif regional == len(everyone):
+        split = ", tutti regionali"
+    elif territorial == len(everyone):
+        split = ", tutti territoriali"
+    return sentence("Gli incontri con enti {where} sono {n}" + split + in_groups + ".", **values)
 
 
 @unless_small
 def participation(data: Processed, params: Parameters) -> Section:
-    """'Sempre con i soliti': regulars, newcomers, concentration of attendance."""
+    """'Sempre con i soliti': regulars, newcomers, concentration of attendance.
+
+    Parameters
+    ----------
+    data : Processed
+        The processed tables of one territory.
+    params : Parameters
+        The checked notebook parameters.
+
+    Returns
+    -------
+    Section
+        Attendance charts, table and sentences; tables ``participation`` (published
+        precision) and ``attendance_distribution``.
+    """
     summary = stats.participation_summary(data.attendance, data.entities, min_cell=params.min_cell)
-    distribution = stats.attendance_distribution(data.attendance, data.entities, min_cell=params.min_cell,
-                                                 bands=_BANDS)
+    distribution = stats.attendance_distribution(data.attendance, data.entities, min_cell=params.min_cell, bands=_BANDS)
     distribution = distribution[distribution["category"] == "all"].reset_index(drop=True)
     by_meeting = stats.attendance_by_meeting(data.attendance, data.meetings, data.entities, min_cell=params.min_cell)
     everyone = by_meeting[by_meeting["category"] == "all"]
@@ -130,19 +299,32 @@ def participation(data: Processed, params: Parameters) -> Section:
     if not everyone.empty:
         section.add(plots.attendance_chart(everyone, f"Presenze e nuovi arrivi per incontro – {data.territory}"))
     if distribution["n_entities"].notna().any():
-        section.add(plots.attendance_histogram(distribution,
-                                               f"Quanti incontri ha frequentato ogni ente – {data.territory}"))
-    section.add(table_html(
-        summary, {"category": "Categoria", "n_entities": "Enti", "n_attending": "Presenti almeno una volta",
-                  "mean_meetings": "Incontri per ente (media)", "n_regulars": "Enti abituali",
-                  "share_by_regulars": "Presenze degli abituali", "gini": "Gini delle presenze"},
-        f"Partecipazione per categoria – {data.territory}",
-        formats={"category": lambda c: _CATEGORY_NAMES.get(c, c), "share_by_regulars": fmt.pct,
-                 "gini": lambda g: fmt.num(g, 2)},
-        min_cell=params.min_cell,
-        note=f"Abituale: un ente presente ad almeno {stats.REGULAR_MIN_MEETINGS} incontri. Gini: 0 = presenze "
-             "distribuite in modo uguale tra gli enti, 1 = concentrate in un solo ente.",
-    ))
+        section.add(
+            plots.attendance_histogram(distribution, f"Quanti incontri ha frequentato ogni ente – {data.territory}")
+        )
+    section.add(
+        table_html(
+            summary,
+            {
+                "category": "Categoria",
+                "n_entities": "Enti",
+                "n_attending": "Presenti almeno una volta",
+                "mean_meetings": "Incontri per ente (media)",
+                "n_regulars": "Enti abituali",
+                "share_by_regulars": "Presenze degli abituali",
+                "gini": "Gini delle presenze",
+            },
+            f"Partecipazione per categoria – {data.territory}",
+            formats={
+                "category": lambda c: _CATEGORY_NAMES.get(c, c),
+                "share_by_regulars": fmt.pct,
+                "gini": lambda g: fmt.num(g, 2),
+            },
+            min_cell=params.min_cell,
+            note=f"Abituale: un ente presente ad almeno {stats.REGULAR_MIN_MEETINGS} incontri. Gini: 0 = presenze "
+            "distribuite in modo uguale tra gli enti, 1 = concentrate in un solo ente.",
+        )
+    )
     section.add(paragraph(*_participation_sentences(summary, everyone)))
     return section
 
@@ -156,18 +338,42 @@ def _participation_sentences(summary: pd.DataFrame, everyone: pd.DataFrame) -> l
     row = summary[summary["category"] == "all"].iloc[0]
     if pd.isna(row["share_by_regulars"]):
         return ["Le misure di concentrazione non sono mostrate: gli enti sono troppo pochi."]
-    lines = [sentence("«Sempre con i soliti»? {k} (presenti ad almeno {r} incontri) hanno fatto {s} di tutte le "
-                      "presenze; l'indice di Gini delle presenze è {g}.",
-                      k=fmt.plural(row["n_regulars"], "ente abituale", "enti abituali"),
-                      r=stats.REGULAR_MIN_MEETINGS, s=fmt.pct_article(row["share_by_regulars"]),
-                      g=fmt.num(row["gini"], 2))]
+    regulars = int(row["n_regulars"])
+    if regulars == 0:
+        lines = [
+            sentence(
+                "«Sempre con i soliti»? Nessun ente è stato presente ad almeno {r} incontri; l'indice di "
+                "Gini delle presenze è {g}.",
+                r=stats.REGULAR_MIN_MEETINGS,
+                g=fmt.num(row["gini"], 2),
+            )
+        ]
+    else:
+        one = regulars == 1
+        lines = [
+            sentence(
+                "«Sempre con i soliti»? {k} (" + ("presente" if one else "presenti") + " ad almeno {r} "
+                "incontri) " + ("ha" if one else "hanno") + " fatto {s} di tutte le presenze; l'indice di "
+                "Gini delle presenze è {g}.",
+                k=fmt.plural(regulars, "ente abituale", "enti abituali"),
+                r=stats.REGULAR_MIN_MEETINGS,
+                s=fmt.pct_article(row["share_by_regulars"]),
+                g=fmt.num(row["gini"], 2),
+            )
+        ]
     ordered = everyone.sort_values("date")
     first = ordered["n_present"].iloc[0] if len(ordered) else float("nan")
     if len(ordered) > 1 and pd.notna(first) and pd.notna(row["n_attending"]):
         later = int(row["n_attending"] - first)
         if later > 0:
-            lines.append(sentence("Dopo il primo incontro si sono aggiunti {n}: la rete non è rimasta quella di "
-                                  "partenza.", n=fmt.plural(later, "ente nuovo", "enti nuovi")))
+            lines.append(
+                sentence(
+                    "Dopo il primo incontro "
+                    + ("si è aggiunto" if later == 1 else "si sono aggiunti")
+                    + " {n}: la rete non è rimasta quella di partenza.",
+                    n=fmt.plural(later, "ente nuovo", "enti nuovi"),
+                )
+            )
         else:
             lines.append("Dopo il primo incontro non si è aggiunto nessun ente nuovo.")
     return lines
@@ -175,28 +381,61 @@ def _participation_sentences(summary: pd.DataFrame, everyone: pd.DataFrame) -> l
 
 @unless_small
 def network(data: Processed, params: Parameters) -> Section:
-    """The co-attendance network: density, components, ties across categories."""
+    """The co-attendance network: density, components, ties across categories.
+
+    Parameters
+    ----------
+    data : Processed
+        The processed tables of one territory.
+    params : Parameters
+        The checked notebook parameters.
+
+    Returns
+    -------
+    Section
+        Table and one sentence read against random mixing; table ``network``.
+    """
     summary = stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell)
     section = Section(tables={"network": summary})
-    section.add(table_html(
-        summary, {"n_nodes": "Enti", "n_edges": "Legami", "density": "Densità", "n_components": "Componenti",
-                  "largest_component_share": "Enti nella componente maggiore",
-                  "cross_category_share": "Legami tra categorie diverse",
-                  "cross_category_expected": "… attesi se i legami fossero casuali"},
-        f"La rete delle co-presenze – {data.territory}",
-        formats={"density": lambda d: fmt.num(d, 2), "largest_component_share": fmt.pct,
-                 "cross_category_share": fmt.pct, "cross_category_expected": fmt.pct},
-        min_cell=params.min_cell,
-        note="Due enti sono legati se i loro delegati hanno partecipato ad almeno un incontro insieme.",
-    ))
+    section.add(
+        table_html(
+            summary,
+            {
+                "n_nodes": "Enti",
+                "n_edges": "Legami",
+                "density": "Densità",
+                "n_components": "Componenti",
+                "largest_component_share": "Enti nella componente maggiore",
+                "cross_category_share": "Legami tra categorie diverse",
+                "cross_category_expected": "… attesi se i legami fossero casuali",
+            },
+            f"La rete delle co-presenze – {data.territory}",
+            formats={
+                "density": lambda d: fmt.num(d, 2),
+                "largest_component_share": fmt.pct,
+                "cross_category_share": fmt.pct,
+                "cross_category_expected": fmt.pct,
+            },
+            min_cell=params.min_cell,
+            note="Due enti sono legati se i loro delegati hanno partecipato ad almeno un incontro insieme.",
+        )
+    )
     row = summary.iloc[0]
     if pd.notna(row["density"]):
-        section.add(paragraph(sentence(
-            "Partecipando agli stessi incontri, gli enti hanno intrecciato {e}: la densità della rete è {d}. "
-            "{x} dei legami unisce enti di categorie diverse, contro {y} che ci si aspetterebbe se i legami "
-            "nascessero a caso: {verdict}", e=fmt.plural(row["n_edges"], "legame", "legami"),
-            d=fmt.num(row["density"], 2), x=fmt.pct_article(row["cross_category_share"]).capitalize(),
-            y=fmt.pct_article(row["cross_category_expected"]), verdict=_mixing(row))))
+        section.add(
+            paragraph(
+                sentence(
+                    "Partecipando agli stessi incontri, gli enti hanno intrecciato {e}: la densità della rete è {d}. "
+                    "{x} dei legami unisce enti di categorie diverse, contro {y} che ci si aspetterebbe se i legami "
+                    "nascessero a caso: {verdict}",
+                    e=fmt.plural(row["n_edges"], "legame", "legami"),
+                    d=fmt.num(row["density"], 2),
+                    x=fmt.pct_article(row["cross_category_share"]).capitalize(),
+                    y=fmt.pct_article(row["cross_category_expected"]),
+                    verdict=_mixing(row),
+                )
+            )
+        )
     return section
 
 
@@ -212,7 +451,21 @@ def _mixing(row: pd.Series) -> str:
 
 @unless_small
 def contributions(data: Processed, params: Parameters) -> Section:
-    """Phase 1 contributions by strategic node and category, with a test of independence."""
+    """Phase 1 contributions by strategic node and category, with a test of independence.
+
+    Parameters
+    ----------
+    data : Processed
+        The processed tables of one territory.
+    params : Parameters
+        The checked notebook parameters (``seed`` drives the permutation test).
+
+    Returns
+    -------
+    Section
+        Chart, table, sentences and a few contributions as escaped text; tables
+        ``contributions`` and ``contributions_test``.
+    """
     phase1 = data.meetings.loc[data.meetings["phase"] == 1, "meeting_id"]
     contributions_1 = data.contributions[data.contributions["meeting_id"].isin(set(phase1))]
     counts = stats.contribution_counts(contributions_1, data.entities, min_cell=params.min_cell)
@@ -222,10 +475,20 @@ def contributions(data: Processed, params: Parameters) -> Section:
         return section.add(paragraph("Nessun contributo di fase 1 registrato per gli enti di questo territorio."))
     section.add(plots.contributions_chart(counts, f"Contributi per nodo strategico – {data.territory}"))
     everyone = counts[counts["category"] == "all"]
-    section.add(table_html(
-        everyone, {"node": "Nodo strategico", "n_contributions": "Contributi", "n_entities": "Enti che hanno contribuito",
-                   "share": "Quota"},
-        f"Contributi della fase 1 per nodo – {data.territory}", formats={"share": fmt.pct}, min_cell=params.min_cell))
+    section.add(
+        table_html(
+            everyone,
+            {
+                "node": "Nodo strategico",
+                "n_contributions": "Contributi",
+                "n_entities": "Enti che hanno contribuito",
+                "share": "Quota",
+            },
+            f"Contributi della fase 1 per nodo – {data.territory}",
+            formats={"share": fmt.pct},
+            min_cell=params.min_cell,
+        )
+    )
     section.add(paragraph(*_contribution_sentences(everyone, test.iloc[0])))
     section.add(_examples(contributions_1, everyone, params.min_cell))
     return section
@@ -235,21 +498,31 @@ def _contribution_sentences(everyone: pd.DataFrame, test: pd.Series) -> list[str
     lines = []
     if len(everyone) and everyone["share"].notna().all():
         top = everyone.sort_values("share", ascending=False).iloc[0]
-        lines.append(sentence("Il nodo più discusso è stato «{n}», con {s} dei contributi.",
-                              n=top["node"], s=fmt.pct_article(top["share"])))
+        lines.append(
+            sentence(
+                "Il nodo più discusso è stato «{n}», con {s} dei contributi.",
+                n=top["node"],
+                s=fmt.pct_article(top["share"]),
+            )
+        )
     if pd.notna(test["p_value"]):
         strength = "debole" if test["cramers_v"] < 0.2 else "moderata" if test["cramers_v"] < 0.4 else "forte"
         if test["p_value"] < 0.05:
-            text = ("I temi scelti sono associati alla categoria dell'ente (test di permutazione, {p}; V di Cramér "
-                    "{cv}, associazione {a})")
+            text = (
+                "I temi scelti sono associati alla categoria dell'ente (test di permutazione, {p}; V di Cramér "
+                "{cv}, associazione {a})"
+            )
         else:
-            text = ("Il test non rileva un'associazione tra temi scelti e categoria dell'ente (test di "
-                    "permutazione, {p}; V di Cramér {cv}, associazione {a})")
+            text = (
+                "Il test non rileva un'associazione tra temi scelti e categoria dell'ente (test di "
+                "permutazione, {p}; V di Cramér {cv}, associazione {a})"
+            )
         caution = ": stima indicativa, su pochi contributi." if test["n_contributions"] < 100 else "."
         if pd.isna(test["statistic"]):
             caution = caution[:-1] + " (valori arrotondati: la tabella ha celle nascoste)."
-        lines.append(sentence(text, p=fmt.p_clause(test["p_value"]), cv=fmt.num(test["cramers_v"], 2),
-                              a=strength) + caution)
+        lines.append(
+            sentence(text, p=fmt.p_clause(test["p_value"]), cv=fmt.num(test["cramers_v"], 2), a=strength) + caution
+        )
     elif len(everyone):
         lines.append("Il legame tra categoria e temi non è mostrato: alcune categorie hanno troppo pochi delegati.")
     return lines

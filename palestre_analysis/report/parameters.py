@@ -96,8 +96,10 @@ def check_parameters(territorio, min_cell, seed, processed_dir="", tables_dir=""
     if isinstance(min_cell, bool) or not isinstance(min_cell, int):
         raise ValueError(f"min_cell deve essere un numero intero di delegati, non «{min_cell}».")
     if min_cell < config.MIN_CELL_FLOOR:
-        raise ValueError(f"min_cell = {min_cell} non è ammesso: la soglia minima è {config.MIN_CELL_FLOOR} "
-                         "delegati (codice di deontologia Sistan).")
+        raise ValueError(
+            f"min_cell = {min_cell} non è ammesso: la soglia minima è {config.MIN_CELL_FLOOR} "
+            "delegati (codice di deontologia Sistan)."
+        )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed deve essere un intero non negativo, non «{seed}».")
     shares = dict(config.REFERENCE_SHARES if reference_shares is None else reference_shares)
@@ -110,8 +112,9 @@ def check_parameters(territorio, min_cell, seed, processed_dir="", tables_dir=""
 def _check_shares(shares: dict) -> None:
     unknown = sorted(set(shares) - set(CATEGORIES))
     if unknown:
-        raise ValueError(f"reference_shares: categorie sconosciute {unknown}; quelle ammesse sono "
-                         f"{', '.join(CATEGORIES)}.")
+        raise ValueError(
+            f"reference_shares: categorie sconosciute {unknown}; quelle ammesse sono {', '.join(CATEGORIES)}."
+        )
     if any(not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 for v in shares.values()):
         raise ValueError("reference_shares: ogni quota deve essere un numero tra 0 e 1.")
     total = sum(shares.values())

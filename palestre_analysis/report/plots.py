@@ -17,12 +17,20 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from palestre_analysis.report import formatting as fmt
 from palestre_analysis.core.vocabulary import CATEGORY_LABELS, NODES
+from palestre_analysis.report import formatting as fmt
 
 __all__ = [
-    "use_report_style", "composition_chart", "meetings_timeline", "attendance_chart", "attendance_histogram",
-    "contributions_chart", "heatmaps", "agreement_chart", "diverging_bars", "territory_multiples",
+    "use_report_style",
+    "composition_chart",
+    "meetings_timeline",
+    "attendance_chart",
+    "attendance_histogram",
+    "contributions_chart",
+    "heatmaps",
+    "agreement_chart",
+    "diverging_bars",
+    "territory_multiples",
     "CATEGORY_COLORS",
 ]
 
@@ -39,9 +47,19 @@ def use_report_style() -> None:
     ``whitegrid``, context ``notebook``, font scale 0,95, 100 dpi for figures and saved
     images, bold titles.
     """
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95,
-                  rc={"figure.dpi": _DPI, "savefig.dpi": _DPI, "axes.titleweight": "bold",
-                      "axes.titlesize": 12, "figure.titlesize": 13, "figure.titleweight": "bold"})
+    sns.set_theme(
+        style="whitegrid",
+        context="notebook",
+        font_scale=0.95,
+        rc={
+            "figure.dpi": _DPI,
+            "savefig.dpi": _DPI,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "figure.titlesize": 13,
+            "figure.titleweight": "bold",
+        },
+    )
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -49,6 +67,7 @@ def _figure(width: float, height: float) -> Figure:
 
 
 # --- Phase 1 -----------------------------------------------------------------------------------
+
 
 def composition_chart(table: pd.DataFrame, title: str) -> Figure:
     """Share of each category with its Wilson 95% interval, and the reference share as a diamond.
@@ -84,10 +103,18 @@ def composition_chart(table: pd.DataFrame, title: str) -> Figure:
     colors = [CATEGORY_COLORS.get(c, _GREY) for c in data["category"]]
     ax.barh(y, data["share"].fillna(0), color=colors, height=0.6)
     has_ci = data["share"].notna()
-    ax.errorbar(data.loc[has_ci, "share"], y[has_ci],
-                xerr=[data.loc[has_ci, "share"] - data.loc[has_ci, "ci_low"],
-                      data.loc[has_ci, "ci_high"] - data.loc[has_ci, "share"]],
-                fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.errorbar(
+        data.loc[has_ci, "share"],
+        y[has_ci],
+        xerr=[
+            data.loc[has_ci, "share"] - data.loc[has_ci, "ci_low"],
+            data.loc[has_ci, "ci_high"] - data.loc[has_ci, "share"],
+        ],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        lw=1,
+    )
     if "reference_share" in data:
         ax.scatter(data["reference_share"], y, marker="D", color="black", zorder=3, s=28)
     for yi, (share, high, suppressed) in enumerate(zip(data["share"], data["ci_high"], data["suppressed"])):
@@ -100,8 +127,11 @@ def composition_chart(table: pd.DataFrame, title: str) -> Figure:
     ax.set_xlim(0, min(1.0, float(top) + 0.12) if pd.notna(top) else 1.0)
     ax.set_xlabel("Quota degli enti (linee nere: intervallo di Wilson al 95%)")
     ax.set_ylabel("Categoria")
-    ax.legend(handles=[Line2D([], [], marker="D", color="black", ls="", label="Quota di riferimento")],
-              loc="lower right", frameon=True)
+    ax.legend(
+        handles=[Line2D([], [], marker="D", color="black", ls="", label="Quota di riferimento")],
+        loc="lower right",
+        frameon=True,
+    )
     ax.set_title(title)
     return fig
 
@@ -143,18 +173,40 @@ def meetings_timeline(table: pd.DataFrame, title: str) -> Figure:
     for level, part in data.groupby("level"):
         sizes = 25 + 6 * part["n_present"].fillna(0)
         shown = part["n_present"].notna()
-        ax.scatter(part.loc[shown, "date"], part.loc[shown, "row"], s=sizes[shown], color=colors.get(level),
-                   alpha=0.85, edgecolor="black", linewidth=0.5)
-        ax.scatter(part.loc[~shown, "date"], part.loc[~shown, "row"], s=40, facecolor="white",
-                   edgecolor=colors.get(level), linewidth=1.5)
+        ax.scatter(
+            part.loc[shown, "date"],
+            part.loc[shown, "row"],
+            s=sizes[shown],
+            color=colors.get(level),
+            alpha=0.85,
+            edgecolor="black",
+            linewidth=0.5,
+        )
+        ax.scatter(
+            part.loc[~shown, "date"],
+            part.loc[~shown, "row"],
+            s=40,
+            facecolor="white",
+            edgecolor=colors.get(level),
+            linewidth=1.5,
+        )
     ax.set_yticks(range(len(groups)), groups)
     ax.invert_yaxis()
     _month_axis(ax.xaxis)
     ax.set_xlabel("Data dell'incontro")
     ax.set_ylabel("Focus group")
     handles = [Patch(color=c, label=f"Incontro {lvl}") for lvl, c in colors.items() if lvl in set(data["level"])]
-    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="grey",
-                          label="Presenze non mostrate (pochi enti)"))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markerfacecolor="white",
+            markeredgecolor="grey",
+            label="Presenze non mostrate (pochi enti)",
+        )
+    )
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
     ax.set_title(title)
     return fig
@@ -205,11 +257,18 @@ def attendance_chart(table: pd.DataFrame, title: str) -> Figure:
     split = data["n_newcomers"].notna() & data["n_present"].notna()
     returning = (data["n_present"] - data["n_newcomers"]).where(split, 0)
     ax.bar(x, returning, color=_PALETTE[0], label="Enti già presenti in precedenza")
-    ax.bar(x, data["n_newcomers"].where(split, 0), bottom=returning, color=_PALETTE[1],
-           label="Enti alla prima presenza")
+    ax.bar(
+        x, data["n_newcomers"].where(split, 0), bottom=returning, color=_PALETTE[1], label="Enti alla prima presenza"
+    )
     unsplit = ~split & data["n_present"].notna()
-    ax.bar(x[unsplit], data.loc[unsplit, "n_present"], color=_GREY, hatch="//", edgecolor="white",
-           label="Nuovi arrivi non mostrati (pochi enti)")
+    ax.bar(
+        x[unsplit],
+        data.loc[unsplit, "n_present"],
+        color=_GREY,
+        hatch="//",
+        edgecolor="white",
+        label="Nuovi arrivi non mostrati (pochi enti)",
+    )
     for xi in x[data["n_present"].isna().to_numpy()]:
         ax.text(xi, 0.2, fmt.SUPPRESSED_MARK, ha="center", va="bottom")
     ax.set_xticks(x, data["meeting_id"], fontsize=8, rotation=90 if len(data) > 12 else 0)
@@ -331,10 +390,23 @@ def contributions_chart(table: pd.DataFrame, title: str) -> Figure:
 
 # --- Phase 2 -----------------------------------------------------------------------------------
 
-def heatmaps(table: pd.DataFrame, value: str, title: str, *, cmap: str = "cividis", center: float | None = None,
-             vmin: float | None = None, vmax: float | None = None, decimals: int = 1, percent: bool = False,
-             annotate: bool = True, marks: str | None = None, n_column: str | None = "n",
-             colorbar: str = "") -> Figure:
+
+def heatmaps(
+    table: pd.DataFrame,
+    value: str,
+    title: str,
+    *,
+    cmap: str = "cividis",
+    center: float | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    decimals: int = 1,
+    percent: bool = False,
+    annotate: bool = True,
+    marks: str | None = None,
+    n_column: str | None = "n",
+    colorbar: str = "",
+) -> Figure:
     """Small multiples: one resource x need heatmap per field, sharing axes and colour scale.
 
     ``value`` is the column drawn (written in each cell when ``annotate``); ``marks`` an
@@ -403,8 +475,14 @@ def heatmaps(table: pd.DataFrame, value: str, title: str, *, cmap: str = "cividi
     left, right, bottom, top = 2.3, 1.2, 1.0, 0.7
     width, height = left + columns * panel_w + (columns - 1) * 0.3 + right, bottom + rows * panel_h + top
     fig = Figure(figsize=(width, height), dpi=_DPI)
-    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
-                        wspace=0.3 / panel_w, hspace=0.5 / panel_h)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=0.3 / panel_w,
+        hspace=0.5 / panel_h,
+    )
     axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)).ravel()
     lo, hi = _color_limits(table[value].astype(float), vmin, vmax, center)
     mesh = None
@@ -413,8 +491,9 @@ def heatmaps(table: pd.DataFrame, value: str, title: str, *, cmap: str = "cividi
         grid = part.pivot_table(index="resource", columns="need", values=value, aggfunc="first", dropna=False)
         grid = grid.reindex(index=resources, columns=needs).astype(float)
         ax.set_facecolor(_GREY)
-        mesh = ax.pcolormesh(np.ma.masked_invalid(grid.to_numpy()), cmap=cmap, vmin=lo, vmax=hi,
-                             edgecolors="white", linewidth=1)
+        mesh = ax.pcolormesh(
+            np.ma.masked_invalid(grid.to_numpy()), cmap=cmap, vmin=lo, vmax=hi, edgecolors="white", linewidth=1
+        )
         _annotate(ax, part, resources, needs, value, decimals, percent, annotate, marks, mesh)
         ax.set_title(_panel_title(field, part, value, n_column), fontsize=9)
         ax.grid(False)
@@ -424,7 +503,7 @@ def heatmaps(table: pd.DataFrame, value: str, title: str, *, cmap: str = "cividi
     axes[0].set_yticks(np.arange(len(resources)) + 0.5, resources)
     axes[0].set_xticks(np.arange(len(needs)) + 0.5, [_wrap(n) for n in needs])
     axes[0].invert_yaxis()
-    for ax in axes[len(fields):]:
+    for ax in axes[len(fields) :]:
         ax.set_visible(False)
     if mesh is not None:
         bar_axes = fig.add_axes((1 - (right - 0.25) / width, bottom / height, 0.18 / width, rows * panel_h / height))
@@ -520,14 +599,24 @@ def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
     ax = fig.subplots()
     y = np.arange(len(data))
     shown = data["alpha_interval"].notna()
-    ax.errorbar(data.loc[shown, "alpha_interval"], y[shown],
-                xerr=[data.loc[shown, "alpha_interval"] - data.loc[shown, "ci_low"],
-                      data.loc[shown, "ci_high"] - data.loc[shown, "alpha_interval"]],
-                fmt="o", color=_PALETTE[0], ecolor="black", capsize=3)
+    ax.errorbar(
+        data.loc[shown, "alpha_interval"],
+        y[shown],
+        xerr=[
+            data.loc[shown, "alpha_interval"] - data.loc[shown, "ci_low"],
+            data.loc[shown, "ci_high"] - data.loc[shown, "alpha_interval"],
+        ],
+        fmt="o",
+        color=_PALETTE[0],
+        ecolor="black",
+        capsize=3,
+    )
     for yi in y[~shown.to_numpy()]:
         ax.text(0.02, yi, f"{fmt.SUPPRESSED_MARK} non mostrato", va="center", fontsize=8)
-    guides = [Line2D([], [], color="grey", ls=":", label="0,667: minimo per conclusioni provvisorie"),
-              Line2D([], [], color="grey", ls="--", label="0,8: accordo per conclusioni solide")]
+    guides = [
+        Line2D([], [], color="grey", ls=":", label="0,667: minimo per conclusioni provvisorie"),
+        Line2D([], [], color="grey", ls="--", label="0,8: accordo per conclusioni solide"),
+    ]
     for x, guide in zip((0.667, 0.8), guides):
         ax.axvline(x, color="grey", ls=guide.get_linestyle(), lw=1)
     fig.legend(handles=guides, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
@@ -601,8 +690,15 @@ def _abs_percent_formatter():
     return FuncFormatter(lambda x, _: fmt.pct(abs(x)))
 
 
-def territory_multiples(table: pd.DataFrame, value: str, title: str, xlabel: str, *, decimals: int = 1,
-                        xlim: tuple[float, float] | None = None) -> Figure:
+def territory_multiples(
+    table: pd.DataFrame,
+    value: str,
+    title: str,
+    xlabel: str,
+    *,
+    decimals: int = 1,
+    xlim: tuple[float, float] | None = None,
+) -> Figure:
     """Small multiples, one panel per territory: ``value`` per resource (blank where suppressed).
 
     Parameters
@@ -654,10 +750,9 @@ def territory_multiples(table: pd.DataFrame, value: str, title: str, xlabel: str
             ax.set_xlim(*xlim)
         ax.xaxis.set_major_formatter(fmt.axis_formatter(decimals))
     axes[0].invert_yaxis()
-    for ax in axes[len(territories):]:
+    for ax in axes[len(territories) :]:
         ax.set_visible(False)
     fig.supxlabel(xlabel)
     fig.supylabel("Fonte di risorse")
     fig.suptitle(title)
     return fig
-

@@ -4,6 +4,14 @@ A :class:`Section` holds what a reader sees (figures, escaped HTML tables and
 sentences) and the tidy tables behind them, which :func:`show` writes as CSV next to the
 report. Notebooks stay thin: they check their parameters, load the data, and call
 these functions between their own headings.
+
+A notebook names its tables folder once, in the cell that checks its parameters, and
+every later cell only says which section to show::
+
+    params = check_parameters(territorio, min_cell, seed, processed_dir, tables_dir, reference_shares)
+    show = Shower(params.tables_dir)
+    ...
+    show(network.composition(data, params))
 """
 
 from __future__ import annotations
@@ -20,17 +28,56 @@ import pandas as pd
 from palestre_analysis import config
 from palestre_analysis.report.tables import save_table
 
-__all__ = ["Section", "show", "title", "figure_bundle", "figure_title", "too_small", "unless_small"]
+__all__ = [
+    "Section",
+    "Shower",
+    "show",
+    "title",
+    "privacy_note",
+    "figure_bundle",
+    "figure_title",
+    "too_small",
+    "unless_small",
+]
 
 
 @dataclass
 class Section:
-    """What one part of a report shows, and the tables behind it."""
+    """What one part of a report shows, and the tables behind it.
+
+    Parameters
+    ----------
+    items : list
+        What the reader sees, in order: matplotlib figures and rich-display objects
+        (escaped HTML from :mod:`palestre_analysis.report.display`).
+    tables : dict of str to DataFrame
+        The tidy tables behind the items, by file name without ``.csv``; :func:`show`
+        writes them next to the report.
+
+    Examples
+    --------
+    >>> from palestre_analysis.report.display import paragraph
+    >>> section = Section().add(paragraph("Prima frase."), paragraph("Seconda frase."))
+    >>> len(section.items), section.tables
+    (2, {})
+    """
 
     items: list = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
-    def add(self, *items) -> "Section":
+    def add(self, *items) -> Section:
+        """Append items to show and return the section itself, so that calls chain.
+
+        Parameters
+        ----------
+        *items
+            Figures or rich-display objects, in the order the reader sees them.
+
+        Returns
+        -------
+        Section
+            This section.
+        """
         self.items.extend(items)
         return self
 
@@ -39,12 +86,53 @@ def too_small(data, params) -> bool:
     """A territory with fewer entities than the threshold publishes no statistic at all.
 
     Even "n = 1" and the list of its meetings would describe one identifiable organisation.
+
+    Parameters
+    ----------
+    data : Processed
+        The processed tables of one territory (:func:`~palestre_analysis.ingest.processed.for_territory`).
+    params : Parameters
+        The checked notebook parameters; ``params.min_cell`` is the threshold.
+
+    Returns
+    -------
+    bool
+        True when the territory has fewer than ``params.min_cell`` entities.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> too_small(SimpleNamespace(entities=[1, 2]), SimpleNamespace(min_cell=5))
+    True
     """
     return len(data.entities) < params.min_cell
 
 
 def unless_small(section_function):
-    """Make a section empty for a territory that is :func:`too_small`."""
+    """Make a section empty for a territory that is :func:`too_small`.
+
+    The guarded function also returns an empty section when its first argument says it
+    is ``small`` (the phase-2 :class:`~palestre_analysis.report.scores.Scores`).
+
+    Parameters
+    ----------
+    section_function : callable
+        A section function ``f(data, params, ...)`` returning a :class:`Section`.
+
+    Returns
+    -------
+    callable
+        The same function, returning an empty :class:`Section` for a small territory.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> @unless_small
+    ... def count(data, params):
+    ...     return Section(tables={"n": len(data.entities)})
+    >>> count(SimpleNamespace(entities=[1, 2]), SimpleNamespace(min_cell=5)).tables
+    {}
+    """
 
     @functools.wraps(section_function)
     def guarded(data, params, *args, **kwargs):
@@ -56,7 +144,18 @@ def unless_small(section_function):
 
 
 def show(section: Section, tables_dir: Path | str | None = None) -> None:
-    """Display every item of a section and write its tables to ``tables_dir``."""
+    """Display every item of a section and write its tables to ``tables_dir``.
+
+    Notebooks do not call it directly: they create a :class:`Shower` once, which calls
+    this function with their tables folder.
+
+    Parameters
+    ----------
+    section : Section
+        What to show.
+    tables_dir : path, optional
+        Folder of the CSV files behind the report; ``None`` or empty: write nothing.
+    """
     from IPython.display import display
     from matplotlib.figure import Figure
 
@@ -69,14 +168,119 @@ def show(section: Section, tables_dir: Path | str | None = None) -> None:
         save_table(table, name, tables_dir)
 
 
+@dataclass(frozen=True)
+class Shower:
+    """The ``show`` of one report: displays sections and writes their tables to one folder.
+
+    A notebook creates it once, in the cell that checks its parameters
+    (``show = Shower(params.tables_dir)``); every section cell is then
+    ``show(network.composition(data, params))``, and the tables folder cannot differ
+    from one cell to the next.
+
+    Parameters
+    ----------
+    tables_dir : path, optional
+        Folder of the CSV files behind the report's figures and tables; ``None`` (what
+        an empty ``tables_dir`` parameter becomes) writes nothing.
+
+    Examples
+    --------
+    >>> show = Shower(None)
+    >>> show(Section())  # nothing to display, no folder to write to
+    >>> show.tables_dir is None
+    True
+    """
+
+    tables_dir: Path | str | None = None
+
+    def __call__(self, section: Section) -> None:
+        """Display ``section`` and write its tables to :attr:`tables_dir` (see :func:`show`).
+
+        Parameters
+        ----------
+        section : Section
+            What to show.
+        """
+        show(section, self.tables_dir)
+
+
 def title(report: str, params) -> Section:
-    """The line under a report's heading: territory and privacy threshold, as the reader needs them."""
+    """The line under a report's heading: territory and privacy threshold, as the reader needs them.
+
+    Parameters
+    ----------
+    report : str
+        The report's name, in Italian (``"Risorse ed esigenze"``).
+    params : Parameters
+        The checked notebook parameters (territory and ``min_cell``).
+
+    Returns
+    -------
+    Section
+        One paragraph.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> text = title("Risorse ed esigenze", SimpleNamespace(territorio="Brescia", min_cell=4)).items[0].data
+    >>> text[:80]
+    '<p><strong>Risorse ed esigenze</strong> – territorio: <strong>Brescia</strong>. '
+    >>> text[80:]
+    'Sono mostrate solo le statistiche calcolate su almeno <strong>4</strong> delegati.</p>'
+    """
     from palestre_analysis.report.display import paragraph, sentence
 
     where = "l'intera regione" if params.territorio == config.REGION else params.territorio
-    return Section([paragraph(sentence(
-        "{report} – territorio: {where}. Sono mostrate solo le statistiche calcolate su almeno {k} delegati.",
-        report=report, where=where, k=params.min_cell))])
+    return Section(
+        [
+            paragraph(
+                sentence(
+                    "{report} – territorio: {where}. Sono mostrate solo le statistiche calcolate su almeno {k} delegati.",
+                    report=report,
+                    where=where,
+                    k=params.min_cell,
+                )
+            )
+        ]
+    )
+
+
+def privacy_note(params) -> Section:
+    """The closing note of a territory report: the privacy threshold actually used, and where the methods are.
+
+    Parameters
+    ----------
+    params : Parameters
+        The checked notebook parameters; the note prints ``params.min_cell``.
+
+    Returns
+    -------
+    Section
+        A rule and one paragraph.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> "meno di <strong>7</strong> delegati" in privacy_note(SimpleNamespace(min_cell=7)).items[0].data
+    True
+    """
+    from palestre_analysis.report.display import HTML, sentence
+    from palestre_analysis.report.formatting import SUPPRESSED_MARK, integer
+
+    text = sentence(
+        "Nessuna statistica calcolata su meno di {k} delegati è mostrata: al suo posto compare il segno {mark}.",
+        k=integer(params.min_cell),
+        mark=SUPPRESSED_MARK,
+    )
+    return Section(
+        [
+            HTML(
+                f"<hr><p><em>Nota sulla riservatezza.</em> {text} Nomi ed email dei delegati non entrano "
+                "mai nelle analisi. I metodi e i loro riferimenti sono descritti nella relazione "
+                "finale.</p>"
+            )
+        ]
+    )
 
 
 def figure_bundle(figure) -> dict:
@@ -84,6 +288,16 @@ def figure_bundle(figure) -> dict:
 
     Rendered here (not by the inline backend) so that the bytes depend only on the
     figure: the same data gives the same image.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure to render.
+
+    Returns
+    -------
+    dict
+        A display bundle: ``image/png`` (base64) and ``text/plain`` (``"Figura: <title>"``).
     """
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # layout advice is for us, not for the report's reader
@@ -94,7 +308,27 @@ def figure_bundle(figure) -> dict:
 
 
 def figure_title(figure) -> str:
-    """The figure's overall title, or its first panel's."""
+    """The figure's overall title, or its first panel's.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure.
+
+    Returns
+    -------
+    str
+        The title, or ``"grafico"`` when the figure has none.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> figure = Figure()
+    >>> figure.add_subplot().set_title("Presenze per incontro")  # doctest: +ELLIPSIS
+    Text(...)
+    >>> figure_title(figure)
+    'Presenze per incontro'
+    """
     suptitle = getattr(figure, "_suptitle", None)
     if suptitle is not None and suptitle.get_text():
         return suptitle.get_text()

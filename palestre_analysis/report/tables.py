@@ -18,10 +18,32 @@ __all__ = ["CONTRACT", "save_table", "contract_view"]
 
 CONTRACT = {
     "composition": ["category", "n", "share", "ci_low", "ci_high"],
-    "cells": ["field", "resource", "need", "group", "n", "mean", "median", "iqr", "ci_low", "ci_high",
-              "consensus", "suppressed"],
-    "group_comparison": ["field", "resource", "need", "n_aps_odv", "n_fondazioni_csv_altri", "u", "p", "p_bh",
-                         "cliffs_delta", "suppressed"],
+    "cells": [
+        "field",
+        "resource",
+        "need",
+        "group",
+        "n",
+        "mean",
+        "median",
+        "iqr",
+        "ci_low",
+        "ci_high",
+        "consensus",
+        "suppressed",
+    ],
+    "group_comparison": [
+        "field",
+        "resource",
+        "need",
+        "n_aps_odv",
+        "n_fondazioni_csv_altri",
+        "u",
+        "p",
+        "p_bh",
+        "cliffs_delta",
+        "suppressed",
+    ],
     "agreement": ["field", "alpha_interval", "ci_low", "ci_high", "n_raters", "n_units"],
     "best_crossing": ["field", "need", "resource", "mean", "p_best", "rank"],
 }
@@ -118,5 +140,7 @@ def save_table(frame: pd.DataFrame, name: str, tables_dir: Path | str | None) ->
     folder = Path(tables_dir)
     folder.mkdir(parents=True, exist_ok=True)
     view = contract_view(frame, name)
-    return atomic_write_with(folder / f"{name}.csv", lambda path: view.to_csv(
-        path, index=False, encoding="utf-8", na_rep="", lineterminator="\n"))
+    return atomic_write_with(
+        folder / f"{name}.csv",
+        lambda path: view.to_csv(path, index=False, encoding="utf-8", na_rep="", lineterminator="\n"),
+    )

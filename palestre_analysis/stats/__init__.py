@@ -27,7 +27,6 @@ from .cells import best_crossing, cell_stats
 from .composition import composition, composition_test
 from .consensus import CONSENSUS_RULES, ConsensusRule, consensus
 from .contributions import contribution_counts, contribution_test
-from .distribution import resource_summary
 from .disclosure import (
     blank_small_counts,
     check_min_cell,
@@ -36,6 +35,7 @@ from .disclosure import (
     suppress_counts,
     suppression_mask,
 )
+from .distribution import resource_summary
 from .groups import group_comparison, mann_whitney_from_counts
 from .participation import (
     REGULAR_MIN_MEETINGS,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from palestre_analysis.core.vocabulary import GROUPS
+
 from .votes import CELL_COLUMNS, SCORE_MAX, validate_votes
 
 __all__ = ["V", "ALL", "Histograms", "build", "factorize_rows", "expand", "order_statistic", "linear_quantile"]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from palestre_analysis import config
+
 from . import _histograms
 from ._histograms import V
 from .disclosure import check_min_cell, suppress

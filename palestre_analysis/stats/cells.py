@@ -15,6 +15,7 @@ import pandas as pd
 
 from palestre_analysis import config
 from palestre_analysis.core.vocabulary import GROUPS
+
 from . import _histograms
 from ._histograms import ALL, V, expand, linear_quantile
 from .bootstrap import bootstrap_mean_ci, bootstrap_mean_draws

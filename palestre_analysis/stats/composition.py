@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from palestre_analysis import config
+
 from ._histograms import expand, factorize_rows
 from .disclosure import any_hidden_per_subset, blank_small_counts, check_min_cell, protect_complement, suppress
 
@@ -233,9 +234,7 @@ def _category_counts(
             raise ValueError(f"entities: column {column!r} has {int(frame[column].isna().sum())} missing values.")
     unknown = sorted(set(frame["category"].astype(str)) - set(shares))
     if unknown:
-        raise ValueError(
-            f"entities has categories {unknown} that reference_shares does not list ({sorted(shares)})."
-        )
+        raise ValueError(f"entities has categories {unknown} that reference_shares does not list ({sorted(shares)}).")
     subset, keys = factorize_rows(frame, by)
     code = pd.Categorical(frame["category"].astype(str), categories=list(shares)).codes
     k = len(shares)

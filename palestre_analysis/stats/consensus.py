@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from palestre_analysis import config
+
 from ._histograms import linear_quantile
 
 __all__ = ["ConsensusRule", "CONSENSUS_RULES", "resolve_consensus_rule", "consensus"]
@@ -101,9 +102,7 @@ def resolve_consensus_rule(rule: str | ConsensusRule) -> ConsensusRule:
         return rule
     if isinstance(rule, str) and rule in CONSENSUS_RULES:
         return CONSENSUS_RULES[rule]
-    raise ValueError(
-        f"consensus_rule must be one of {sorted(CONSENSUS_RULES)} or a ConsensusRule, got {rule!r}."
-    )
+    raise ValueError(f"consensus_rule must be one of {sorted(CONSENSUS_RULES)} or a ConsensusRule, got {rule!r}.")
 
 
 def consensus(
@@ -158,7 +157,9 @@ def consensus(
     if counts.shape[-1] != 10:
         raise ValueError(f"counts must have 10 columns (scores 1 to 10), got shape {counts.shape}.")
     if not 6 <= int(high_score) <= 10:
-        raise ValueError(f"high_score must lie in 6 .. 10 so the low and high bands do not overlap, got {high_score!r}.")
+        raise ValueError(
+            f"high_score must lie in 6 .. 10 so the low and high bands do not overlap, got {high_score!r}."
+        )
     n = counts.sum(axis=-1)
     if rule.kind == "iqr":
         with np.errstate(invalid="ignore"):
@@ -166,7 +167,11 @@ def consensus(
         return (n > 0) & (iqr <= rule.threshold + 1e-12)
     low_end = 11 - int(high_score)  # scores 1 .. low_end
     bands = np.stack(
-        [counts[..., :low_end].sum(-1), counts[..., low_end : high_score - 1].sum(-1), counts[..., high_score - 1 :].sum(-1)],
+        [
+            counts[..., :low_end].sum(-1),
+            counts[..., low_end : high_score - 1].sum(-1),
+            counts[..., high_score - 1 :].sum(-1),
+        ],
         axis=-1,
     )
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -18,6 +18,7 @@ from scipy.stats import contingency
 
 from palestre_analysis import config
 from palestre_analysis.core.vocabulary import CATEGORIES, NODES
+
 from ._histograms import ALL, factorize_rows
 from .disclosure import any_hidden_per_subset, blank_small_counts, check_min_cell, protect_complement, suppress
 
@@ -197,7 +198,9 @@ def contribution_test(
         part = frame[frame["_subset"].to_numpy() == s]
         rows.append(_independence(part, len(categories), len(nodes), int(n_resamples), rng))
     table = pd.concat([keys.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
-    table["method"] = f"permutation test of Pearson's X2, categories shuffled among entities, {int(n_resamples)} resamples"
+    table["method"] = (
+        f"permutation test of Pearson's X2, categories shuffled among entities, {int(n_resamples)} resamples"
+    )
     table["suppressed"] = False
     few = table["n_entities"].to_numpy() < min_cell
     suppress(table, "n_entities", ["statistic", "p_value", "cramers_v", "n_contributions"], min_cell)
@@ -207,8 +210,11 @@ def contribution_test(
     table.loc[hidden, "p_value"] = table.loc[hidden, "p_value"].round(2)
     table.loc[hidden, "cramers_v"] = table.loc[hidden, "cramers_v"].round(1)
     note = table.pop("note")
-    table["note"] = np.where(few, f"fewer than {min_cell} contributing delegates",
-                             np.where(hidden, "hidden cells in the table: statistic withheld, p and V rounded", note))
+    table["note"] = np.where(
+        few,
+        f"fewer than {min_cell} contributing delegates",
+        np.where(hidden, "hidden cells in the table: statistic withheld, p and V rounded", note),
+    )
     return table
 
 
@@ -216,8 +222,14 @@ def _independence(part: pd.DataFrame, n_cat: int, n_node: int, n_resamples: int,
     """Pearson X^2, permutation p and Cramér's V for one subset's contributions."""
     entity, _ = pd.factorize(part["entity_id"])
     n_ent = int(entity.max()) + 1 if len(entity) else 0
-    result = {"n_contributions": len(part), "n_entities": n_ent, "statistic": np.nan,
-              "p_value": np.nan, "cramers_v": np.nan, "note": ""}
+    result = {
+        "n_contributions": len(part),
+        "n_entities": n_ent,
+        "statistic": np.nan,
+        "p_value": np.nan,
+        "cramers_v": np.nan,
+        "note": "",
+    }
     if n_ent == 0:
         result["note"] = "no contributions"
         return result
@@ -238,12 +250,19 @@ def _independence(part: pd.DataFrame, n_cat: int, n_node: int, n_resamples: int,
         x = np.moveaxis(np.asarray(x), axis, -1).astype(np.int64)
         onehot = (x[..., :, None] == np.arange(n_used)).astype(float)  # (..., entities, categories)
         observed = np.einsum("...ec,en->...cn", onehot, per_entity)
-        expected = observed.sum(-1, keepdims=True) * observed.sum(-2, keepdims=True) / observed.sum((-2, -1), keepdims=True)
+        expected = (
+            observed.sum(-1, keepdims=True) * observed.sum(-2, keepdims=True) / observed.sum((-2, -1), keepdims=True)
+        )
         return ((observed - expected) ** 2 / expected).sum(axis=(-2, -1))
 
     test = stats.permutation_test(
-        (category,), pearson, permutation_type="pairings", vectorized=True,
-        n_resamples=n_resamples, alternative="greater", rng=rng,
+        (category,),
+        pearson,
+        permutation_type="pairings",
+        vectorized=True,
+        n_resamples=n_resamples,
+        alternative="greater",
+        rng=rng,
     )
     observed = np.zeros((n_used, per_entity.shape[1]))
     np.add.at(observed, category, per_entity)
@@ -258,8 +277,10 @@ def _prepare(
 ) -> tuple[pd.DataFrame, list[str], list[str], pd.DataFrame]:
     """Join contributions to entities; codes for subset, category, node."""
     by = list(by)
-    for frame, name, columns in ((contributions, "contributions", ["entity_id", "node"]),
-                                 (entities, "entities", ["entity_id", "category", *by])):
+    for frame, name, columns in (
+        (contributions, "contributions", ["entity_id", "node"]),
+        (entities, "entities", ["entity_id", "category", *by]),
+    ):
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(f"{name} lacks the column(s) {missing}; it has {list(map(str, frame.columns))}.")

@@ -444,7 +444,9 @@ def _set_flag(table: pd.DataFrame, mask: np.ndarray, flag: str) -> None:
     table[flag] = old | mask
 
 
-def any_hidden_per_subset(keys: pd.DataFrame, detail: pd.DataFrame, by: Sequence[str], flag: str = "suppressed") -> np.ndarray:
+def any_hidden_per_subset(
+    keys: pd.DataFrame, detail: pd.DataFrame, by: Sequence[str], flag: str = "suppressed"
+) -> np.ndarray:
     """For each row of ``keys`` (one subset each), whether any row of ``detail`` in it is blanked.
 
     A test statistic computed from a table with blanked cells could give them back (the

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from palestre_analysis import config
+
 from .disclosure import blank_small_counts, check_min_cell, suppress
 from .votes import validate_votes
 
@@ -70,9 +71,14 @@ def resource_summary(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int 
         _high=votes["score"] > MID_MAX,
     )
     grouped = frame.groupby(keys, sort=True, observed=True)
-    table = grouped.agg(n_raters=("rater", "nunique"), n_votes=("score", "size"), mean=("score", "mean"),
-                        share_low=("_low", "mean"), share_mid=("_mid", "mean"),
-                        share_high=("_high", "mean")).reset_index()
+    table = grouped.agg(
+        n_raters=("rater", "nunique"),
+        n_votes=("score", "size"),
+        mean=("score", "mean"),
+        share_low=("_low", "mean"),
+        share_mid=("_mid", "mean"),
+        share_high=("_high", "mean"),
+    ).reset_index()
     table["n_raters"] = table["n_raters"].astype("int64")
     table["n_votes"] = table["n_votes"].astype("int64")
     stats_columns = ["n_votes", "mean", "share_low", "share_mid", "share_high"]

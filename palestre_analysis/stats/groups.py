@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import special, stats
 
 from palestre_analysis import config
+
 from . import _histograms
 from ._histograms import V, expand
 from .disclosure import check_min_cell, suppress
@@ -96,9 +97,7 @@ def mann_whitney_from_counts(x_counts: np.ndarray, y_counts: np.ndarray) -> tupl
     return u1, p
 
 
-def group_comparison(
-    votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int = config.MIN_CELL
-) -> pd.DataFrame:
+def group_comparison(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int = config.MIN_CELL) -> pd.DataFrame:
     """``aps_odv`` against ``fondazioni_csv_altri``, cell by cell: U, p, BH-adjusted p, Cliff's delta.
 
     Parameters

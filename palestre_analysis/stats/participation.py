@@ -20,9 +20,10 @@ from scipy import sparse
 
 from palestre_analysis import config
 from palestre_analysis.core.vocabulary import CATEGORIES
+
+from ._checks import require_columns
 from ._histograms import ALL, factorize_rows
 from .disclosure import check_min_cell, suppress, suppress_counts, suppression_mask
-from ._checks import require_columns
 
 __all__ = [
     "REGULAR_MIN_MEETINGS",
@@ -262,8 +263,11 @@ def attendance_distribution(
     frame = pd.DataFrame(rows, columns=["_s", "category", "n_meetings", "n_entities", "_total", "_set", "_cross"])
     table = keys.iloc[frame["_s"].to_numpy()].reset_index(drop=True)
     table["category"] = frame["category"].to_numpy()
-    table["n_meetings"] = frame["n_meetings"].to_numpy() if labels is None else \
-        np.array(labels, dtype=object)[frame["n_meetings"].to_numpy()]
+    table["n_meetings"] = (
+        frame["n_meetings"].to_numpy()
+        if labels is None
+        else np.array(labels, dtype=object)[frame["n_meetings"].to_numpy()]
+    )
     table["n_entities"] = frame["n_entities"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         table["share"] = frame["n_entities"].to_numpy() / frame["_total"].to_numpy()
@@ -370,18 +374,20 @@ def participation_summary(
             x = k[mask]
             regular = x >= regular_min
             total = x.sum()
-            rows.append({
-                "_s": s,
-                "category": label,
-                "n_entities": int(mask.sum()),
-                "n_attending": int((x > 0).sum()),
-                "n_attendances": int(total),
-                "mean_meetings": total / len(x) if len(x) else np.nan,
-                "n_regulars": int(regular.sum()),
-                "share_by_regulars": x[regular].sum() / total if total else np.nan,
-                "gini": gini(x),
-                "_others": int(((x > 0) & ~regular).sum()),
-            })
+            rows.append(
+                {
+                    "_s": s,
+                    "category": label,
+                    "n_entities": int(mask.sum()),
+                    "n_attending": int((x > 0).sum()),
+                    "n_attendances": int(total),
+                    "mean_meetings": total / len(x) if len(x) else np.nan,
+                    "n_regulars": int(regular.sum()),
+                    "share_by_regulars": x[regular].sum() / total if total else np.nan,
+                    "gini": gini(x),
+                    "_others": int(((x > 0) & ~regular).sum()),
+                }
+            )
     frame = pd.DataFrame(rows)
     table = keys.iloc[frame["_s"].to_numpy()].reset_index(drop=True)
     for column in frame.columns:
@@ -389,8 +395,15 @@ def participation_summary(
             table[column] = frame[column].to_numpy()
     table["suppressed"] = False
     within = np.where(table["category"].to_numpy() == ALL, -1, frame["_s"].to_numpy())
-    stats_columns = ["n_entities", "n_attending", "n_attendances", "mean_meetings", "n_regulars",
-                     "share_by_regulars", "gini"]
+    stats_columns = [
+        "n_entities",
+        "n_attending",
+        "n_attendances",
+        "mean_meetings",
+        "n_regulars",
+        "share_by_regulars",
+        "gini",
+    ]
     # whole rows: categories of fewer than min_cell entities, and enough others that "all" cannot give them away
     hidden_rows = suppression_mask(frame["n_entities"].to_numpy(), min_cell, within)
     suppress(table, np.where(hidden_rows, 0, min_cell), stats_columns, min_cell)
@@ -528,20 +541,29 @@ def network_summary(
         components = list(nx.connected_components(sub))
         cross = sum(1 for u, v in sub.edges if sub.nodes[u]["category"] != sub.nodes[v]["category"])
         sizes = np.unique([sub.nodes[u]["category"] for u in sub.nodes], return_counts=True)[1]
-        rows.append({
-            "n_nodes": n_nodes,
-            "n_edges": n_edges,
-            "density": nx.density(sub) if n_nodes > 1 else np.nan,
-            "n_components": len(components),
-            "largest_component_share": max(map(len, components)) / n_nodes if n_nodes else np.nan,
-            "cross_category_share": cross / n_edges if n_edges else np.nan,
-            "cross_category_expected": (1 - (sizes * (sizes - 1)).sum() / (n_nodes * (n_nodes - 1))
-                                        if n_nodes > 1 else np.nan),
-        })
+        rows.append(
+            {
+                "n_nodes": n_nodes,
+                "n_edges": n_edges,
+                "density": nx.density(sub) if n_nodes > 1 else np.nan,
+                "n_components": len(components),
+                "largest_component_share": max(map(len, components)) / n_nodes if n_nodes else np.nan,
+                "cross_category_share": cross / n_edges if n_edges else np.nan,
+                "cross_category_expected": (
+                    1 - (sizes * (sizes - 1)).sum() / (n_nodes * (n_nodes - 1)) if n_nodes > 1 else np.nan
+                ),
+            }
+        )
     table = pd.concat([keys.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
     table["suppressed"] = False
-    stats_columns = ["n_edges", "density", "n_components", "largest_component_share", "cross_category_share",
-                     "cross_category_expected"]
+    stats_columns = [
+        "n_edges",
+        "density",
+        "n_components",
+        "largest_component_share",
+        "cross_category_share",
+        "cross_category_expected",
+    ]
     return suppress(table, "n_nodes", stats_columns, min_cell)
 
 

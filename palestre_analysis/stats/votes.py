@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from palestre_analysis.core.vocabulary import GROUPS
+
 from ._checks import require_columns
 
 __all__ = ["VOTE_COLUMNS", "CELL_COLUMNS", "SCORE_MIN", "SCORE_MAX", "prepare_votes", "validate_votes"]
@@ -41,9 +42,7 @@ CELL_COLUMNS = ("field", "resource", "need")
 SCORE_MIN, SCORE_MAX = 1, 10
 
 
-def prepare_votes(
-    votes: pd.DataFrame, entities: pd.DataFrame, by: Sequence[str] = ("territory",)
-) -> pd.DataFrame:
+def prepare_votes(votes: pd.DataFrame, entities: pd.DataFrame, by: Sequence[str] = ("territory",)) -> pd.DataFrame:
     """Join the processed votes to their entities: add ``rater``, ``group`` and ``by``.
 
     Parameters
@@ -168,9 +167,7 @@ def validate_votes(votes: pd.DataFrame, by: Sequence[str] = ()) -> None:
     bad_group = ~votes["group"].isin(GROUPS).to_numpy()
     if bad_group.any():
         row = votes.index[int(np.argmax(bad_group))]
-        raise ValueError(
-            f"votes: group must be one of {list(GROUPS)}; row {row!r} has {votes['group'].loc[row]!r}."
-        )
+        raise ValueError(f"votes: group must be one of {list(GROUPS)}; row {row!r} has {votes['group'].loc[row]!r}.")
 
 
 def _check_scores(score: pd.Series) -> None:
@@ -183,6 +180,5 @@ def _check_scores(score: pd.Series) -> None:
         i = int(np.argmax(bad))
         shown = score.iloc[i]
         raise ValueError(
-            f"votes: score must be a whole number from {SCORE_MIN} to {SCORE_MAX}; "
-            f"row {score.index[i]!r} has {shown}."
+            f"votes: score must be a whole number from {SCORE_MIN} to {SCORE_MAX}; row {score.index[i]!r} has {shown}."
         )

@@ -31,9 +31,12 @@ FAILING_PLAN = (
 #: Entities per territory and category: (territory, category, count).
 DEFAULT_ROWS = [
     ("Lombardia", "csv", 2),
-    ("Brescia", "associazioni", 6), ("Brescia", "csv", 2),
-    ("Cremona", "associazioni", 4), ("Cremona", "altri", 1),
-    ("Monza e della Brianza", "associazioni", 3), ("Monza e della Brianza", "altri", 4),
+    ("Brescia", "associazioni", 6),
+    ("Brescia", "csv", 2),
+    ("Cremona", "associazioni", 4),
+    ("Cremona", "altri", 1),
+    ("Monza e della Brianza", "associazioni", 3),
+    ("Monza e della Brianza", "altri", 4),
 ]
 
 
@@ -43,11 +46,14 @@ def write_processed(folder: Path, rows=DEFAULT_ROWS, n_rejected: int = 2) -> Pat
 
     folder.mkdir(parents=True, exist_ok=True)
     flat = [(territory, category) for territory, category, count in rows for _ in range(count)]
-    records = [{"entity_id": f"E{i}", "category": category, "territory": territory}
-               for i, (territory, category) in enumerate(flat)]
+    records = [
+        {"entity_id": f"E{i}", "category": category, "territory": territory}
+        for i, (territory, category) in enumerate(flat)
+    ]
     pd.DataFrame(records).to_parquet(folder / "entities.parquet", index=False)
-    lines = ["file,line,column,reason"] + [f"enti.csv,{i + 2},tipologia,tipologia sconosciuta"
-                                          for i in range(n_rejected)]
+    lines = ["file,line,column,reason"] + [
+        f"enti.csv,{i + 2},tipologia,tipologia sconosciuta" for i in range(n_rejected)
+    ]
     (folder / "rejected.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "cleaning_report.json").write_text(json.dumps({"totals": {"rejected": n_rejected}}), encoding="utf-8")
     return folder
@@ -111,7 +117,8 @@ def batch_script(tmp_path):
 
     def write(out: Path, notebooks: str = "FIXTURE_PLAN", force: bool = False) -> Path:
         script = tmp_path / "run_fixture_batch.py"
-        script.write_text(textwrap.dedent(f"""
+        script.write_text(
+            textwrap.dedent(f"""
             import json, sys, time
             from pathlib import Path
             sys.path.insert(0, {str(Path(__file__).parent)!r})
@@ -129,11 +136,12 @@ def batch_script(tmp_path):
                                            "pyarrow", "numpy") if m in sys.modules)
                 print(json.dumps({{"elapsed": elapsed, "heavy": heavy, "exit_code": result.exit_code,
                                   "statuses": sorted(r.status for r in result.reports)}}))
-        """), encoding="utf-8")
+        """),
+            encoding="utf-8",
+        )
         return script
 
     return write
-
 
 
 @pytest.fixture(scope="session")
@@ -147,5 +155,11 @@ def kit():
     """The helpers above, for fixtures of module scope."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(FIXTURES=FIXTURES, FIXTURE_PLAN=FIXTURE_PLAN, FAILING_PLAN=FAILING_PLAN,
-                           FakeCleaning=FakeCleaning, write_processed=write_processed, DEFAULT_ROWS=DEFAULT_ROWS)
+    return SimpleNamespace(
+        FIXTURES=FIXTURES,
+        FIXTURE_PLAN=FIXTURE_PLAN,
+        FAILING_PLAN=FAILING_PLAN,
+        FakeCleaning=FakeCleaning,
+        write_processed=write_processed,
+        DEFAULT_ROWS=DEFAULT_ROWS,
+    )

@@ -15,9 +15,20 @@ from palestre_analysis import config
 def test_benchmark_quick_runs_both_ways_and_reports_the_ratio(tmp_path):
     result = tmp_path / "bench.json"
     completed = subprocess.run(
-        [sys.executable, str(config.PROJECT_ROOT / "benchmarks" / "bench_batch.py"), "--fixtures", "--quick",
-         "--workdir", str(tmp_path / "work"), "--json", str(result)],
-        capture_output=True, text=True, timeout=900)
+        [
+            sys.executable,
+            str(config.PROJECT_ROOT / "benchmarks" / "bench_batch.py"),
+            "--fixtures",
+            "--quick",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--json",
+            str(result),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     timings = json.loads(result.read_text(encoding="utf-8"))
     assert timings["reports"] == 5 and timings["tutorial_failures"] == [] and timings["ours_exit_code"] == 0

@@ -11,9 +11,12 @@ import pytest
 from palestre_analysis.batch.export import export_html, external_resources, notebook_to_html
 
 # A 1x1 PNG, as matplotlib's inline backend would send it (base64 in the notebook).
-PIXEL = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082")).decode()
+PIXEL = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+    )
+).decode()
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
@@ -23,15 +26,24 @@ def executed_notebook():
     code.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text=f"Contributo: {HOSTILE}\n"),
         nbformat.v4.new_output("display_data", data={"image/png": PIXEL, "text/plain": "<Figure>"}),
-        nbformat.v4.new_output("display_data", data={"application/javascript": "document.title='x'",
-                                                     "text/plain": "testo di riserva"}),
+        nbformat.v4.new_output(
+            "display_data", data={"application/javascript": "document.title='x'", "text/plain": "testo di riserva"}
+        ),
     ]
     table = nbformat.v4.new_code_cell("df")
     escaped = HOSTILE.replace("<", "&lt;").replace(">", "&gt;")
-    table.outputs = [nbformat.v4.new_output("execute_result", execution_count=2, data={
-        "text/html": f"<table class='dataframe'><tr><td>{escaped}</td></tr></table>", "text/plain": "df"})]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Titolo\n\nFormula $x^2$ e [un link](https://doi.org/10.1000/1)."),
-                code, table]
+    table.outputs = [
+        nbformat.v4.new_output(
+            "execute_result",
+            execution_count=2,
+            data={"text/html": f"<table class='dataframe'><tr><td>{escaped}</td></tr></table>", "text/plain": "df"},
+        )
+    ]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Titolo\n\nFormula $x^2$ e [un link](https://doi.org/10.1000/1)."),
+        code,
+        table,
+    ]
     return nb
 
 
@@ -62,14 +74,15 @@ def test_nothing_is_loaded_from_the_network(page):
 
 def test_free_text_shows_as_text(page):
     assert HOSTILE not in page
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page or "&lt;script&gt;alert(\"x\")" in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page or '&lt;script&gt;alert("x")' in page
     assert "onerror=alert(1)>" not in page
 
 
 def test_a_failed_report_says_so_in_italian_and_escapes_the_error(tmp_path):
     nb = executed_notebook()
     marker = nbformat.v4.new_markdown_cell(
-        '<span id="papermill-error-cell" style="color:red">Execution using papermill encountered an exception</span>')
+        '<span id="papermill-error-cell" style="color:red">Execution using papermill encountered an exception</span>'
+    )
     marker.metadata["tags"] = ["papermill-error-cell-tag"]
     nb.cells.insert(1, marker)
     dest = export_html(nb, tmp_path / "r.html", title="T", failure='KeyError: "<b>x</b>" (cella [3])')
@@ -82,18 +95,21 @@ def test_a_failed_report_says_so_in_italian_and_escapes_the_error(tmp_path):
 
 def test_export_refuses_a_page_that_would_load_something(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell('![logo](https://example.org/logo.png)')]
+    nb.cells = [nbformat.v4.new_markdown_cell("![logo](https://example.org/logo.png)")]
     with pytest.raises(ValueError, match="external resources: https://example.org/logo.png"):
         export_html(nb, tmp_path / "r.html", title="T")
     assert not (tmp_path / "r.html").exists()
 
 
-@pytest.mark.parametrize("snippet, expected", [
-    ('<link rel="stylesheet" href="https://cdn/x.css">', ["https://cdn/x.css"]),
-    ("<iframe src='//evil/'></iframe>", ["//evil/"]),
-    ('<img srcset="data:image/png;base64,AA 1x, http://x/a.png 2x">', ["http://x/a.png"]),
-    ('<div style="background:url(&quot;http://x/b.png&quot;)">', ["http://x/b.png"]),
-    ('<a href="https://doi.org/x">doi</a><img src="data:image/png;base64,AA">', []),
-])
+@pytest.mark.parametrize(
+    "snippet, expected",
+    [
+        ('<link rel="stylesheet" href="https://cdn/x.css">', ["https://cdn/x.css"]),
+        ("<iframe src='//evil/'></iframe>", ["//evil/"]),
+        ('<img srcset="data:image/png;base64,AA 1x, http://x/a.png 2x">', ["http://x/a.png"]),
+        ('<div style="background:url(&quot;http://x/b.png&quot;)">', ["http://x/b.png"]),
+        ('<a href="https://doi.org/x">doi</a><img src="data:image/png;base64,AA">', []),
+    ],
+)
 def test_external_resources_finds_what_a_browser_would_fetch(snippet, expected):
     assert external_resources(snippet) == expected

@@ -37,9 +37,15 @@ def one_cell_notebook(path, source="print(6 * 7)"):
 def run(source, dest, manager_class):
     import papermill
 
-    papermill.execute_notebook(str(source), str(dest), kernel_name=config.KERNEL_NAME, progress_bar=False,
-                               cwd=str(os.path.dirname(dest)), kernel_manager_class=manager_class,
-                               shutdown_kernel="immediate")
+    papermill.execute_notebook(
+        str(source),
+        str(dest),
+        kernel_name=config.KERNEL_NAME,
+        progress_bar=False,
+        cwd=str(os.path.dirname(dest)),
+        kernel_manager_class=manager_class,
+        shutdown_kernel="immediate",
+    )
     return nbformat.read(dest, as_version=4)
 
 
@@ -55,8 +61,11 @@ def test_the_server_forks_as_its_only_thread(tmp_path):
     """numpy and scipy start OpenBLAS pools and pyarrow a jemalloc thread: none is alive at a fork."""
     with kernels.KernelForkServer() as server:
         del kernels.launch_log[:]
-        nb = run(one_cell_notebook(tmp_path / "a.ipynb"), tmp_path / "out.ipynb",
-                 kernels.fork_kernel_manager_class(server.address))
+        nb = run(
+            one_cell_notebook(tmp_path / "a.ipynb"),
+            tmp_path / "out.ipynb",
+            kernels.fork_kernel_manager_class(server.address),
+        )
         assert [entry["mode"] for entry in kernels.launch_log] == ["fork"], server.log_text()
         assert nb.cells[0].outputs[0].text == "42\n"
         assert threads_of(server._process.pid) == ["python"]
@@ -72,8 +81,7 @@ def test_forked_kernels_talk_over_private_unix_sockets(tmp_path):
             await manager.start_kernel(cwd=str(tmp_path))
             try:
                 info = manager.get_connection_info()
-                sockets = sorted(name for name in os.listdir(os.path.dirname(server.address))
-                                 if name.startswith("k-"))
+                sockets = sorted(name for name in os.listdir(os.path.dirname(server.address)) if name.startswith("k-"))
                 return info, sockets
             finally:
                 await manager.shutdown_kernel(now=True)
@@ -112,11 +120,16 @@ def test_a_silent_fork_is_killed_and_replaced_in_seconds(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", PRELOAD_FIXTURES)  # the same for server and kernels: a fork is allowed
     with kernels.KernelForkServer(preload=[*kernels.default_preload(), "silent_kernel"]) as server:
         del kernels.launch_log[:]
-        nb = run(one_cell_notebook(tmp_path / "a.ipynb"), tmp_path / "out.ipynb",
-                 kernels.fork_kernel_manager_class(server.address, ready_timeout=3))
+        nb = run(
+            one_cell_notebook(tmp_path / "a.ipynb"),
+            tmp_path / "out.ipynb",
+            kernels.fork_kernel_manager_class(server.address, ready_timeout=3),
+        )
         log = server.log_text()
     assert nb.cells[0].outputs[0].text == "42\n"
     [launch] = kernels.launch_log
     assert launch["mode"] == "fresh", log
-    assert launch["reason"].count("non ha risposto a kernel_info entro 3 s: terminato e sostituito") \
+    assert (
+        launch["reason"].count("non ha risposto a kernel_info entro 3 s: terminato e sostituito")
         == kernels.FORK_ATTEMPTS
+    )

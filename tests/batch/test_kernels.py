@@ -39,11 +39,19 @@ def execute(source, dest, parameters, *, fork_address=None, cwd=None):
     """Run with papermill; return the executed notebook even when a cell failed."""
     options = {"coalesce_streams": True}  # as the runner does: stream splits depend on flush timing
     if fork_address:
-        options.update(kernel_manager_class=kernels.fork_kernel_manager_class(fork_address),
-                       shutdown_kernel="immediate")
+        options.update(
+            kernel_manager_class=kernels.fork_kernel_manager_class(fork_address), shutdown_kernel="immediate"
+        )
     try:
-        papermill.execute_notebook(str(source), str(dest), parameters=parameters, kernel_name=config.KERNEL_NAME,
-                                   progress_bar=False, cwd=str(cwd or os.path.dirname(dest)), **options)
+        papermill.execute_notebook(
+            str(source),
+            str(dest),
+            parameters=parameters,
+            kernel_name=config.KERNEL_NAME,
+            progress_bar=False,
+            cwd=str(cwd or os.path.dirname(dest)),
+            **options,
+        )
     except PapermillExecutionError:
         pass
     return nbformat.read(dest, as_version=4)
@@ -51,24 +59,36 @@ def execute(source, dest, parameters, *, fork_address=None, cwd=None):
 
 def comparable(nb):
     """Every code cell's execution count and outputs, as canonical JSON."""
-    return [json.dumps({"count": cell.get("execution_count"), "outputs": cell.get("outputs")}, sort_keys=True)
-            for cell in nb.cells if cell.cell_type == "code"]
+    return [
+        json.dumps({"count": cell.get("execution_count"), "outputs": cell.get("outputs")}, sort_keys=True)
+        for cell in nb.cells
+        if cell.cell_type == "code"
+    ]
 
 
-@pytest.mark.parametrize("name, territory", [
-    ("fx_01_profilo.ipynb", "Brescia"),
-    ("fx_02_distribuzioni.ipynb", "Lombardia"),
-    ("fx_03_regione.ipynb", "Lombardia"),
-    ("fx_errore.ipynb", "Cremona"),
-])
+@pytest.mark.parametrize(
+    "name, territory",
+    [
+        ("fx_01_profilo.ipynb", "Brescia"),
+        ("fx_02_distribuzioni.ipynb", "Lombardia"),
+        ("fx_03_regione.ipynb", "Lombardia"),
+        ("fx_errore.ipynb", "Cremona"),
+    ],
+)
 def test_forked_kernel_outputs_equal_fresh_kernel_outputs(tmp_path, server, processed, name, territory):
     parameters = {"territorio": territory, "processed_dir": str(processed)}
     (tmp_path / "fresh").mkdir()
     (tmp_path / "fork").mkdir()
-    fresh = execute(os.path.join(FIXTURES, name), tmp_path / "fresh" / name, dict(parameters, tables_dir=str(tmp_path / "fresh")))
+    fresh = execute(
+        os.path.join(FIXTURES, name), tmp_path / "fresh" / name, dict(parameters, tables_dir=str(tmp_path / "fresh"))
+    )
     del kernels.launch_log[:]
-    forked = execute(os.path.join(FIXTURES, name), tmp_path / "fork" / name, dict(parameters, tables_dir=str(tmp_path / "fork")),
-                     fork_address=server.address)
+    forked = execute(
+        os.path.join(FIXTURES, name),
+        tmp_path / "fork" / name,
+        dict(parameters, tables_dir=str(tmp_path / "fork")),
+        fork_address=server.address,
+    )
     assert [entry["mode"] for entry in kernels.launch_log] == ["fork"], server.log_text()
     fresh_cells, forked_cells = comparable(fresh), comparable(forked)
     # tables_dir differs on purpose between the two runs: it only appears in the injected parameters cell
@@ -90,19 +110,22 @@ def probe_notebook(path):
     """Cells that show the state a kernel starts with."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": config.KERNEL_NAME, "language": "python", "display_name": "Python"}
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in (
-        'print(sorted(name for name in dir() if not name.startswith("_")))',
-        "import os, sys, warnings, signal\n"
-        "print(os.path.basename(sys.argv[0]), sys.argv[1], sys.argv[3:], sys.path.index(''))\n"
-        "print(os.getcwd(), os.environ.get('MPLBACKEND'), 'JPY_PARENT_PID' in os.environ)\n"
-        "print(signal.getsignal(signal.SIGCHLD), signal.getsignal(signal.SIGTERM), os.getpgid(0) == os.getpid())\n"
-        "print(sys.stdin.read() == '')",
-        "import numpy, pandas, scipy.stats, matplotlib.pyplot, seaborn\n"
-        "print([(f[0], getattr(f[1], 'pattern', f[1]), f[2].__name__, getattr(f[3], 'pattern', f[3]))\n"
-        "       for f in warnings.filters])",
-        "get_ipython().execution_count",
-        "import matplotlib\nprint(matplotlib.get_backend(), matplotlib.is_interactive())",
-    )]
+    nb.cells = [
+        nbformat.v4.new_code_cell(source)
+        for source in (
+            'print(sorted(name for name in dir() if not name.startswith("_")))',
+            "import os, sys, warnings, signal\n"
+            "print(os.path.basename(sys.argv[0]), sys.argv[1], sys.argv[3:], sys.path.index(''))\n"
+            "print(os.getcwd(), os.environ.get('MPLBACKEND'), 'JPY_PARENT_PID' in os.environ)\n"
+            "print(signal.getsignal(signal.SIGCHLD), signal.getsignal(signal.SIGTERM), os.getpgid(0) == os.getpid())\n"
+            "print(sys.stdin.read() == '')",
+            "import numpy, pandas, scipy.stats, matplotlib.pyplot, seaborn\n"
+            "print([(f[0], getattr(f[1], 'pattern', f[1]), f[2].__name__, getattr(f[3], 'pattern', f[3]))\n"
+            "       for f in warnings.filters])",
+            "get_ipython().execution_count",
+            "import matplotlib\nprint(matplotlib.get_backend(), matplotlib.is_interactive())",
+        )
+    ]
     nbformat.write(nb, path)
     return path
 
@@ -120,8 +143,13 @@ def test_forked_kernels_do_not_share_numpy_random_state(tmp_path, server):
     nb.metadata["kernelspec"] = {"name": config.KERNEL_NAME, "language": "python", "display_name": "Python"}
     nb.cells = [nbformat.v4.new_code_cell("import numpy as np\nprint(np.random.random())")]
     nbformat.write(nb, tmp_path / "random.ipynb")
-    draws = {execute(tmp_path / "random.ipynb", tmp_path / f"r{i}.ipynb", {}, fork_address=server.address)
-             .cells[0].outputs[0].text for i in range(2)}
+    draws = {
+        execute(tmp_path / "random.ipynb", tmp_path / f"r{i}.ipynb", {}, fork_address=server.address)
+        .cells[0]
+        .outputs[0]
+        .text
+        for i in range(2)
+    }
     assert len(draws) == 2
 
 
@@ -177,10 +205,13 @@ def demo_processed(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("name, territory", [
-    ("02_risorse_esigenze.ipynb", "Cremona"),
-    ("01_rete_partecipazione.ipynb", "Pavia"),
-])
+@pytest.mark.parametrize(
+    "name, territory",
+    [
+        ("02_risorse_esigenze.ipynb", "Cremona"),
+        ("01_rete_partecipazione.ipynb", "Pavia"),
+    ],
+)
 def test_real_notebooks_give_fresh_kernel_outputs_when_forked(tmp_path, server, demo_processed, name, territory):
     """The project's own notebooks, on the demo data: figures, tables and prose byte for byte."""
     source = config.NOTEBOOKS_DIR / name
@@ -231,11 +262,21 @@ def test_a_forked_kernel_that_never_answers_is_replaced_in_seconds(tmp_path, pro
     try:
         reports = tmp_path / "reports"
         paths = report_paths(reports, "brescia", "fx_01_profilo")
-        job = ReportJob(key="brescia/fx_01_profilo", territory="Brescia", slug="brescia", title="Profilo",
-                        notebook_path=os.path.join(FIXTURES, "fx_01_profilo.ipynb"), reports_dir=str(reports),
-                        parameters={"territorio": "Brescia", "processed_dir": str(processed),
-                                    "tables_dir": str(paths.staging_tables)},
-                        kernel_name=config.KERNEL_NAME, fork_address=address)
+        job = ReportJob(
+            key="brescia/fx_01_profilo",
+            territory="Brescia",
+            slug="brescia",
+            title="Profilo",
+            notebook_path=os.path.join(FIXTURES, "fx_01_profilo.ipynb"),
+            reports_dir=str(reports),
+            parameters={
+                "territorio": "Brescia",
+                "processed_dir": str(processed),
+                "tables_dir": str(paths.staging_tables),
+            },
+            kernel_name=config.KERNEL_NAME,
+            fork_address=address,
+        )
         outcome = execute_report(job)
     finally:
         listener.close()
@@ -245,8 +286,12 @@ def test_a_forked_kernel_that_never_answers_is_replaced_in_seconds(tmp_path, pro
             sleeper.wait()
     assert outcome.status == "ok", outcome.error
     assert outcome.kernel == "fresh"
-    assert outcome.kernel_note.count(f"non ha risposto a kernel_info entro {kernels.FORK_READY_TIMEOUT:g} s: "
-                                     "terminato e sostituito") == kernels.FORK_ATTEMPTS
+    assert (
+        outcome.kernel_note.count(
+            f"non ha risposto a kernel_info entro {kernels.FORK_READY_TIMEOUT:g} s: terminato e sostituito"
+        )
+        == kernels.FORK_ATTEMPTS
+    )
     assert len(sleepers) == kernels.FORK_ATTEMPTS
     assert left_alive == []  # the provisioner killed each silent "kernel"
     assert paths.html.is_file()

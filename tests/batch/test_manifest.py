@@ -6,15 +6,27 @@ import json
 
 import pytest
 
-from palestre_analysis.batch.manifest import empty_manifest, input_key, is_up_to_date, load_manifest, report_inputs, save_manifest
+from palestre_analysis.batch.manifest import (
+    empty_manifest,
+    input_key,
+    is_up_to_date,
+    load_manifest,
+    report_inputs,
+    save_manifest,
+)
 
 
 @pytest.fixture
 def inputs(tmp_path):
     notebook = tmp_path / "01.ipynb"
     notebook.write_text('{"cells": []}')
-    base = dict(notebook_path=notebook, parameters={"territorio": "Brescia", "min_cell": 5},
-                processed={"entities.parquet": "1" * 64}, library="2" * 64, packages={"pandas": "3.0"})
+    base = dict(
+        notebook_path=notebook,
+        parameters={"territorio": "Brescia", "min_cell": 5},
+        processed={"entities.parquet": "1" * 64},
+        library="2" * 64,
+        packages={"pandas": "3.0"},
+    )
     return base
 
 
@@ -37,8 +49,11 @@ def test_up_to_date_needs_same_key_success_and_files(tmp_path):
     (tmp_path / "brescia" / "tables").mkdir(parents=True)
     for name in ("brescia/01.html", "brescia/01.ipynb", "brescia/tables/cells.csv"):
         (tmp_path / name).write_text("x")
-    entry = {"key": "k", "status": "ok", "outputs": {"html": "brescia/01.html", "notebook": "brescia/01.ipynb",
-                                                     "tables": ["brescia/tables/cells.csv"]}}
+    entry = {
+        "key": "k",
+        "status": "ok",
+        "outputs": {"html": "brescia/01.html", "notebook": "brescia/01.ipynb", "tables": ["brescia/tables/cells.csv"]},
+    }
     assert is_up_to_date(entry, "k", tmp_path)
     assert not is_up_to_date(entry, "other", tmp_path)
     assert not is_up_to_date({**entry, "status": "failed"}, "k", tmp_path)

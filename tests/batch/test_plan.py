@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from palestre_analysis.batch.plan import NOTEBOOKS, NotebookSpec, PlanError, assign_slugs, build_plan, select_territories
+from palestre_analysis.batch.plan import (
+    NOTEBOOKS,
+    NotebookSpec,
+    PlanError,
+    assign_slugs,
+    build_plan,
+    select_territories,
+)
 
 AVAILABLE = ["Brescia", "Cremona", "Monza e della Brianza"]
 

@@ -16,9 +16,9 @@ import nbformat
 import pytest
 
 from palestre_analysis import config
-from palestre_analysis.core import fingerprint
 from palestre_analysis.batch.export import external_resources
 from palestre_analysis.batch.runner import format_summary, run_batch
+from palestre_analysis.core import fingerprint
 
 TWO_TERRITORIES = [("Lombardia", "csv", 2), ("Brescia", "associazioni", 6), ("Brescia", "csv", 2)]
 
@@ -35,8 +35,15 @@ def batch(tmp_path_factory, kit):
     root = tmp_path_factory.mktemp("batch")
     out = root / "out"
     kit.write_processed(out / "processed")
-    result = run_batch(out_dir=out, raw_dir=root / "raw", clean=kit.FakeCleaning(), notebooks=kit.FIXTURE_PLAN,
-                       notebooks_dir=kit.FIXTURES, progress=False, jobs=2)
+    result = run_batch(
+        out_dir=out,
+        raw_dir=root / "raw",
+        clean=kit.FakeCleaning(),
+        notebooks=kit.FIXTURE_PLAN,
+        notebooks_dir=kit.FIXTURES,
+        progress=False,
+        jobs=2,
+    )
     return root, out, result
 
 
@@ -53,8 +60,10 @@ def test_every_report_is_produced_in_its_territory_folder(batch):
         expected |= {f"{slug}/tables/composition.csv", f"{slug}/tables/scores.csv"}
     expected |= {"lombardia/fx_03_regione.html", "lombardia/fx_03_regione.ipynb", "lombardia/tables/territories.csv"}
     assert set(files_under(reports)) == expected
-    assert files_under(root) == sorted([f"out/reports/{f}" for f in expected] + [
-        "out/processed/cleaning_report.json", "out/processed/entities.parquet", "out/processed/rejected.csv"])
+    assert files_under(root) == sorted(
+        [f"out/reports/{f}" for f in expected]
+        + ["out/processed/cleaning_report.json", "out/processed/entities.parquet", "out/processed/rejected.csv"]
+    )
     assert result.kernels == "fork"
 
 
@@ -74,8 +83,11 @@ def test_manifest_records_parameters_status_inputs_versions_and_commit(batch):
     _, out, _ = batch
     manifest = json.loads((out / "reports" / "manifest.json").read_text(encoding="utf-8"))
     processed = fingerprint.processed_hashes(out / "processed")
-    assert set(manifest["reports"]) == {f"{s}/{n}" for s in ("lombardia", "brescia", "cremona", "monza-e-della-brianza")
-                                        for n in ("fx_01_profilo", "fx_02_distribuzioni")} | {"lombardia/fx_03_regione"}
+    assert set(manifest["reports"]) == {
+        f"{s}/{n}"
+        for s in ("lombardia", "brescia", "cremona", "monza-e-della-brianza")
+        for n in ("fx_01_profilo", "fx_02_distribuzioni")
+    } | {"lombardia/fx_03_regione"}
     entry = manifest["reports"]["monza-e-della-brianza/fx_01_profilo"]
     assert entry["territory"] == "Monza e della Brianza" and entry["status"] == "ok" and entry["error"] is None
     assert entry["parameters"]["territorio"] == "Monza e della Brianza"
@@ -131,7 +143,7 @@ def test_executed_notebooks_keep_parameters_and_outputs(batch):
     _, out, _ = batch
     nb = nbformat.read(out / "reports" / "cremona" / "fx_01_profilo.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1 and "territorio = \"Cremona\"" in injected[0].source
+    assert len(injected) == 1 and 'territorio = "Cremona"' in injected[0].source
     assert nb.metadata.papermill.output_path == str(out / "reports" / "cremona" / "fx_01_profilo.ipynb")
     assert any(o.get("output_type") == "display_data" for c in nb.cells for o in c.get("outputs", []))
 
@@ -176,9 +188,12 @@ def test_only_stale_reports_run_again_and_force_runs_everything(tmp_path, make_o
     nbformat.write(changed, notebooks / "fx_02_distribuzioni.ipynb")
     second = run(out, notebooks_dir=notebooks)
     assert {r.key: r.status for r in second.reports} == {
-        "lombardia/fx_03_regione": "skipped", "lombardia/fx_01_profilo": "skipped",
-        "lombardia/fx_02_distribuzioni": "ran", "brescia/fx_01_profilo": "skipped",
-        "brescia/fx_02_distribuzioni": "ran"}
+        "lombardia/fx_03_regione": "skipped",
+        "lombardia/fx_01_profilo": "skipped",
+        "lombardia/fx_02_distribuzioni": "ran",
+        "brescia/fx_01_profilo": "skipped",
+        "brescia/fx_02_distribuzioni": "ran",
+    }
     assert "Una frase in più" in (out / "reports" / "brescia" / "fx_02_distribuzioni.html").read_text(encoding="utf-8")
 
     forced = run(out, notebooks_dir=notebooks, force=True)
@@ -187,7 +202,9 @@ def test_only_stale_reports_run_again_and_force_runs_everything(tmp_path, make_o
     (out / "processed" / "rejected.csv").write_text("file,line,column,reason\n", encoding="utf-8")
     only_brescia = run(out, notebooks_dir=notebooks, territories=["BS"])
     assert {r.key: r.status for r in only_brescia.reports} == {
-        "brescia/fx_01_profilo": "ran", "brescia/fx_02_distribuzioni": "ran"}
+        "brescia/fx_01_profilo": "ran",
+        "brescia/fx_02_distribuzioni": "ran",
+    }
     manifest = json.loads((out / "reports" / "manifest.json").read_text(encoding="utf-8"))
     assert len(manifest["reports"]) == 5  # the region's entries are kept
 
@@ -267,8 +284,14 @@ def test_hostile_territory_names_stay_inside_the_output_folder(tmp_path, make_ou
     assert "<script>" not in index and "&lt;script&gt;" in index
     for page in (out / "reports").rglob("fx_01_profilo.html"):
         assert "<script>alert" not in page.read_text(encoding="utf-8")
-    executed = nbformat.read(out / "reports" / manifest["reports"][next(
-        k for k, e in manifest["reports"].items() if e["territory"].startswith('x"'))]["outputs"]["notebook"], 4)
+    executed = nbformat.read(
+        out
+        / "reports"
+        / manifest["reports"][next(k for k, e in manifest["reports"].items() if e["territory"].startswith('x"'))][
+            "outputs"
+        ]["notebook"],
+        4,
+    )
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert f'Territorio: x"; open(r"{marker}", "w"); y = "' in printed
 
@@ -316,17 +339,27 @@ def test_an_interrupted_run_leaves_no_half_written_file(tmp_path, make_out, batc
     script = batch_script(out, notebooks=f"({plan})", force=True)
     started = tmp_path / "started"
     (tmp_path / "t").mkdir()  # the batch's temporary files (the fork server's socket) stay in the test's folder
-    env = dict(os.environ, FX_SLEEP="0", FX_STARTED=str(started), PALESTRE_TEST_MARKER=str(tmp_path),
-               TMPDIR=str(tmp_path / "t"))
+    env = dict(
+        os.environ,
+        FX_SLEEP="0",
+        FX_STARTED=str(started),
+        PALESTRE_TEST_MARKER=str(tmp_path),
+        TMPDIR=str(tmp_path / "t"),
+    )
     subprocess.run([sys.executable, str(script)], env=env, check=True, capture_output=True, timeout=300)
     reports = out / "reports"
     before = {f: (reports / f).read_bytes() for f in files_under(reports)}
     assert (reports / "lombardia" / "tables" / "slow.csv").read_text() == "a,b\n1,2\n3,4\n"
     started.unlink()
 
-    process = subprocess.Popen([sys.executable, str(script)], env=dict(env, FX_SLEEP="120"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                               preexec_fn=_default_sigint)
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        env=dict(env, FX_SLEEP="120"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=_default_sigint,
+    )
     try:
         assert _wait_until(started.exists, 120), "the slow notebook never started"
         time.sleep(0.5)  # the other report is being written meanwhile

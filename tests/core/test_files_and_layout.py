@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from palestre_analysis.core import files as fsutil
 from palestre_analysis.batch import layout
 from palestre_analysis.batch.layout import report_paths
+from palestre_analysis.core import files as fsutil
 
 
 def test_an_interrupted_write_leaves_the_old_file_whole_and_no_temporary(tmp_path, monkeypatch):

@@ -50,7 +50,9 @@ def test_git_commit_is_read_without_git(tmp_path, layout):
     if layout == "loose":
         (git / "refs" / "heads" / "main").write_text(COMMIT + "\n")
     if layout == "packed":
-        (git / "packed-refs").write_text(f"# pack-refs with: peeled\n{OTHER} refs/heads/other\n{COMMIT} refs/heads/main\n")
+        (git / "packed-refs").write_text(
+            f"# pack-refs with: peeled\n{OTHER} refs/heads/other\n{COMMIT} refs/heads/main\n"
+        )
     assert fingerprint.git_commit(tmp_path) == COMMIT
 
 
@@ -61,8 +63,9 @@ def test_git_commit_is_none_outside_a_checkout(tmp_path):
 def test_git_commit_of_this_checkout_is_what_git_says():
     """Checked against git itself (the other implementation)."""
     try:
-        expected = subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.PROJECT_ROOT, capture_output=True,
-                                  text=True, check=True).stdout.strip()
+        expected = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("git is not available or this is not a checkout")
     assert fingerprint.git_commit(config.PROJECT_ROOT) == expected

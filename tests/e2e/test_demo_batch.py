@@ -14,18 +14,31 @@ import pandas as pd
 import pytest
 
 from palestre_analysis import config
-from palestre_analysis.report.tables import CONTRACT
 from palestre_analysis.core.vocabulary import slugify
+from palestre_analysis.report.tables import CONTRACT
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PROVINCES = ["bergamo", "brescia", "como", "cremona", "lecco", "lodi", "mantova", "milano",
-             "monza-e-della-brianza", "pavia", "sondrio", "varese"]
+PROVINCES = [
+    "bergamo",
+    "brescia",
+    "como",
+    "cremona",
+    "lecco",
+    "lodi",
+    "mantova",
+    "milano",
+    "monza-e-della-brianza",
+    "pavia",
+    "sondrio",
+    "varese",
+]
 
 
 def palestre(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "palestre_analysis", *args], capture_output=True, text=True,
-                          timeout=1200)
+    return subprocess.run(
+        [sys.executable, "-m", "palestre_analysis", *args], capture_output=True, text=True, timeout=1200
+    )
 
 
 @pytest.fixture(scope="module")
@@ -107,21 +120,41 @@ def test_every_report_opens_in_chromium_offline_without_errors(batch):
     problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         context = browser.new_context(offline=True)
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                      else (problems.append(f"network request: {route.request.url}"), route.abort()))
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(("file:", "data:"))
+                else (problems.append(f"network request: {route.request.url}"), route.abort())
+            ),
+        )
         for path in pages:
             page = context.new_page()
-            page.on("console", lambda m, p=path: m.type in ("error", "warning")
-                    and problems.append(f"{p.name}: console {m.type}: {m.text}"))
+            page.on(
+                "console",
+                lambda m, p=path: (
+                    m.type in ("error", "warning") and problems.append(f"{p.name}: console {m.type}: {m.text}")
+                ),
+            )
             page.on("pageerror", lambda e, p=path: problems.append(f"{p.name}: page error {e}"))
             page.goto(path.as_uri(), wait_until="load")
             images = page.eval_on_selector_all(
-                "img", "imgs => imgs.map(i => [i.complete && i.naturalWidth > 0, i.getAttribute('src').slice(0, 22), "
-                "i.getAttribute('alt') || ''])")
+                "img",
+                "imgs => imgs.map(i => [i.complete && i.naturalWidth > 0, i.getAttribute('src').slice(0, 22), "
+                "i.getAttribute('alt') || ''])",
+            )
             assert all(ok for ok, _, _ in images), f"{path.name}: an image did not load"
             assert all(src.startswith("data:image/") for _, src, _ in images), f"{path.name}: image not embedded"
             assert all(alt.startswith("Figura: ") for _, _, alt in images), f"{path.name}: a figure has no title"

@@ -11,8 +11,9 @@ from palestre_analysis import config
 
 
 def palestre(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "palestre_analysis", *args], capture_output=True, text=True,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "palestre_analysis", *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 @pytest.mark.parametrize("command", ["", "validate", "clean", "demo", "run", "keygen"])
@@ -40,7 +41,10 @@ def test_validate_exits_zero_on_clean_data(small_raw):
     [
         ({"enti.csv": b""}, "enti.csv: il file è vuoto"),
         ({"enti.csv": b"ente_id,nome\nE1,\xff\xfe\x81\x8d\n"}, "enti.csv, riga 2: codifica non riconosciuta"),
-        ({"incontri.xlsx": b"not a workbook"}, "incontri.xlsx: il file ha estensione .xlsx ma non è un file Excel valido"),
+        (
+            {"incontri.xlsx": b"not a workbook"},
+            "incontri.xlsx: il file ha estensione .xlsx ma non è un file Excel valido",
+        ),
     ],
     ids=["empty", "encoding", "fake-xlsx"],
 )
@@ -95,6 +99,8 @@ def test_keygen_writes_a_private_key_once(tmp_path):
 
 @pytest.mark.parametrize("command", ["validate", "clean", "run"])
 def test_missing_raw_folder_is_a_sentence(tmp_path, command):
-    result = palestre(command, "--raw", str(tmp_path / "absent"), *(["--out", str(tmp_path)] if command != "validate" else []))
+    result = palestre(
+        command, "--raw", str(tmp_path / "absent"), *(["--out", str(tmp_path)] if command != "validate" else [])
+    )
     assert result.returncode == 1 and "la cartella dei dati grezzi non esiste" in result.stderr
     assert "Traceback" not in result.stderr

@@ -14,12 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from palestre_analysis import config
-from palestre_analysis.ingest.build import read_and_clean
 from palestre_analysis.core.problems import DataError
+from palestre_analysis.ingest.build import read_and_clean
 from palestre_analysis.ingest.validate import validate
 
-FILES = ("enti.csv", "presenze.csv", "contributi.csv", "valutazioni.csv", "valutazioni_modulo_google.csv",
-         "incontri.xlsx")
+FILES = (
+    "enti.csv",
+    "presenze.csv",
+    "contributi.csv",
+    "valutazioni.csv",
+    "valutazioni_modulo_google.csv",
+    "incontri.xlsx",
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +47,15 @@ def corrupt(data: bytes, operation: str, position: float, payload: bytes) -> byt
     if operation == "insert":
         return data[:at] + payload + data[at:]
     if operation == "delete":
-        return data[:at] + data[at + max(1, len(payload)):]
+        return data[:at] + data[at + max(1, len(payload)) :]
     if operation == "replace":
-        return data[:at] + payload + data[at + len(payload):]
+        return data[:at] + payload + data[at + len(payload) :]
     if operation == "truncate":
         return data[:at]
     if operation == "duplicate-line":
-        return b"\n".join(lines[:line_at + 1] + lines[line_at:])
+        return b"\n".join(lines[: line_at + 1] + lines[line_at:])
     if operation == "drop-line":
-        return b"\n".join(lines[:line_at] + lines[line_at + 1:])
+        return b"\n".join(lines[:line_at] + lines[line_at + 1 :])
     if operation == "swap-delimiter":
         return data.replace(b",", b";", 3) if b"," in data else data.replace(b";", b",", 3)
     raise AssertionError(operation)
@@ -70,7 +76,9 @@ PAYLOADS = st.one_of(
     position=st.floats(0, 1),
     payload=PAYLOADS,
 )
-def test_corruption_never_crashes_and_never_loses_a_row(small_demo, tmp_path_factory, name, operation, position, payload):
+def test_corruption_never_crashes_and_never_loses_a_row(
+    small_demo, tmp_path_factory, name, operation, position, payload
+):
     folder = tmp_path_factory.mktemp("corrupted")
     shutil.copytree(small_demo, folder, dirs_exist_ok=True)
     target = folder / name
@@ -85,12 +93,18 @@ def test_corruption_never_crashes_and_never_loses_a_row(small_demo, tmp_path_fac
         return
     kept = {"enti": 0, "incontri": 0, "presenze": 0, "contributi": 0, "valutazioni": 0}
     for account in report["files"]:
-        assert account["read"] == account["kept"] + account["rejected"] + account["merged_duplicates"] \
-            + account["not_scored"], account
+        assert (
+            account["read"]
+            == account["kept"] + account["rejected"] + account["merged_duplicates"] + account["not_scored"]
+        ), account
         kept[account["table"]] += account["votes"]["kept"] if account["layout"] == "wide" else account["kept"]
-    assert kept == {"enti": len(frames["entities"]), "incontri": len(frames["meetings"]),
-                    "presenze": len(frames["attendance"]), "contributi": len(frames["contributions"]),
-                    "valutazioni": len(frames["votes"])}
+    assert kept == {
+        "enti": len(frames["entities"]),
+        "incontri": len(frames["meetings"]),
+        "presenze": len(frames["attendance"]),
+        "contributi": len(frames["contributions"]),
+        "valutazioni": len(frames["votes"]),
+    }
     explained = {(p.file, p.line) for p in ledger.rejected_problems()}
     n_rejected = sum(a["rejected"] for a in report["files"])
     assert len({key for key in explained if key[1] is not None}) >= n_rejected

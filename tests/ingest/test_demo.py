@@ -29,8 +29,10 @@ def test_another_seed_gives_other_votes(tmp_path):
 def demo_tables(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo_clean")
     clean(config.RAW_DIR, out)
-    return {name: pd.read_parquet(out / f"{name}.parquet")
-            for name in ("entities", "meetings", "attendance", "contributions", "votes")}
+    return {
+        name: pd.read_parquet(out / f"{name}.parquet")
+        for name in ("entities", "meetings", "attendance", "contributions", "votes")
+    }
 
 
 def test_composition_matches_the_seed(demo_tables):
@@ -38,7 +40,12 @@ def test_composition_matches_the_seed(demo_tables):
     entities = demo_tables["entities"]
     assert len(entities) == 95 and entities["delegate_id"].is_unique
     assert entities["category"].value_counts().to_dict() == {
-        "associazioni": 57, "fondazioni_comunita": 11, "altri": 11, "csv": 10, "cooperazione_pa": 6}
+        "associazioni": 57,
+        "fondazioni_comunita": 11,
+        "altri": 11,
+        "csv": 10,
+        "cooperazione_pa": 6,
+    }
     assert entities["entity_type"].isin(["aps", "odv"]).sum() == 51
     provinces = set(entities["territory"]) - {"Lombardia"}
     assert len(provinces) == 12 and "Lombardia" in set(entities["territory"])
@@ -67,7 +74,10 @@ def test_votes_match_the_seed(demo_tables):
     assert votes.groupby("group")["entity_id"].nunique().to_dict() == {"aps_odv": 51, "fondazioni_csv_altri": 32}
     assert votes["score"].between(1, 10).all()
     assert (votes["field"].nunique(), votes["resource"].nunique(), votes["need"].nunique()) == (
-        len(FIELDS), len(RESOURCES), len(NEEDS))
+        len(FIELDS),
+        len(RESOURCES),
+        len(NEEDS),
+    )
     assert 5 <= len(FIELDS) <= 7 and 6 <= len(RESOURCES) <= 9 and 4 <= len(NEEDS) <= 6
     fields_per_delegate = votes.groupby("entity_id")["field"].nunique()
     assert fields_per_delegate.between(2, 4).all() and fields_per_delegate.lt(len(FIELDS)).all()
@@ -77,7 +87,10 @@ def test_votes_have_the_structure_analyses_should_find(demo_tables):
     """Bandi delle fondazioni fit new projects better than structure; the groups differ on Quote associative."""
     votes = demo_tables["votes"].merge(demo_tables["entities"], on="entity_id")
     means = votes.groupby(["resource", "need"])["score"].mean()
-    assert means["Bandi delle fondazioni", "Avvio di nuovi progetti"] > means["Bandi delle fondazioni", "Sostenibilità della struttura"] + 2
+    assert (
+        means["Bandi delle fondazioni", "Avvio di nuovi progetti"]
+        > means["Bandi delle fondazioni", "Sostenibilità della struttura"] + 2
+    )
     by_group = votes[votes["resource"] == "Quote associative"].groupby("group")["score"].mean()
     assert by_group["aps_odv"] > by_group["fondazioni_csv_altri"] + 1
 

@@ -7,8 +7,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from palestre_analysis.ingest.reading import find_table_files, read_raw_table
 from palestre_analysis.core.problems import DataError
+from palestre_analysis.ingest.reading import find_table_files, read_raw_table
 
 ROWS = "ente_id;denominazione\nE1;Città di Lodi\nE2;Società Operaia\n"
 

@@ -99,9 +99,12 @@ def test_every_module_belongs_to_a_stage_and_every_import_names_a_module():
 
 
 def test_no_module_imports_a_later_stage():
-    wrong = [f"{module} ({STAGES[stage_of(module)][0]}), line {line}, imports {target} ({STAGES[stage_of(target)][0]})"
-             for module in MODULES for target, _, line in imports_of(module)
-             if stage_of(target) > stage_of(module)]
+    wrong = [
+        f"{module} ({STAGES[stage_of(module)][0]}), line {line}, imports {target} ({STAGES[stage_of(target)][0]})"
+        for module in MODULES
+        for target, _, line in imports_of(module)
+        if stage_of(target) > stage_of(module)
+    ]
     assert not wrong, "imports against the data flow:\n" + "\n".join(wrong)
 
 
@@ -111,9 +114,13 @@ def test_no_import_cycle_between_modules():
 
 
 def test_no_module_takes_another_modules_private_names():
-    private = [f"{module}, line {line}: {name} from {target}"
-               for module in MODULES for target, names, line in imports_of(module)
-               for name in names if name.startswith("_") and name != "__version__"]
+    private = [
+        f"{module}, line {line}: {name} from {target}"
+        for module in MODULES
+        for target, names, line in imports_of(module)
+        for name in names
+        if name.startswith("_") and name != "__version__"
+    ]
     assert not private, "private names used outside their module:\n" + "\n".join(private)
 
 
@@ -138,7 +145,9 @@ def test_every_public_module_lists_exactly_its_public_names():
 
 def _declared_all(tree: ast.Module) -> list[str] | None:
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
         if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
             return list(ast.literal_eval(node.value)) if node.value is not None else []
     return None
@@ -171,14 +180,21 @@ def test_each_stage_exists_on_disk(stage, members):
 def test_the_checker_sees_a_hidden_cycle_and_a_backward_import(tmp_path):
     """The guard itself: a function-level import that closes a loop, and ingest importing batch."""
     root = tmp_path / PACKAGE
-    for name, text in {"__init__.py": "", "config.py": "", "ingest/__init__.py": "", "batch/__init__.py": "",
-                       "ingest/a.py": "def f():\n    from palestre_analysis.ingest import b\n",
-                       "ingest/b.py": "from .a import f\nfrom palestre_analysis.batch import c\n",
-                       "batch/c.py": "from palestre_analysis.ingest.a import _hidden\n"}.items():
+    for name, text in {
+        "__init__.py": "",
+        "config.py": "",
+        "ingest/__init__.py": "",
+        "batch/__init__.py": "",
+        "ingest/a.py": "def f():\n    from palestre_analysis.ingest import b\n",
+        "ingest/b.py": "from .a import f\nfrom palestre_analysis.batch import c\n",
+        "batch/c.py": "from palestre_analysis.ingest.a import _hidden\n",
+    }.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
     modules = modules_under(root)
-    assert ["palestre_analysis.ingest.a", "palestre_analysis.ingest.b"] in map(sorted, nx.simple_cycles(import_graph(modules)))
+    assert ["palestre_analysis.ingest.a", "palestre_analysis.ingest.b"] in map(
+        sorted, nx.simple_cycles(import_graph(modules))
+    )
     backward = [(m, t) for m in modules for t, _, _ in imports_of(m, modules) if stage_of(t) > stage_of(m)]
     assert backward == [("palestre_analysis.ingest.b", "palestre_analysis.batch.c")]
     assert ("palestre_analysis.ingest.a", ["_hidden"], 1) in imports_of("palestre_analysis.batch.c", modules)

@@ -14,9 +14,13 @@ import pytest
 
 from tests.project.test_architecture import MODULES, _declared_all
 
-CHECKED = {module: path for module, path in MODULES.items()
-           if not module.startswith("palestre_analysis.stats") and not module.endswith("__main__")
-           and module != "palestre_analysis.batch.kernels.server"}
+CHECKED = {
+    module: path
+    for module, path in MODULES.items()
+    if not module.startswith("palestre_analysis.stats")
+    and not module.endswith("__main__")
+    and module != "palestre_analysis.batch.kernels.server"
+}
 
 
 def _section(doc: str, title: str) -> bool:
@@ -28,9 +32,12 @@ def _returns_value(function: ast.FunctionDef) -> bool:
     if function.returns is not None and ast.unparse(function.returns) in ("None", "NoReturn"):
         return False
     own = [node for node in ast.walk(function) if isinstance(node, ast.Return) and node.value is not None]
-    nested = {id(n) for inner in ast.walk(function) if inner is not function
-              and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-              for n in ast.walk(inner)}
+    nested = {
+        id(n)
+        for inner in ast.walk(function)
+        if inner is not function and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for n in ast.walk(inner)
+    }
     return any(id(node) not in nested for node in own)
 
 

@@ -29,8 +29,9 @@ def _repository(tmp_path: Path) -> Path:
 def _hooks(repo: Path, *files: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PRE_COMMIT_HOME=str(repo.parent / "pre-commit-home"))
     subprocess.run(["git", "add", *files], cwd=repo, check=True)
-    return subprocess.run([str(PRE_COMMIT), "run", "--files", *files], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(PRE_COMMIT), "run", "--files", *files], cwd=repo, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_a_notebook_with_outputs_is_stripped_and_the_commit_stopped(tmp_path):
@@ -44,7 +45,9 @@ def test_a_notebook_with_outputs_is_stripped_and_the_commit_stopped(tmp_path):
     ran = _hooks(repo, "notebooks/01.ipynb")
     assert ran.returncode == 1, ran.stdout + ran.stderr
     stripped = nbformat.read(repo / "notebooks" / "01.ipynb", as_version=4)
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in stripped.cells if c.cell_type == "code")
+    assert all(
+        not c.get("outputs") and c.get("execution_count") is None for c in stripped.cells if c.cell_type == "code"
+    )
     assert _hooks(repo, "notebooks/01.ipynb").returncode == 0  # what is staged now passes
 
 

@@ -56,12 +56,15 @@ def test_environment_yml_and_pyproject_list_the_same_packages():
     declared = declared_dependencies()
     assert declared == set(env) - {"pip"}, (
         f"only in pyproject.toml: {sorted(declared - set(env))}; only in environment.yml: "
-        f"{sorted(set(env) - declared - {'pip'})}")
+        f"{sorted(set(env) - declared - {'pip'})}"
+    )
 
 
 def test_environment_yml_pins_the_locked_versions():
     lock = lock_pins()
-    drift = {name: (version, lock.get(name)) for name, version in environment_pins().items() if lock.get(name) != version}
+    drift = {
+        name: (version, lock.get(name)) for name, version in environment_pins().items() if lock.get(name) != version
+    }
     assert not drift, f"environment.yml and requirements.lock disagree: {drift}"
 
 
@@ -76,8 +79,11 @@ def test_python_version_is_pinned_in_both():
 
 
 def test_notebooks_are_committed_without_outputs():
-    assert [p.name for p in NOTEBOOKS] == ["01_rete_partecipazione.ipynb", "02_risorse_esigenze.ipynb",
-                                          "03_relazione_finale.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_rete_partecipazione.ipynb",
+        "02_risorse_esigenze.ipynb",
+        "03_relazione_finale.ipynb",
+    ]
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
@@ -110,8 +116,9 @@ def test_paths_are_anchored_at_the_package():
 
 
 def test_generated_folders_are_ignored_but_kept():
-    ignored = subprocess.run(["git", "check-ignore", "data/processed/x.parquet", "reports/x.html"], cwd=ROOT,
-                             capture_output=True, text=True)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "data/processed/x.parquet", "reports/x.html"], cwd=ROOT, capture_output=True, text=True
+    )
     assert ignored.stdout.split() == ["data/processed/x.parquet", "reports/x.html"]
     assert (ROOT / "data" / "processed" / ".gitkeep").exists() and (ROOT / "reports" / ".gitkeep").exists()
 

@@ -6,7 +6,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import example, HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
@@ -28,8 +28,12 @@ WIKI = [
 
 
 def _votes_from_matrix(matrix, field="F") -> pd.DataFrame:
-    rows = [(f"c{i}", field, f"u{j:02d}", "N", s, "aps_odv")
-            for i, row in enumerate(matrix) for j, s in enumerate(row) if s is not None]
+    rows = [
+        (f"c{i}", field, f"u{j:02d}", "N", s, "aps_odv")
+        for i, row in enumerate(matrix)
+        for j, s in enumerate(row)
+        if s is not None
+    ]
     return pd.DataFrame(rows, columns=["rater", "field", "resource", "need", "score", "group"])
 
 
@@ -131,7 +135,9 @@ def test_bootstrap_matches_a_naive_loop_in_distribution(level):
     ours = krippendorff_bootstrap(o[None], [4], level, 3000, np.random.default_rng(1))[0]
     naive = _naive_kripp_boot(o, 4, level, 3000, np.random.default_rng(2))
     assert sps.ks_2samp(ours, naive).pvalue > 1e-3
-    np.testing.assert_allclose(np.quantile(ours, [0.025, 0.5, 0.975]), np.quantile(naive, [0.025, 0.5, 0.975]), atol=0.03)
+    np.testing.assert_allclose(
+        np.quantile(ours, [0.025, 0.5, 0.975]), np.quantile(naive, [0.025, 0.5, 0.975]), atol=0.03
+    )
     # the bootstrap centres on the estimate: D_o of the draws has expectation D_o
     assert ours.mean() == pytest.approx(float(alpha_from_coincidence(o, level)), abs=0.01)
 
@@ -162,13 +168,25 @@ def test_one_rater_no_pairs_no_variation_give_flagged_nan():
 def test_columns(votes):
     """Source: the output contract."""
     t = agreement(votes, by=["territory"], n_boot=50)
-    assert list(t.columns) == ["territory", "field", "alpha_interval", "alpha_ordinal", "ci_low", "ci_high",
-                               "n_raters", "n_units", "suppressed", "note"]
+    assert list(t.columns) == [
+        "territory",
+        "field",
+        "alpha_interval",
+        "alpha_ordinal",
+        "ci_low",
+        "ci_high",
+        "n_raters",
+        "n_units",
+        "suppressed",
+        "note",
+    ]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(values=st.lists(st.integers(1, 10), min_size=2, max_size=8).filter(lambda v: len(set(v)) > 1),
-       raters=st.integers(3, 7))
+@given(
+    values=st.lists(st.integers(1, 10), min_size=2, max_size=8).filter(lambda v: len(set(v)) > 1),
+    raters=st.integers(3, 7),
+)
 def test_perfect_agreement_gives_one(values, raters):
     """Property: raters who all give each unit the same score have alpha = 1 (interval and ordinal)."""
     votes = _votes_from_matrix([values] * raters)

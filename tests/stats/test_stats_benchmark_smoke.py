@@ -18,8 +18,13 @@ def test_help_runs():
 def test_small_run_writes_its_figures(tmp_path):
     """Source: the benchmark's own JSON; every statistic of every level was computed."""
     out = tmp_path / "figures.json"
-    subprocess.run([sys.executable, str(BENCH), "--small", "--json", str(out)], check=True,
-                   capture_output=True, text=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(BENCH), "--small", "--json", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     figures = json.loads(out.read_text())
     timed = figures["seconds_per_statistic_median"]
     for statistic in ("cell_stats", "best_crossing", "group_comparison", "agreement"):

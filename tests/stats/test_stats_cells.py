@@ -24,7 +24,9 @@ def _naive_cells(votes: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             x = part["score"].to_numpy()
             q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75])
             rows.append((*key, len(x), x.mean(), med, q3 - q1, (x >= config.HIGH_SCORE).mean()))
-    return pd.DataFrame(rows, columns=[*by, "field", "resource", "need", "group", "n", "mean", "median", "iqr", "share_high"])
+    return pd.DataFrame(
+        rows, columns=[*by, "field", "resource", "need", "group", "n", "mean", "median", "iqr", "share_high"]
+    )
 
 
 def test_descriptives_match_a_naive_numpy_loop(votes):
@@ -86,11 +88,16 @@ def test_intervals_match_scipy_bootstrap_on_cells(make_votes):
 
 def test_small_groups_are_blanked_and_their_complement_too():
     """Source: disclosure rule (primary n < min_cell; secondary: all - other group reveals it)."""
-    votes = pd.DataFrame({
-        "rater": [f"r{i}" for i in range(9)], "field": "F", "resource": "R", "need": "N",
-        "score": [5, 6, 7, 8, 9, 7, 6, 2, 3],
-        "group": ["aps_odv"] * 7 + ["fondazioni_csv_altri"] * 2,
-    })
+    votes = pd.DataFrame(
+        {
+            "rater": [f"r{i}" for i in range(9)],
+            "field": "F",
+            "resource": "R",
+            "need": "N",
+            "score": [5, 6, 7, 8, 9, 7, 6, 2, 3],
+            "group": ["aps_odv"] * 7 + ["fondazioni_csv_altri"] * 2,
+        }
+    )
     t = cell_stats(votes, min_cell=5).set_index("group")
     assert not t.loc["all", "suppressed"] and t.loc["all", "mean"] == pytest.approx(53 / 9)
     for group in ("aps_odv", "fondazioni_csv_altri"):
@@ -134,8 +141,15 @@ def test_default_consensus_rule_is_documented_percent():
         (lambda v: v.assign(group="odv"), "group must be one of"),
         (lambda v: v.iloc[:0], "votes is empty"),
         (lambda v: pd.concat([v, v.iloc[:1]]), "more than once"),
-        (lambda v: v.assign(group=np.where(v.index == 0, "fondazioni_csv_altri", "aps_odv")).assign(
-            rater=v["rater"].iloc[0]).iloc[:2].assign(resource=["a", "b"]), "both groups"),
+        (
+            lambda v: (
+                v.assign(group=np.where(v.index == 0, "fondazioni_csv_altri", "aps_odv"))
+                .assign(rater=v["rater"].iloc[0])
+                .iloc[:2]
+                .assign(resource=["a", "b"])
+            ),
+            "both groups",
+        ),
         (lambda v: v.assign(territory=v["territory"].where(v.index != 4)), "'territory' has 1 missing"),
     ],
 )
@@ -237,10 +251,12 @@ def test_independent_cells_are_conservative_against_a_delegate_bootstrap():
     votes = pd.DataFrame(rows, columns=["rater", "resource", "score"]).assign(field="F", need="N", group="aps_odv")
     ours = best_crossing(votes, n_boot=4000).set_index("resource")["p_best"]
     wide = votes.pivot(index="rater", columns="resource", values="score").to_numpy()
-    paired = np.mean([
-        (lambda m: 1.0 if m[0] > m[1] else 0.5 if m[0] == m[1] else 0.0)(wide[rng.integers(0, n, n)].mean(axis=0))
-        for _ in range(4000)
-    ])
+    paired = np.mean(
+        [
+            (lambda m: 1.0 if m[0] > m[1] else 0.5 if m[0] == m[1] else 0.0)(wide[rng.integers(0, n, n)].mean(axis=0))
+            for _ in range(4000)
+        ]
+    )
     leader = "A" if ours["A"] >= ours["B"] else "B"
     paired_leader = paired if leader == "A" else 1 - paired
     assert ours[leader] < paired_leader
@@ -271,5 +287,6 @@ def test_order_of_rows_changes_nothing(make_votes, seed):
     votes = make_votes(seed=seed, n_raters=20)
     shuffled = votes.sample(frac=1.0, random_state=seed).reset_index(drop=True)
     pd.testing.assert_frame_equal(cell_stats(votes, min_cell=3), cell_stats(shuffled, min_cell=3))
-    pd.testing.assert_frame_equal(best_crossing(votes, n_boot=50, min_cell=3),
-                                  best_crossing(shuffled, n_boot=50, min_cell=3))
+    pd.testing.assert_frame_equal(
+        best_crossing(votes, n_boot=50, min_cell=3), best_crossing(shuffled, n_boot=50, min_cell=3)
+    )

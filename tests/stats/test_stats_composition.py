@@ -19,8 +19,9 @@ from palestre_analysis.stats import composition, composition_test
 
 def _entities(counts: dict[str, int], territory: str = "T") -> pd.DataFrame:
     labels = [c for c, k in counts.items() for _ in range(k)]
-    return pd.DataFrame({"entity_id": [f"{territory}{i}" for i in range(len(labels))],
-                         "category": labels, "territory": territory})
+    return pd.DataFrame(
+        {"entity_id": [f"{territory}{i}" for i in range(len(labels))], "category": labels, "territory": territory}
+    )
 
 
 def test_wilson_published_values():
@@ -42,8 +43,12 @@ def test_wilson_published_values():
 def test_matches_statsmodels_proportion_confint():
     """Source: statsmodels proportion_confint(method="wilson") on every shown row."""
     rng = np.random.default_rng(0)
-    frames = [_entities(dict(zip(config.REFERENCE_SHARES, rng.multinomial(n, list(config.REFERENCE_SHARES.values())))), f"T{n}")
-              for n in (40, 95, 300)]
+    frames = [
+        _entities(
+            dict(zip(config.REFERENCE_SHARES, rng.multinomial(n, list(config.REFERENCE_SHARES.values())))), f"T{n}"
+        )
+        for n in (40, 95, 300)
+    ]
     t = composition(pd.concat(frames, ignore_index=True), by=["territory"], confidence=0.9)
     shown = t[~t["suppressed"]]
     assert len(shown) >= 8
@@ -78,8 +83,9 @@ def test_a_territory_below_min_cell_is_blanked_entirely():
 
 
 @settings(max_examples=40, deadline=None)
-@given(counts=st.lists(st.integers(0, 12), min_size=5, max_size=5).filter(lambda c: sum(c) > 0),
-       min_cell=st.integers(3, 6))
+@given(
+    counts=st.lists(st.integers(0, 12), min_size=5, max_size=5).filter(lambda c: sum(c) > 0), min_cell=st.integers(3, 6)
+)
 def test_no_count_below_min_cell_and_none_recoverable(counts, min_cell):
     """Properties: no shown count from fewer than min_cell entities; never exactly one blank among
     non-zero counts when the total is shown; every interval contains its share."""

@@ -21,8 +21,7 @@ def test_iqr_rule_matches_numpy_quantile(scores, threshold):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(1, 10), min_size=1, max_size=40), st.sampled_from([0.6, 0.75, 0.8, 1.0]),
-       st.integers(6, 9))
+@given(st.lists(st.integers(1, 10), min_size=1, max_size=40), st.sampled_from([0.6, 0.75, 0.8, 1.0]), st.integers(6, 9))
 def test_percent_rule_matches_a_naive_count(scores, threshold, high):
     """Source: a naive count of the votes in the low (1..11-h), middle and high (h..10) bands."""
     x = np.array(scores)

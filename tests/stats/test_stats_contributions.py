@@ -7,20 +7,31 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from palestre_analysis.stats import contribution_counts, contribution_test
 from palestre_analysis.core.vocabulary import NODES
+from palestre_analysis.stats import contribution_counts, contribution_test
 
 
 def make_data(n_entities: int):
     """Entities in 3 categories with different node preferences, 1-4 contributions each."""
     rng = np.random.default_rng(3)
     categories = rng.choice(["associazioni", "csv", "fondazioni_comunita"], n_entities, p=[0.5, 0.25, 0.25])
-    entities = pd.DataFrame({"entity_id": [f"e{i}" for i in range(n_entities)], "category": categories,
-                             "territory": rng.choice(["Como", "Lecco"], n_entities)})
-    preference = {"associazioni": [0.4, 0.4, 0.1, 0.1], "csv": [0.1, 0.2, 0.6, 0.1],
-                  "fondazioni_comunita": [0.1, 0.2, 0.2, 0.5]}
-    rows = [(f"e{i}", NODES[rng.choice(4, p=preference[c])])
-            for i, c in enumerate(categories) for _ in range(rng.integers(1, 5))]
+    entities = pd.DataFrame(
+        {
+            "entity_id": [f"e{i}" for i in range(n_entities)],
+            "category": categories,
+            "territory": rng.choice(["Como", "Lecco"], n_entities),
+        }
+    )
+    preference = {
+        "associazioni": [0.4, 0.4, 0.1, 0.1],
+        "csv": [0.1, 0.2, 0.6, 0.1],
+        "fondazioni_comunita": [0.1, 0.2, 0.2, 0.5],
+    }
+    rows = [
+        (f"e{i}", NODES[rng.choice(4, p=preference[c])])
+        for i, c in enumerate(categories)
+        for _ in range(rng.integers(1, 5))
+    ]
     return pd.DataFrame(rows, columns=["entity_id", "node"]), entities
 
 
@@ -55,7 +66,12 @@ def test_disclosure_counts_delegates_not_contributions():
     """Source: disclosure rule (unit = distinct delegates): 12 contributions of 2 delegates are blanked,
     and the next smallest node of the category with them."""
     entities = pd.DataFrame({"entity_id": list("abcdefghijkl"), "category": "csv"})
-    rows = [("a", NODES[0])] * 6 + [("b", NODES[0])] * 6 + [(e, NODES[1]) for e in "cdefg"] + [(e, NODES[2]) for e in "hijkl"] * 2
+    rows = (
+        [("a", NODES[0])] * 6
+        + [("b", NODES[0])] * 6
+        + [(e, NODES[1]) for e in "cdefg"]
+        + [(e, NODES[2]) for e in "hijkl"] * 2
+    )
     t = contribution_counts(pd.DataFrame(rows, columns=["entity_id", "node"]), entities, min_cell=5)
     t = t[t["category"] == "csv"].set_index("node")
     assert t.loc[NODES[0], "suppressed"] and np.isnan(t.loc[NODES[0], "n_contributions"])
@@ -134,8 +150,9 @@ def test_unknown_entity_raises_a_sentence(data):
 def test_category_with_few_contributors_is_blanked_whole_zeros_included():
     """Regression (demo, Lodi): one entity's zero counts told what it did not say."""
     entities = pd.DataFrame({"entity_id": list("abcdefg"), "category": ["associazioni"] * 5 + ["csv"] * 2})
-    contributions = pd.DataFrame({"entity_id": list("abcde") + ["f", "g"],
-                                  "node": ["Reti comunitarie"] * 5 + ["Strumentazione"] * 2})
+    contributions = pd.DataFrame(
+        {"entity_id": list("abcde") + ["f", "g"], "node": ["Reti comunitarie"] * 5 + ["Strumentazione"] * 2}
+    )
     table = contribution_counts(contributions, entities, min_cell=5)
     csv_rows = table[table["category"] == "csv"]
     assert csv_rows[["n_contributions", "n_entities", "share"]].isna().all().all()

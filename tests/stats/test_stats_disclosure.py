@@ -9,7 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from palestre_analysis import config
-from palestre_analysis.stats import agreement, best_crossing, cell_stats, check_min_cell, composition, group_comparison, protect_complement, suppress, suppress_counts
+from palestre_analysis.stats import (
+    agreement,
+    best_crossing,
+    cell_stats,
+    check_min_cell,
+    composition,
+    group_comparison,
+    protect_complement,
+    suppress,
+    suppress_counts,
+)
 from palestre_analysis.stats.disclosure import suppression_mask
 
 
@@ -34,9 +44,13 @@ def test_floor_and_default_are_the_configured_ones():
 def test_every_public_table_refuses_min_cell_two(votes):
     """Source: the contract: every function that publishes numbers checks the threshold."""
     entities = pd.DataFrame({"category": ["csv"] * 6})
-    calls = [lambda: cell_stats(votes, min_cell=2), lambda: best_crossing(votes, min_cell=2),
-             lambda: group_comparison(votes, min_cell=2), lambda: agreement(votes, min_cell=2),
-             lambda: composition(entities, {"csv": 1.0}, min_cell=2)]
+    calls = [
+        lambda: cell_stats(votes, min_cell=2),
+        lambda: best_crossing(votes, min_cell=2),
+        lambda: group_comparison(votes, min_cell=2),
+        lambda: agreement(votes, min_cell=2),
+        lambda: composition(entities, {"csv": 1.0}, min_cell=2),
+    ]
     for call in calls:
         with pytest.raises(ValueError, match="at least 3"):
             call()

@@ -62,8 +62,12 @@ def test_table_matches_per_cell_loops_pingouin_and_statsmodels(make_votes):
     shown = t[~t["suppressed"]]
     assert len(shown) >= 10
     for row in shown.itertuples():
-        part = votes[(votes.territory == row.territory) & (votes.field == row.field)
-                     & (votes.resource == row.resource) & (votes.need == row.need)]
+        part = votes[
+            (votes.territory == row.territory)
+            & (votes.field == row.field)
+            & (votes.resource == row.resource)
+            & (votes.need == row.need)
+        ]
         x = part.loc[part.group == "aps_odv", "score"].to_numpy()
         y = part.loc[part.group == "fondazioni_csv_altri", "score"].to_numpy()
         ref = sps.mannwhitneyu(x, y)
@@ -83,8 +87,25 @@ def test_benjamini_hochberg_1995_example():
     Fifteen cells whose exact p-values are the published ones cannot be built from
     scores, so the published vector goes through the same call group_comparison makes.
     """
-    ps = np.array([.0001, .0004, .0019, .0095, .0201, .0278, .0298, .0344, .0459, .3240,
-                   .4262, .5719, .6528, .7590, 1])
+    ps = np.array(
+        [
+            0.0001,
+            0.0004,
+            0.0019,
+            0.0095,
+            0.0201,
+            0.0278,
+            0.0298,
+            0.0344,
+            0.0459,
+            0.3240,
+            0.4262,
+            0.5719,
+            0.6528,
+            0.7590,
+            1,
+        ]
+    )
     adjusted = sps.false_discovery_control(ps, method="bh")
     np.testing.assert_allclose(adjusted[:3], [0.0015, 0.003, 0.0095], atol=1e-9)
 
@@ -119,8 +140,19 @@ def test_an_empty_group_is_flagged_not_a_crash(votes):
 def test_columns(votes):
     """Source: the output contract."""
     t = group_comparison(votes, by=["territory"])
-    assert list(t.columns) == ["territory", "field", "resource", "need", "n_aps_odv",
-                               "n_fondazioni_csv_altri", "u", "p", "p_bh", "cliffs_delta", "suppressed"]
+    assert list(t.columns) == [
+        "territory",
+        "field",
+        "resource",
+        "need",
+        "n_aps_odv",
+        "n_fondazioni_csv_altri",
+        "u",
+        "p",
+        "p_bh",
+        "cliffs_delta",
+        "suppressed",
+    ]
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,21 +11,31 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from palestre_analysis.stats import attendance_by_meeting, attendance_distribution, coattendance_graph, gini, network_summary, participation_summary
+from palestre_analysis.stats import (
+    attendance_by_meeting,
+    attendance_distribution,
+    coattendance_graph,
+    gini,
+    network_summary,
+    participation_summary,
+)
 
 
 @pytest.fixture(scope="module")
 def network():
     """40 entities in 2 territories and 3 categories, 10 meetings, a core of regulars."""
     rng = np.random.default_rng(7)
-    entities = pd.DataFrame({
-        "entity_id": [f"e{i:02d}" for i in range(40)],
-        "category": rng.choice(["associazioni", "csv", "altri"], 40, p=[0.6, 0.2, 0.2]),
-        "territory": rng.choice(["Bergamo", "Brescia"], 40),
-        "entity_name": "hidden",
-    })
-    meetings = pd.DataFrame({"meeting_id": [f"m{j}" for j in range(10)],
-                             "date": pd.date_range("2018-09-01", periods=10, freq="21D")})
+    entities = pd.DataFrame(
+        {
+            "entity_id": [f"e{i:02d}" for i in range(40)],
+            "category": rng.choice(["associazioni", "csv", "altri"], 40, p=[0.6, 0.2, 0.2]),
+            "territory": rng.choice(["Bergamo", "Brescia"], 40),
+            "entity_name": "hidden",
+        }
+    )
+    meetings = pd.DataFrame(
+        {"meeting_id": [f"m{j}" for j in range(10)], "date": pd.date_range("2018-09-01", periods=10, freq="21D")}
+    )
     propensity = np.where(np.arange(40) < 10, 0.8, 0.15)
     rows = [(f"m{j}", f"e{i:02d}") for j in range(10) for i in range(40) if rng.random() < propensity[i]]
     attendance = pd.DataFrame(rows, columns=["meeting_id", "entity_id"])
@@ -101,8 +111,9 @@ def test_summary_matches_naive_definitions(network):
 def test_summary_disclosure():
     """Source: disclosure rule (rows under min_cell blanked; small regular counts blanked with their share)."""
     entities = pd.DataFrame({"entity_id": list("abcdefghij"), "category": ["csv"] * 7 + ["altri"] * 3})
-    attendance = pd.DataFrame({"meeting_id": ["m1", "m2", "m3"] * 2 + ["m1"] * 8,
-                               "entity_id": list("aaabbb") + list("cdefghij")})
+    attendance = pd.DataFrame(
+        {"meeting_id": ["m1", "m2", "m3"] * 2 + ["m1"] * 8, "entity_id": list("aaabbb") + list("cdefghij")}
+    )
     t = participation_summary(attendance, entities, min_cell=5).set_index("category")
     assert t.loc["altri", "suppressed"] and t.loc["altri", ["n_entities", "gini"]].isna().all()
     assert t.loc["csv", "suppressed"] and np.isnan(t.loc["csv", "n_entities"])  # secondary: all - altri

@@ -10,10 +10,23 @@ from palestre_analysis.stats import cell_stats, prepare_votes, validate_votes
 
 def test_prepare_votes_joins_group_and_territory():
     """Source: the processed-table contract (docs/processed_tables.md)."""
-    votes = pd.DataFrame({"entity_id": ["e1", "e2", "e1"], "field": "F", "resource": ["R1", "R1", "R2"],
-                          "need": "N", "score": pd.array([7, 3, 9], dtype="int8")})
-    entities = pd.DataFrame({"entity_id": ["e1", "e2"], "group": ["aps_odv", "fondazioni_csv_altri"],
-                             "territory": ["Como", "Lodi"], "entity_name": ["x", "y"]})
+    votes = pd.DataFrame(
+        {
+            "entity_id": ["e1", "e2", "e1"],
+            "field": "F",
+            "resource": ["R1", "R1", "R2"],
+            "need": "N",
+            "score": pd.array([7, 3, 9], dtype="int8"),
+        }
+    )
+    entities = pd.DataFrame(
+        {
+            "entity_id": ["e1", "e2"],
+            "group": ["aps_odv", "fondazioni_csv_altri"],
+            "territory": ["Como", "Lodi"],
+            "entity_name": ["x", "y"],
+        }
+    )
     v = prepare_votes(votes, entities)
     assert list(v.columns) == ["rater", "field", "resource", "need", "score", "group", "territory"]
     assert v["group"].tolist() == ["aps_odv", "fondazioni_csv_altri", "aps_odv"]
@@ -55,9 +68,16 @@ def test_resource_summary_matches_a_plain_pandas_count():
     from palestre_analysis.stats import resource_summary
 
     rng = np.random.default_rng(3)
-    votes = pd.DataFrame({"rater": rng.integers(0, 40, 2000).astype(str), "field": "F",
-                          "resource": rng.choice(["A", "B", "C"], 2000), "need": rng.choice(["x", "y"], 2000),
-                          "score": rng.integers(1, 11, 2000), "group": "aps_odv"})
+    votes = pd.DataFrame(
+        {
+            "rater": rng.integers(0, 40, 2000).astype(str),
+            "field": "F",
+            "resource": rng.choice(["A", "B", "C"], 2000),
+            "need": rng.choice(["x", "y"], 2000),
+            "score": rng.integers(1, 11, 2000),
+            "group": "aps_odv",
+        }
+    )
     votes = votes.drop_duplicates(["rater", "field", "resource", "need"])
     table = resource_summary(votes, min_cell=5).set_index("resource")
     for resource, part in votes.groupby("resource"):

@@ -291,12 +291,16 @@ class KernelForkServer:
         base = None if len(tempfile.gettempdir()) <= 50 else "/tmp"
         self._folder = tempfile.mkdtemp(prefix="palestre-fork-", dir=base)
         self.address = os.path.join(self._folder, "fork.sock")
-        payload = json.dumps({"socket": self.address, "prefix": prefix, "preload": self.preload,
-                              "folder": self._folder})
+        payload = json.dumps(
+            {"socket": self.address, "prefix": prefix, "preload": self.preload, "folder": self._folder}
+        )
         with open(os.path.join(self._folder, "server.log"), "wb") as log:
             self._process = subprocess.Popen(
                 [*prefix, "-m", "palestre_analysis.batch.kernels.server", payload],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log, cwd=self._folder,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                cwd=self._folder,
             )
         _wait_for(lambda: os.path.exists(self.address) or self._process.poll() is not None, timeout=30)
         return self
@@ -394,7 +398,7 @@ async def request_fork(address: str, argv: list[str], env: dict, cwd: str, timeo
             answer = json.loads(await asyncio.wait_for(reader.readline(), timeout) or b"{}")
         finally:
             writer.close()
-    except (OSError, ValueError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, ValueError) as exc:
         raise ForkUnavailable(f"fork server unreachable: {exc!r}") from exc
     if "pid" not in answer:
         raise ForkUnavailable(answer.get("error", "the fork server gave no process id"))
@@ -451,7 +455,8 @@ def fork_kernel_manager_class(address: str, ready_timeout: float | None = None):
             if self.provisioner is None:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or _new_id()
                 self.provisioner = provisioner_class(
-                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                )
                 self.provisioner.fork_address = self.fork_address
                 self.provisioner.ready_timeout = ready_timeout or FORK_READY_TIMEOUT
             if self.transport == "ipc":
@@ -527,8 +532,14 @@ def _provisioner_class():
                         await self.kill()
                         raise
                     if silence is None:
-                        launch_log.append({"mode": "fork", "reason": "; ".join(reasons) or None, "pid": pid,
-                                           "ready_s": round(time.monotonic() - clock, 3)})
+                        launch_log.append(
+                            {
+                                "mode": "fork",
+                                "reason": "; ".join(reasons) or None,
+                                "pid": pid,
+                                "ready_s": round(time.monotonic() - clock, 3),
+                            }
+                        )
                         return self.connection_info
                     await self.kill()
                     await self.wait()
@@ -582,4 +593,3 @@ def _provisioner_class():
 
         _PROVISIONER = ForkProvisioner
     return _PROVISIONER
-

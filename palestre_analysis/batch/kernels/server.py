@@ -48,8 +48,22 @@ __all__ = ["main", "process_running"]
 
 #: Environment variables read when the interpreter or a preloaded module starts: a request
 #: whose environment differs from the server's on one of them cannot reuse the preload.
-_STARTUP_PREFIXES = ("PYTHON", "LD_", "OMP_", "OPENBLAS_", "MKL_", "NUMEXPR_", "MPL", "LANG", "LC_",
-                     "HOME", "XDG_", "TZ", "JUPYTER_", "IPYTHON")
+_STARTUP_PREFIXES = (
+    "PYTHON",
+    "LD_",
+    "OMP_",
+    "OPENBLAS_",
+    "MKL_",
+    "NUMEXPR_",
+    "MPL",
+    "LANG",
+    "LC_",
+    "HOME",
+    "XDG_",
+    "TZ",
+    "JUPYTER_",
+    "IPYTHON",
+)
 #: Set by jupyter_client for every kernel; they may differ between requests.
 _PER_KERNEL = ("JPY_PARENT_PID", "JPY_SESSION_NAME", "JPY_INTERRUPT_EVENT")
 _INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -103,8 +117,20 @@ def _launcher_path() -> str:
 
 
 #: Imported by ``ipykernel_launcher`` itself, before any user code, in a fresh kernel too.
-_KERNEL_MACHINERY = ("IPython", "ipykernel", "tornado", "zmq", "jupyter_client", "jupyter_core", "traitlets",
-                     "comm", "debugpy", "sqlite3", "psutil", "faulthandler")
+_KERNEL_MACHINERY = (
+    "IPython",
+    "ipykernel",
+    "tornado",
+    "zmq",
+    "jupyter_client",
+    "jupyter_core",
+    "traitlets",
+    "comm",
+    "debugpy",
+    "sqlite3",
+    "psutil",
+    "faulthandler",
+)
 #: Warnings filters added by importing the libraries (not the kernel machinery): a fresh
 #: kernel adds them when the notebook imports the libraries, i.e. after the kernel's own.
 _LIBRARY_FILTERS: set[int] = set()
@@ -326,7 +352,7 @@ def _become_kernel(request: dict, prefix: list[str], launcher: str) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        sys.argv = [launcher, *request["argv"][len(prefix) + 2:]]
+        sys.argv = [launcher, *request["argv"][len(prefix) + 2 :]]
         _reseed()
         from ipykernel.kernelapp import IPKernelApp
 
