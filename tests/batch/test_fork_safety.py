@@ -115,6 +115,19 @@ def test_a_kernel_that_cannot_bind_its_socket_exits_at_once(tmp_path):
     taken.close()
 
 
+def test_the_server_socket_appears_only_once_it_accepts_connections(tmp_path, monkeypatch):
+    """A kernel asked for as soon as the server's socket exists is forked, not refused.
+
+    Seen under load: the client connected between the server's bind and its listen, was
+    refused, and the report ran on an ordinary kernel. The fixture makes that window 1 s long.
+    """
+    monkeypatch.setenv("PYTHONPATH", os.path.join(os.path.dirname(__file__), "fixtures", "slow_listen"))
+    with kernels.KernelForkServer(preload=["IPython", "ipykernel.kernelapp"]) as server:
+        argv = [*kernels.kernel_command_prefix(), "-m", "ipykernel_launcher", "--help"]
+        pid = asyncio.run(kernels.request_fork(server.address, argv, dict(os.environ), str(tmp_path)))
+        assert pid > 0
+
+
 def test_a_silent_fork_is_killed_and_replaced_in_seconds(tmp_path, monkeypatch):
     """A fork that never answers ``kernel_info`` costs ``ready_timeout`` seconds, not 120."""
     monkeypatch.setenv("PYTHONPATH", PRELOAD_FIXTURES)  # the same for server and kernels: a fork is allowed

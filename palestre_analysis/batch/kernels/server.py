@@ -78,8 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     config = json.loads((argv if argv is not None else sys.argv[1:])[0])
     _drop_cwd_from_path()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(config["socket"])
+    # The client waits for the socket's file: it must appear only once connections are
+    # accepted. Bound under its final name, it would exist before listen(), and a client
+    # connecting in between (seen under load) was refused and got an ordinary kernel.
+    pending = config["socket"] + ".new"
+    listener.bind(pending)
     listener.listen(128)
+    os.rename(pending, config["socket"])
     startup_env = dict(os.environ)
     # Read by pyarrow's bundled jemalloc when libarrow loads (``import pandas`` loads it): its
     # background purging thread would otherwise live in the server and be forked mid-lock.
