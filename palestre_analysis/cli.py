@@ -240,10 +240,15 @@ def _demo(args) -> int:
             file=sys.stderr,
         )
         return 1
+    from palestre_analysis.core.vocabulary import GROUP_LABELS
+    from palestre_analysis.report.formatting import plural
+
     summary = write_demo(folder, seed=args.seed)
+    voters = "; ".join(f"{GROUP_LABELS[group].lower()}: {n}" for group, n in summary.n_voters.items())
     print(
         f"Dati sintetici scritti in {summary.folder}: {', '.join(summary.files)} "
-        f"({summary.n_entities} enti, {summary.n_meetings} incontri, votanti {summary.n_voters})."
+        f"({plural(summary.n_entities, 'ente', 'enti')}, {plural(summary.n_meetings, 'incontro', 'incontri')}; "
+        f"hanno votato {voters})."
     )
     return 0
 

@@ -21,6 +21,7 @@ __all__ = [
     "SEED",
     "REFERENCE_SHARES",
     "CONSENSUS_RULE",
+    "BEST_CROSSING_DRAWS",
     "HIGH_SCORE",
     "REGION",
     "PSEUDO_KEY_ENV",
@@ -66,6 +67,9 @@ REFERENCE_SHARES = {
 
 #: A score at or above this counts as "a good fit" (share of votes >= 7).
 HIGH_SCORE = 7
+
+#: Bootstrap draws behind "how often each resource comes out best" (reports and methods note).
+BEST_CROSSING_DRAWS = 2000
 
 #: Default consensus rule for a cell (see ``palestre_analysis.stats.consensus``).
 CONSENSUS_RULE = "percent"

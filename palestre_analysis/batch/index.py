@@ -15,7 +15,7 @@ from palestre_analysis import config
 from palestre_analysis.batch.export import CONTENT_SECURITY_POLICY
 from palestre_analysis.core.files import atomic_write_text
 from palestre_analysis.core.vocabulary import normalize_label
-from palestre_analysis.report.formatting import num
+from palestre_analysis.report.formatting import integer, num, plural
 
 __all__ = ["INDEX_NAME", "render_index", "write_index"]
 
@@ -129,9 +129,10 @@ def _order(entry: dict) -> tuple:
 
 def _summary(reports: dict) -> str:
     failed = sum(1 for e in reports.values() if e.get("status") != "ok")
-    text = f"<p>{len(reports)} rapporti"
-    text += f", di cui <strong>{failed} con errore</strong>.</p>" if failed else ", tutti completati.</p>"
-    return text
+    text = f"<p>{plural(len(reports), 'rapporto', 'rapporti')}"
+    if failed:
+        return text + f", di cui <strong>{integer(failed)} con errore</strong>.</p>"
+    return text + (", completato.</p>" if len(reports) == 1 else ", tutti completati.</p>")
 
 
 def _cleaning_note(cleaning: dict, reports_dir: Path | str) -> str:

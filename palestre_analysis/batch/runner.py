@@ -45,7 +45,7 @@ from palestre_analysis.batch.plan import (
 )
 from palestre_analysis.core.fingerprint import git_commit, library_hash, package_versions, processed_hashes
 from palestre_analysis.ingest.processed import table_path
-from palestre_analysis.report.formatting import num
+from palestre_analysis.report.formatting import integer, num, plural
 
 __all__ = ["ReportResult", "BatchResult", "run_batch", "format_summary", "report_parameters"]
 
@@ -323,7 +323,7 @@ def format_summary(result: BatchResult) -> str:
     Territorio  Notebook  Stato     Durata
     Brescia     01.ipynb  eseguito  2,5 s
     Brescia     02.ipynb  errore    1,0 s
-    2 rapporti: 1 eseguiti, 0 invariati, 1 con errore, in 3,5 s.
+    2 rapporti: 1 eseguito, 0 invariati, 1 con errore, in 3,5 s.
     Errori:
       - Brescia, 02.ipynb: KeyError: 'x' (cella [3])
     """
@@ -343,8 +343,9 @@ def format_summary(result: BatchResult) -> str:
         lines += ["  ".join(_printable(v).ljust(w) for v, w in zip(row[:3], widths)) + "  " + row[3] for row in rows]
         counts = {s: sum(1 for r in result.reports if r.status == s) for s in _STATUS_LABELS}
         lines.append(
-            f"{len(result.reports)} rapporti: {counts['ran']} eseguiti, {counts['skipped']} invariati, "
-            f"{counts['failed']} con errore, in {num(result.elapsed)} s."
+            f"{plural(len(result.reports), 'rapporto', 'rapporti')}: {plural(counts['ran'], 'eseguito', 'eseguiti')}, "
+            f"{plural(counts['skipped'], 'invariato', 'invariati')}, {integer(counts['failed'])} con errore, "
+            f"in {num(result.elapsed)} s."
         )
     if result.n_rejected:
         lines.append(f"Righe scartate dalla pulizia: {result.n_rejected} (motivi in {result.rejected_path}).")

@@ -19,6 +19,8 @@ _STAMP = re.compile(
     r"^(?:(?P<y1>\d{4})[/-](?P<m1>\d{1,2})[/-](?P<d1>\d{1,2})|(?P<d2>\d{1,2})/(?P<m2>\d{1,2})/(?P<y2>\d{4}))"
     r"(?:[ T]+(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
 )
+#: What may follow a timestamp: a time zone (``GMT+1``, ``UTC+01:00``, ``+0100``, ``CET``, ``Z``).
+_ZONE = re.compile(r"(?:(?:GMT|UTC)?\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC|Z|[A-Z]{3,5})")
 
 
 def parse_vote(text: str) -> int | None:
@@ -152,8 +154,9 @@ def parse_timestamp(text: str) -> dt.datetime | None:
     """A Google Forms timestamp, as exported in Italian or English locale; ``None`` if unreadable.
 
     The date is ``yyyy/mm/dd``, ``yyyy-mm-dd`` or ``dd/mm/yyyy``; the time, optional, is
-    ``H:MM[:SS]`` or ``H.MM[.SS]`` with an optional AM/PM. Only the start of the text is
-    read: whatever follows a readable date and time (a time zone) is ignored.
+    ``H:MM[:SS]`` or ``H.MM[.SS]`` with an optional AM/PM, then at most a time zone, which
+    is ignored (``GMT+1``, ``CET``). Anything else after the date makes the cell unreadable
+    rather than guessed: ``14/03/20199`` is not 14 March 2019.
 
     Parameters
     ----------
@@ -163,8 +166,8 @@ def parse_timestamp(text: str) -> dt.datetime | None:
     Returns
     -------
     datetime.datetime or None
-        A naive datetime (no time zone); ``None`` when the text does not start with a
-        date, or names a day or time that does not exist.
+        A naive datetime (no time zone); ``None`` when the text is not a date (and time)
+        as above, or names a day or time that does not exist.
 
     Examples
     --------
@@ -174,9 +177,13 @@ def parse_timestamp(text: str) -> dt.datetime | None:
     datetime.datetime(2019, 3, 14, 13, 5)
     >>> parse_timestamp("31/02/2019 10:00") is None, parse_timestamp("") is None
     (True, True)
+    >>> parse_timestamp("14/03/20199") is None, parse_timestamp("2019-03-14garbage") is None
+    (True, True)
     """
-    match = _STAMP.match(text.strip())
-    if not match:
+    text = text.strip()
+    match = _STAMP.match(text)
+    rest = text[match.end() :].strip() if match else ""
+    if not match or (rest and not _ZONE.fullmatch(rest)):
         return None
     g = match.groupdict()
     year, month, day = (g["y1"], g["m1"], g["d1"]) if g["y1"] else (g["y2"], g["m2"], g["d2"])

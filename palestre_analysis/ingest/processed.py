@@ -230,7 +230,7 @@ def resolve_territory(text: str) -> str:
     """
     code = parse_territory(text)
     if code is None:
-        names = ", ".join(TERRITORY_NAMES.values())
+        names = ", ".join(name for name in TERRITORY_NAMES.values() if name != config.REGION)
         raise ValueError(
             f"Territorio «{text}» non riconosciuto: usare una provincia lombarda ({names}) "
             "oppure «Lombardia» per l'intera regione."

@@ -130,7 +130,21 @@ def load_key(*, demo: bool, source: str) -> bytes:
                     )
                 ]
             )
-        return key_file.read_text(encoding="utf-8").strip().encode("utf-8")
+        key = key_file.read_text(encoding="utf-8").strip()
+        if not key:  # an empty key would pseudonymise with a key anyone knows
+            raise KeyMissing(
+                [
+                    Problem(
+                        str(key_file),
+                        None,
+                        None,
+                        "il file della chiave di pseudonimizzazione è vuoto: crearne uno nuovo con "
+                        "«palestre keygen» oppure impostare la variabile "
+                        f"{config.PSEUDO_KEY_ENV}",
+                    )
+                ]
+            )
+        return key.encode("utf-8")
     if demo:
         return config.DEMO_PSEUDO_KEY.encode("utf-8")
     raise KeyMissing(

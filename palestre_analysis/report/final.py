@@ -307,7 +307,18 @@ def methods(data: Processed, params: Parameters) -> Section:
         Text and two tables; tables ``inputs`` and ``versions``.
     """
     section = Section()
-    section.add(HTML(_METHODS_HTML.format(min_cell=params.min_cell, floor=config.MIN_CELL_FLOOR, seed=params.seed)))
+    section.add(
+        HTML(
+            _METHODS_HTML.format(
+                min_cell=params.min_cell,
+                floor=config.MIN_CELL_FLOOR,
+                seed=params.seed,
+                draws=fmt.integer(config.BEST_CROSSING_DRAWS),
+                regular=stats.REGULAR_MIN_MEETINGS,
+                high=config.HIGH_SCORE,
+            )
+        )
+    )
     inputs = pd.DataFrame(sorted(data.report.get("inputs", {}).items()), columns=["file", "sha256"])
     section.add(
         table_html(
@@ -333,16 +344,16 @@ _METHODS_HTML = """
 <li><strong>Composizione della rete</strong>: quota di ogni categoria con intervallo di confidenza al 95% di Wilson
 (Wilson 1927; Newcombe 1998); confronto con le quote di riferimento del progetto con un test Monte Carlo sul
 chi quadrato di Pearson, valido anche con frequenze attese piccole.</li>
-<li><strong>Partecipazione</strong>: presenze e nuovi arrivi per incontro; enti abituali (almeno tre incontri);
+<li><strong>Partecipazione</strong>: presenze e nuovi arrivi per incontro; enti abituali (almeno {regular} incontri);
 concentrazione delle presenze con l'indice di Gini; rete delle co-presenze (due enti sono legati se hanno
 partecipato allo stesso incontro) con densità e componenti (Wasserman e Faust 1994; NetworkX).</li>
 <li><strong>Contributi della fase 1</strong>: frequenze per nodo strategico e categoria; indipendenza con un test
 di permutazione sul chi quadrato; intensità con la V di Cramér.</li>
 <li><strong>Voti della fase 2</strong>: per ogni casella (campo, fonte, esigenza) numero di delegati, media,
-mediana, scarto interquartile, quota di voti da 7 a 10 e intervallo bootstrap al 95% della media, calcolato in
+mediana, scarto interquartile, quota di voti da {high} a 10 e intervallo bootstrap al 95% della media, calcolato in
 modo esatto dall'istogramma dei voti (nessun errore di ricampionamento).</li>
 <li><strong>Miglior incrocio</strong>: fonti ordinate per voto medio e probabilità bootstrap di essere la migliore
-(2.000 repliche, seme {seed}).</li>
+({draws} repliche, seme {seed}).</li>
 <li><strong>Consenso</strong>: almeno il 75% dei voti nella stessa fascia (1-4, 5-6, 7-10), la soglia mediana
 negli studi Delphi (Diamond et al. 2014; Birko et al. 2015).</li>
 <li><strong>Accordo tra i delegati</strong>: alfa di Krippendorff intervallare e ordinale per campo, con

@@ -16,6 +16,7 @@ __all__ = [
     "pct",
     "pct_article",
     "share_of_draws",
+    "in_share_of_draws",
     "pvalue",
     "p_clause",
     "date_it",
@@ -55,8 +56,8 @@ def integer(value) -> str:
     Parameters
     ----------
     value : int, float or None
-        The number; a float is rounded to the nearest whole number first (with Python's
-        :func:`round`, so an exact half goes to the even neighbour: ``2.5`` gives ``2``).
+        The number; a float is rounded to the nearest whole number first, halves up as
+        :func:`num` rounds them (``2.5`` gives ``3``), so that both print the same count.
 
     Returns
     -------
@@ -67,12 +68,12 @@ def integer(value) -> str:
     --------
     >>> integer(1234567), integer(95), integer(float("nan"))
     ('1.234.567', '95', '–')
-    >>> integer(-4321.4), integer(None)
-    ('-4.321', '–')
+    >>> integer(-4321.4), integer(None), integer(2.5), integer(0.5)
+    ('-4.321', '–', '3', '1')
     """
     if _missing(value):
         return "–"
-    return f"{int(round(float(value))):,}".replace(",", ".")
+    return num(value, 0)
 
 
 def num(value, decimals: int = 1) -> str:
@@ -196,6 +197,34 @@ def share_of_draws(value) -> str:
     if 0 < value < 0.005 or value == 0:
         return "< 1%"
     return pct(value)
+
+
+def in_share_of_draws(value) -> str:
+    """:func:`share_of_draws` after «in», with the article Italian wants: ``nel 98%``, ``nell'80%``.
+
+    Parameters
+    ----------
+    value : float or None
+        Share of bootstrap draws (0 to 1).
+
+    Returns
+    -------
+    str
+        ``nel 98%``, ``nell'80%``, ``in oltre il 99%``, ``in meno dell'1%``; ``–`` when missing.
+
+    Examples
+    --------
+    >>> in_share_of_draws(0.98), in_share_of_draws(0.8), in_share_of_draws(1.0), in_share_of_draws(0.001)
+    ('nel 98%', "nell'80%", 'in oltre il 99%', "in meno dell'1%")
+    """
+    if _missing(value):
+        return "–"
+    if value >= 0.995:
+        return "in oltre il 99%"
+    if value < 0.005:
+        return "in meno dell'1%"
+    article = pct_article(value)
+    return "nel " + article[3:] if article.startswith("il ") else "nell'" + article[2:]
 
 
 def p_clause(value) -> str:

@@ -104,7 +104,7 @@ def check_parameters(territorio, min_cell, seed, processed_dir="", tables_dir=""
         raise ValueError(f"seed deve essere un intero non negativo, non «{seed}».")
     shares = dict(config.REFERENCE_SHARES if reference_shares is None else reference_shares)
     _check_shares(shares)
-    folder = Path(processed_dir) if str(processed_dir).strip() else config.PROCESSED_DIR
+    folder = Path(processed_dir) if str(processed_dir or "").strip() else config.PROCESSED_DIR
     tables = Path(tables_dir) if str(tables_dir or "").strip() else None
     return Parameters(territory, int(min_cell), int(seed), folder, tables, shares)
 

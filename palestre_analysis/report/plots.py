@@ -662,8 +662,9 @@ def diverging_bars(table: pd.DataFrame, title: str) -> Figure:
     y = np.arange(len(data))
     colors = sns.color_palette("PuOr", 7)
     low, mid, high = data["share_low"], data["share_mid"], data["share_high"]
-    ax.barh(y, -low, color=colors[1], label="Voti bassi (1-4)")
-    ax.barh(y, -mid / 2, left=-low, color=_GREY, label="Voti intermedi (5-6)")
+    # from zero outwards: half the middle votes, then the low (left) or the high ones (right)
+    ax.barh(y, -low, left=-mid / 2, color=colors[1], label="Voti bassi (1-4)")
+    ax.barh(y, -mid / 2, color=_GREY, label="Voti intermedi (5-6)")
     ax.barh(y, mid / 2, color=_GREY)
     ax.barh(y, high, left=mid / 2, color=colors[5], label="Voti alti (7-10)")
     for yi, (lo, md, hi, suppressed) in enumerate(zip(low, mid, high, data["suppressed"])):

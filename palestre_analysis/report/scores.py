@@ -95,7 +95,7 @@ def compute(data: Processed, params: Parameters) -> Scores:
     return Scores(
         votes=votes,
         cells=stats.cell_stats(votes, min_cell=params.min_cell),
-        best=stats.best_crossing(votes, seed=params.seed, min_cell=params.min_cell),
+        best=stats.best_crossing(votes, n_boot=config.BEST_CROSSING_DRAWS, seed=params.seed, min_cell=params.min_cell),
         agreement=stats.agreement(votes, seed=params.seed, min_cell=params.min_cell),
         comparison=stats.group_comparison(votes, min_cell=params.min_cell),
         resources=resource_summary(votes, min_cell=params.min_cell),
@@ -263,7 +263,7 @@ def best(scores: Scores, params: Parameters) -> Section:
             f"Il miglior incrocio per ogni campo ed esigenza – {scores.territory}",
             formats={"p_best": fmt.share_of_draws},
             min_cell=params.min_cell,
-            note="In 2.000 repliche bootstrap la media di ogni casella è ricalcolata su voti ricampionati; la colonna dice "
+            note=f"In {fmt.integer(config.BEST_CROSSING_DRAWS)} repliche bootstrap la media di ogni casella è ricalcolata su voti ricampionati; la colonna dice "
             "in quale quota di repliche la fonte resta la prima. Le caselle sono ricampionate una per una: poiché "
             "gli stessi delegati votano tutte le fonti, la stima è prudente (sottostima la sicurezza del primato). "
             "Due righe per la stessa casella: primato a pari merito.",
@@ -287,12 +287,12 @@ def _best_sentences(top: pd.DataFrame) -> list[str]:
         lines.append(
             sentence(
                 "Per il campo {field} il miglior incrocio è {resource} per l'esigenza {need} (voto medio {m}): "
-                f"{certainty}, la fonte resta la prima in {{p}} delle repliche bootstrap.",
+                f"{certainty}, la fonte resta la prima {{p}} delle repliche bootstrap.",
                 field=field,
                 resource=row["resource"],
                 need=row["need"],
                 m=fmt.num(row["mean"]),
-                p=fmt.share_of_draws(row["p_best"]),
+                p=fmt.in_share_of_draws(row["p_best"]),
             )
         )
     return lines

@@ -398,3 +398,23 @@ def test_unreadable_raw_data_stops_the_batch_with_the_validation_sentences(tmp_p
         run_batch(raw_dir=tmp_path / "raw", out_dir=tmp_path / "out", progress=False)
     assert any("enti.csv" in message for message in raised.value.messages)
     assert not (tmp_path / "out" / "reports").exists()
+
+
+# --- sentences of the summary and the index -------------------------------------------------------
+
+
+def test_the_summary_and_the_index_agree_in_number_with_one_report(tmp_path):
+    """«1 rapporto: 1 eseguito», never «1 rapporti: 1 eseguiti»; plural from two on."""
+    from palestre_analysis.batch.index import render_index
+    from palestre_analysis.batch.runner import BatchResult, ReportResult
+
+    one = BatchResult(exit_code=0, reports=[ReportResult("bs/01", "Brescia", "01.ipynb", "ran", 2.5)], elapsed=2.5)
+    assert "1 rapporto: 1 eseguito, 0 invariati, 0 con errore, in 2,5 s." in format_summary(one)
+    two = BatchResult(exit_code=0, reports=[ReportResult("bs/01", "Brescia", "01.ipynb", "skipped", None)] * 2)
+    assert "2 rapporti: 0 eseguiti, 2 invariati, 0 con errore" in format_summary(two)
+
+    entry = {"territory": "Brescia", "notebook": "01.ipynb", "status": "ok", "outputs": {}}
+    page = render_index({"reports": {"bs/01": entry}}, tmp_path)
+    assert "<p>1 rapporto, completato.</p>" in page
+    page = render_index({"reports": {"bs/01": entry, "bs/02": {**entry, "status": "failed"}}}, tmp_path)
+    assert "2 rapporti, di cui <strong>1 con errore</strong>." in page

@@ -104,3 +104,10 @@ def test_missing_raw_folder_is_a_sentence(tmp_path, command):
     )
     assert result.returncode == 1 and "la cartella dei dati grezzi non esiste" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_says_what_it_wrote_in_plain_italian(tmp_path):
+    result = palestre("demo", "--out", str(tmp_path / "raw"))
+    assert result.returncode == 0, result.stderr
+    assert "95 enti, 18 incontri; hanno votato delegati aps e odv: 51; " in result.stdout
+    assert "{" not in result.stdout

@@ -80,3 +80,18 @@ def test_key_file_inside_the_repository_is_refused(monkeypatch):
     with pytest.raises(KeyMissing) as caught:
         load_key(demo=True, source="enti.csv")
     assert "dentro il repository" in caught.value.messages[0]
+
+
+def test_an_empty_key_file_is_refused_not_used(tmp_path, monkeypatch):
+    """An empty key would give pseudonyms that anyone can recompute from a name."""
+    import pytest
+
+    from palestre_analysis.ingest.pseudonyms import KeyMissing
+
+    key_file = tmp_path / "pseudo.key"
+    key_file.write_text("  \n", encoding="utf-8")
+    monkeypatch.delenv(config.PSEUDO_KEY_ENV, raising=False)
+    monkeypatch.setenv(config.PSEUDO_KEY_FILE_ENV, str(key_file))
+    with pytest.raises(KeyMissing) as caught:
+        load_key(demo=False, source="enti.csv")
+    assert "è vuoto" in caught.value.messages[0]

@@ -180,6 +180,13 @@ def test_final_report_refuses_a_province():
         final.require_region(check_parameters("Milano", 5, 1))
 
 
+def test_the_territory_sentence_names_each_choice_once_and_none_is_the_default():
+    with pytest.raises(ValueError) as raised:
+        check_parameters("Roma", 5, 1)
+    assert str(raised.value).count("Lombardia") == 1 and "Varese" in str(raised.value)
+    assert check_parameters("Lombardia", 5, 1, processed_dir=None).processed_dir == config.PROCESSED_DIR
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -187,7 +194,7 @@ def test_final_report_refuses_a_province():
         ({"min_cell": 2}, "la soglia minima è 3"),
         ({"min_cell": "5"}, "numero intero"),
         ({"seed": -1}, "intero non negativo"),
-        ({"reference_shares": {"associazioni": 0.5}}, "sommano a 0.50"),
+        ({"reference_shares": {"associazioni": 0.5}}, "sommano a 0,50"),
         ({"reference_shares": {"banche": 1.0}}, "categorie sconosciute"),
     ],
 )
@@ -310,3 +317,21 @@ def test_one_newcomer_takes_the_singular(demo):
     attendance = pd.DataFrame(rows, columns=["meeting_id", "entity_id"])[list(data.attendance.columns)]
     text = text_of(network.participation(replace(data, attendance=attendance), check_parameters("Milano", 5, 1)))
     assert "Dopo il primo incontro si è aggiunto 1 ente nuovo: la rete non è rimasta quella di partenza." in text
+
+
+def test_diverging_bars_are_symmetric_around_zero():
+    """Half of the middle votes on each side of zero, the low and high shares beyond them."""
+    import matplotlib.pyplot as plt
+
+    from palestre_analysis.report import plots
+
+    table = pd.DataFrame(
+        {"resource": ["Bandi"], "share_low": [0.2], "share_mid": [0.3], "share_high": [0.5], "suppressed": [False]}
+    )
+    figure = plots.diverging_bars(table, "Voti")
+    spans = sorted(
+        (round(min(p.get_x(), p.get_x() + p.get_width()), 6), round(max(p.get_x(), p.get_x() + p.get_width()), 6))
+        for p in figure.axes[0].patches
+    )
+    plt.close(figure)
+    assert spans == [(-0.35, -0.15), (-0.15, 0.0), (0.0, 0.15), (0.15, 0.65)]
