@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
     >>> import tempfile
     >>> main(["validate", "--raw", tempfile.mkdtemp()])
-    1 errori, 0 avvisi.
+    1 errore, 0 avvisi.
     1
     """
     args = build_parser().parse_args(argv)
@@ -175,13 +175,12 @@ def _validate(args) -> int:
     result = validate(args.raw)
     for problem in result.problems:
         print(problem.sentence(), file=sys.stderr if problem in result.errors else sys.stdout)
+    from palestre_analysis.report.formatting import plural
+
     totals = result.report.get("totals")
     if totals:
-        print(
-            f"Righe lette {totals['read']}: tenute {totals['kept']}, scartate {totals['rejected']}, "
-            f"duplicati uniti {totals['merged_duplicates']}, non valutate {totals['not_scored']}."
-        )
-    print(f"{len(result.errors)} errori, {len(result.warnings)} avvisi.")
+        print(_totals_sentence(totals))
+    print(f"{plural(len(result.errors), 'errore', 'errori')}, {plural(len(result.warnings), 'avviso', 'avvisi')}.")
     return 0 if result.ok else 1
 
 
@@ -191,6 +190,17 @@ def _clean(args) -> int:
     result = clean(args.raw, config.processed_dir_for(args.out))
     print(describe_cleaning(result))
     return 0
+
+
+def _totals_sentence(totals: dict) -> str:
+    """The cleaning's line account in one sentence, numbers the Italian way."""
+    from palestre_analysis.report.formatting import integer
+
+    return (
+        f"Righe lette {integer(totals['read'])}: tenute {integer(totals['kept'])}, "
+        f"scartate {integer(totals['rejected'])}, duplicati uniti {integer(totals['merged_duplicates'])}, "
+        f"non valutate {integer(totals['not_scored'])}."
+    )
 
 
 def describe_cleaning(result) -> str:
@@ -218,13 +228,12 @@ def describe_cleaning(result) -> str:
     Righe lette 3: tenute 2, scartate 1, duplicati uniti 0, non valutate 0.
     Le righe scartate e il motivo sono in out/processed/rejected.csv.
     """
-    tables = ", ".join(f"{table_path('', name).name} ({n} righe)" for name, n in result.report["tables"].items())
-    totals = result.report["totals"]
-    lines = [
-        f"Tabelle scritte in {result.processed_dir}: {tables}.",
-        f"Righe lette {totals['read']}: tenute {totals['kept']}, scartate {totals['rejected']}, "
-        f"duplicati uniti {totals['merged_duplicates']}, non valutate {totals['not_scored']}.",
-    ]
+    from palestre_analysis.report.formatting import plural
+
+    tables = ", ".join(
+        f"{table_path('', name).name} ({plural(n, 'riga', 'righe')})" for name, n in result.report["tables"].items()
+    )
+    lines = [f"Tabelle scritte in {result.processed_dir}: {tables}.", _totals_sentence(result.report["totals"])]
     if result.n_rejected:
         lines.append(f"Le righe scartate e il motivo sono in {result.rejected_path}.")
     return "\n".join(lines)

@@ -348,7 +348,7 @@ def format_summary(result: BatchResult) -> str:
             f"in {num(result.elapsed)} s."
         )
     if result.n_rejected:
-        lines.append(f"Righe scartate dalla pulizia: {result.n_rejected} (motivi in {result.rejected_path}).")
+        lines.append(f"Righe scartate dalla pulizia: {integer(result.n_rejected)} (motivi in {result.rejected_path}).")
     if result.index_path:
         lines.append(f"Indice dei rapporti: {result.index_path}")
     warned = [r for r in result.reports if r.warnings]
