@@ -4,7 +4,8 @@ The modules, one concern each (file hashes and atomic writes, shared with the cl
 live in :mod:`palestre_analysis.core.fingerprint` and :mod:`palestre_analysis.core.files`):
 
 - :mod:`~palestre_analysis.batch.plan`: which notebook runs for which territory;
-- :mod:`~palestre_analysis.batch.kernels.manager`: kernels forked from a pre-loaded process;
+- :mod:`~palestre_analysis.batch.layout`: the published folder (territory folders, tables, staging);
+- :mod:`~palestre_analysis.batch.kernels`: kernels forked from a pre-loaded process (client and server);
 - :mod:`~palestre_analysis.batch.execute`: one report (papermill, then HTML) in a worker;
 - :mod:`~palestre_analysis.batch.export`: self-contained Italian HTML through nbconvert;
 - :mod:`~palestre_analysis.batch.manifest`: ``manifest.json`` and the up-to-date test;

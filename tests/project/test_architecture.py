@@ -131,7 +131,7 @@ def test_every_public_module_lists_exactly_its_public_names():
         if module.endswith("__main__") or module == "palestre_analysis.batch.kernels.server":
             continue  # programs, not libraries
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        declared = _declared_all(tree)
+        declared = declared_all(tree)
         if declared is None:
             problems.append(f"{module}: no __all__")
             continue
@@ -143,7 +143,7 @@ def test_every_public_module_lists_exactly_its_public_names():
     assert not problems, "\n".join(problems)
 
 
-def _declared_all(tree: ast.Module) -> list[str] | None:
+def declared_all(tree: ast.Module) -> list[str] | None:
     for node in tree.body:
         targets = (
             node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []

@@ -12,7 +12,7 @@ import ast
 
 import pytest
 
-from tests.project.test_architecture import MODULES, _declared_all
+from tests.project.test_architecture import MODULES, declared_all
 
 CHECKED = {
     module: path
@@ -50,7 +50,7 @@ def _arguments(function: ast.FunctionDef) -> list[str]:
 
 def problems_of(module: str) -> list[str]:
     tree = ast.parse(CHECKED[module].read_text(encoding="utf-8"))
-    public = set(_declared_all(tree) or [])
+    public = set(declared_all(tree) or [])
     found = []
     for node in tree.body:
         if getattr(node, "name", None) not in public:
