@@ -28,6 +28,8 @@ __all__ = [
     "JobOutcome",
     "execute_report",
     "one_line",
+    "stop_requested",
+    "watch_for_stop",
 ]
 
 _MAX_ERROR = 400
@@ -113,6 +115,42 @@ class JobOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+#: Set by the batch runner when it is interrupted (see :func:`watch_for_stop`).
+_STOP = None
+
+
+def watch_for_stop(event) -> None:
+    """Worker initializer: remember the event the batch sets when it is interrupted.
+
+    On Ctrl-C the whole process group gets SIGINT. nbclient answers it in a worker by
+    shutting the kernel down, so the report then fails, and would publish that failure
+    over the last good report if nothing stopped it: :func:`execute_report` publishes
+    nothing once the event is set.
+
+    Parameters
+    ----------
+    event : multiprocessing.Event
+        Shared with the batch's main process.
+    """
+    global _STOP
+    _STOP = event
+
+
+def stop_requested() -> bool:
+    """Whether the batch asked its workers to stop (always False outside a batch worker).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> stop_requested()
+    False
+    """
+    return _STOP is not None and _STOP.is_set()
+
+
 def execute_report(job: ReportJob) -> JobOutcome:
     """Run one report end to end; never raises for a failing notebook.
 
@@ -153,6 +191,17 @@ def execute_report(job: ReportJob) -> JobOutcome:
         # a forked kernel that does not answer within seconds is replaced by the kernel manager
         # itself (kernels.FORK_READY_TIMEOUT), before the first cell: no report is run twice
         nb, failure, kernel, note = _run_notebook(job, paths, job.fork_address)
+    if stop_requested():  # the batch was interrupted: a report cut short must not replace the last good one
+        shutil.rmtree(paths.staging, ignore_errors=True)
+        return JobOutcome(
+            key=job.key,
+            status="failed",
+            started=started,
+            duration=time.monotonic() - clock,
+            error="interrotto",
+            kernel=kernel,
+            kernel_note=note,
+        )
     errors = [failure] if failure else []
     _publish_notebook(nb, paths)
     try:

@@ -488,7 +488,7 @@ def _run_jobs(todo, jobs, manifest, context: _Context, fast: bool, progress, res
     server, note = _start_fork_server(context.kernel_name, notebook_paths) if fast else (None, None)
     modes = set()
     bar = _progress_bar(len(result.reports) + len(todo), len(result.reports), progress)
-    pool = _pool(workers)
+    pool, stop = _pool(workers)
     try:
         futures = {
             pool.submit(_safe_execute, _job(spec, record, previous, context, server and server.address)): (spec, record)
@@ -505,7 +505,9 @@ def _run_jobs(todo, jobs, manifest, context: _Context, fast: bool, progress, res
             result.reports.append(_report_result(spec, outcome, context.reports_dir))
             bar.update(1)
     except BaseException:
+        stop.set()  # first: a report cut short by the interruption publishes nothing
         _stop_pool(pool)
+        remove_leftovers(context.reports_dir)  # what a killed worker was writing
         raise
     finally:
         bar.close()
@@ -588,13 +590,20 @@ def _start_fork_server(kernel_name: str, notebook_paths: list[str]):
 
 
 def _pool(workers: int):
-    """Worker processes forked from a process that already imported papermill and nbconvert."""
+    """Worker processes forked from a process that already imported papermill and nbconvert.
+
+    Returns the pool and the event that tells its workers to publish nothing more.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from palestre_analysis.batch.execute import watch_for_stop
+
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["palestre_analysis.batch._worker_preload"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    stop = context.Event()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=watch_for_stop, initargs=(stop,))
+    return pool, stop
 
 
 #: Seconds interrupted workers get to end on SIGTERM before they are killed.

@@ -126,8 +126,8 @@ def atomic_write_with(path: Path | str, write) -> Path:
     """
     path = Path(path)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    os.close(handle)
     try:
+        os.close(handle)
         write(temp)
         os.chmod(temp, 0o644)
         os.replace(temp, path)

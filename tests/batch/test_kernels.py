@@ -295,3 +295,36 @@ def test_a_forked_kernel_that_never_answers_is_replaced_in_seconds(tmp_path, pro
     assert len(sleepers) == kernels.FORK_ATTEMPTS
     assert left_alive == []  # the provisioner killed each silent "kernel"
     assert paths.html.is_file()
+
+
+def test_a_report_that_ends_after_the_batch_was_interrupted_publishes_nothing(tmp_path, processed, monkeypatch):
+    """On Ctrl-C nbclient shuts the kernel down and the report fails: that failure must not replace
+    the last good report. The worker sees the batch's stop event and publishes nothing."""
+    import multiprocessing
+
+    from palestre_analysis.batch import execute
+    from palestre_analysis.batch.execute import ReportJob, execute_report
+    from palestre_analysis.batch.layout import report_paths
+
+    stop = multiprocessing.get_context("forkserver").Event()
+    monkeypatch.setattr(execute, "_STOP", None)
+    execute.watch_for_stop(stop)
+    reports = tmp_path / "reports"
+    paths = report_paths(reports, "brescia", "fx_01_profilo")
+    job = ReportJob(
+        key="brescia/fx_01_profilo",
+        territory="Brescia",
+        slug="brescia",
+        title="Profilo",
+        notebook_path=os.path.join(FIXTURES, "fx_01_profilo.ipynb"),
+        reports_dir=str(reports),
+        parameters={"territorio": "Brescia", "processed_dir": str(processed), "tables_dir": str(paths.staging_tables)},
+        kernel_name=config.KERNEL_NAME,
+    )
+    assert execute_report(job).status == "ok" and paths.html.is_file()
+    published = {p: p.read_bytes() for p in reports.rglob("*") if p.is_file()}
+    stop.set()
+    outcome = execute_report(job)
+    assert (outcome.status, outcome.error) == ("failed", "interrotto")
+    assert {p: p.read_bytes() for p in reports.rglob("*") if p.is_file()} == published
+    assert not paths.staging.exists()
