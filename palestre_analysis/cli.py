@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from palestre_analysis.ingest.processed import REJECTED_NAME, REPORT_NAME, table_path
+from palestre_analysis.ingest.processed import REJECTED_NAME, REPORT_NAME, table_file
+from palestre_analysis.report.formatting import integer, plural
 
 from . import config
 
@@ -175,8 +176,6 @@ def _validate(args) -> int:
     result = validate(args.raw)
     for problem in result.problems:
         print(problem.sentence(), file=sys.stderr if problem in result.errors else sys.stdout)
-    from palestre_analysis.report.formatting import plural
-
     totals = result.report.get("totals")
     if totals:
         print(_totals_sentence(totals))
@@ -194,8 +193,6 @@ def _clean(args) -> int:
 
 def _totals_sentence(totals: dict) -> str:
     """The cleaning's line account in one sentence, numbers the Italian way."""
-    from palestre_analysis.report.formatting import integer
-
     return (
         f"Righe lette {integer(totals['read'])}: tenute {integer(totals['kept'])}, "
         f"scartate {integer(totals['rejected'])}, duplicati uniti {integer(totals['merged_duplicates'])}, "
@@ -228,10 +225,8 @@ def describe_cleaning(result) -> str:
     Righe lette 3: tenute 2, scartate 1, duplicati uniti 0, non valutate 0.
     Le righe scartate e il motivo sono in out/processed/rejected.csv.
     """
-    from palestre_analysis.report.formatting import plural
-
     tables = ", ".join(
-        f"{table_path('', name).name} ({plural(n, 'riga', 'righe')})" for name, n in result.report["tables"].items()
+        f"{table_file(name)} ({plural(n, 'riga', 'righe')})" for name, n in result.report["tables"].items()
     )
     lines = [f"Tabelle scritte in {result.processed_dir}: {tables}.", _totals_sentence(result.report["totals"])]
     if result.n_rejected:
@@ -250,7 +245,6 @@ def _demo(args) -> int:
         )
         return 1
     from palestre_analysis.core.vocabulary import GROUP_LABELS
-    from palestre_analysis.report.formatting import plural
 
     summary = write_demo(folder, seed=args.seed)
     voters = "; ".join(f"{GROUP_LABELS[group].lower()}: {n}" for group, n in summary.n_voters.items())

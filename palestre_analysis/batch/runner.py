@@ -44,7 +44,7 @@ from palestre_analysis.batch.plan import (
     select_territories,
 )
 from palestre_analysis.core.fingerprint import git_commit, library_hash, package_versions, processed_hashes
-from palestre_analysis.ingest.processed import table_path
+from palestre_analysis.ingest.processed import table_file
 from palestre_analysis.report.formatting import integer, num, plural
 
 __all__ = ["ReportResult", "BatchResult", "run_batch", "format_summary", "report_parameters"]
@@ -403,7 +403,7 @@ class _locked:
 def _territories(manifest: dict, processed_dir: Path, processed: dict) -> list[str]:
     """Territories in the data; read with pyarrow only when ``entities.parquet`` changed."""
     cached = manifest.get("territories") or {}
-    digest = processed.get(table_path("", "entities").name)
+    digest = processed.get(table_file("entities"))
     if digest and cached.get("entities_sha256") == digest and isinstance(cached.get("names"), list):
         return cached["names"]
     from palestre_analysis.batch.plan import territories_in

@@ -24,6 +24,7 @@ __all__ = [
     "TABLES",
     "REPORT_NAME",
     "REJECTED_NAME",
+    "table_file",
     "table_path",
     "missing_tables",
     "read_report",
@@ -61,6 +62,26 @@ REPORT_NAME = "cleaning_report.json"
 REJECTED_NAME = "rejected.csv"
 
 
+def table_file(name: str) -> str:
+    """The file name of the processed table ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`TABLES`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> table_file("entities")
+    'entities.parquet'
+    """
+    return f"{name}.parquet"
+
+
 def table_path(folder: Path | str, name: str) -> Path:
     """Where the processed table ``name`` is stored.
 
@@ -81,7 +102,7 @@ def table_path(folder: Path | str, name: str) -> Path:
     >>> table_path("data/processed", "votes").as_posix()
     'data/processed/votes.parquet'
     """
-    return Path(folder) / f"{name}.parquet"
+    return Path(folder) / table_file(name)
 
 
 def missing_tables(folder: Path | str) -> list[str]:
