@@ -21,7 +21,7 @@ __all__ = ["main", "build_parser", "describe_cleaning"]
 def build_parser() -> argparse.ArgumentParser:
     """The ``palestre`` argument parser, with its sub-commands and their Italian help.
 
-    The sub-commands are ``validate``, ``clean``, ``demo``, ``run`` and ``keygen``; each
+    The sub-commands are ``validate``, ``clean``, ``demo``, ``run``, ``audit`` and ``keygen``; each
     sets ``handler``, the function :func:`main` calls with the parsed arguments.
 
     Returns
@@ -95,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_out(run)
     run.add_argument("--force", action="store_true", help="riesegue tutto, anche i rapporti già aggiornati")
     run.set_defaults(handler=_run)
+
+    audit = commands.add_parser(
+        "audit",
+        help="prova a ricostruire i conteggi nascosti dai rapporti pubblicati",
+        description="Legge soltanto i file pubblicati di un batch (le tabelle CSV di ogni territorio e il "
+        "manifest) e cerca, con programmi lineari interi e enumerazioni, di ricostruire i conteggi nascosti. "
+        "Stampa il rapporto di protezione; esce con 1 se qualcosa è ricostruibile.",
+    )
+    _add_out(audit)
+    audit.add_argument(
+        "--min-cell", type=int, default=None, help="soglia da verificare (predefinita: quella del manifest)"
+    )
+    audit.set_defaults(handler=_audit)
 
     keygen = commands.add_parser(
         "keygen",
@@ -262,6 +275,18 @@ def _run(args) -> int:
     result = run_batch(territories=args.territory, jobs=args.jobs, raw_dir=args.raw, out_dir=args.out, force=args.force)
     print(format_summary(result))
     return result.exit_code
+
+
+def _audit(args) -> int:
+    from palestre_analysis.audit import attack, protection_report
+
+    reports = config.reports_dir_for(args.out)
+    if not (reports / "manifest.json").is_file():
+        print(f"Nessun batch in {reports}: eseguire prima «palestre run».", file=sys.stderr)
+        return 1
+    audit = attack(reports, args.min_cell)
+    print(protection_report(audit))
+    return 0 if audit.safe else 1
 
 
 def _keygen(args) -> int:

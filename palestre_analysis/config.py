@@ -23,6 +23,7 @@ __all__ = [
     "CONSENSUS_RULE",
     "BEST_CROSSING_DRAWS",
     "HIGH_SCORE",
+    "ATTENDANCE_BANDS",
     "REGION",
     "PSEUDO_KEY_ENV",
     "PSEUDO_KEY_FILE_ENV",
@@ -67,6 +68,10 @@ REFERENCE_SHARES = {
 
 #: A score at or above this counts as "a good fit" (share of votes >= 7).
 HIGH_SCORE = 7
+
+#: Lower edges of the published bands of meetings attended (0, 1, 2, 3-5, 6-9, 10 or more):
+#: exact counts per number of meetings would single out the most assiduous entities.
+ATTENDANCE_BANDS = (0, 1, 2, 3, 6, 10)
 
 #: Bootstrap draws behind "how often each resource comes out best" (reports and methods note).
 BEST_CROSSING_DRAWS = 2000

@@ -39,6 +39,17 @@ def package_copy(tmp_path: Path, monkeypatch) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def demo_processed(tmp_path_factory):
+    """The demo raw data cleaned once per session: the processed tables of the whole region."""
+    from palestre_analysis.ingest.build import ensure_clean
+    from palestre_analysis.ingest.processed import load_processed
+
+    folder = tmp_path_factory.mktemp("demo_processed")
+    ensure_clean(config.RAW_DIR, folder)
+    return load_processed(folder)
+
+
 def append_line(path: Path, line: str) -> None:
     """Add ``line`` at the end of a source file (an edit that changes its hash and nothing else)."""
     with open(path, "a", encoding="utf-8") as handle:

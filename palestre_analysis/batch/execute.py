@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from palestre_analysis.batch.layout import ReportPaths, report_paths
+from palestre_analysis.batch.layout import PathScrubber, ReportPaths, relative_path, report_paths
 from palestre_analysis.core.files import atomic_write_text
 
 __all__ = [
@@ -62,6 +62,14 @@ class ReportJob:
         Seconds a cell may run (``None``: no limit).
     start_timeout : float
         Seconds a kernel may take to start.
+    published_parameters : dict or None
+        The parameters as the published notebook records them (in its injected cell and
+        its metadata): paths relative to the reports folder, ``tables_dir`` the published
+        ``tables`` folder. ``None``: ``parameters``, with this machine's folders rewritten
+        (:class:`~palestre_analysis.batch.layout.PathScrubber`).
+    notebook_label : str or None
+        How the published notebook names its source (papermill's ``input_path``): its path
+        in the project; ``None``: the file name.
     """
 
     key: str
@@ -76,6 +84,8 @@ class ReportJob:
     previous_tables: tuple[str, ...] = ()
     cell_timeout: float | None = 1800
     start_timeout: float = 120
+    published_parameters: dict | None = None
+    notebook_label: str | None = None
 
 
 @dataclass
@@ -178,7 +188,10 @@ def execute_report(job: ReportJob) -> JobOutcome:
     Notes
     -----
     Tables the report wrote last time (``job.previous_tables``) and did not write again are
-    deleted; the staging folder is removed at the end. The batch runner calls this in a
+    deleted; the staging folder is removed at the end. Nothing published names a folder of
+    this machine: the notebook's parameters and papermill's paths are recorded relative to
+    the reports folder, and outputs, errors and warnings go through
+    :class:`~palestre_analysis.batch.layout.PathScrubber`. The batch runner calls this in a
     worker through a wrapper that turns any other unexpected exception into a failed
     outcome.
     """
@@ -191,6 +204,8 @@ def execute_report(job: ReportJob) -> JobOutcome:
         # a forked kernel that does not answer within seconds is replaced by the kernel manager
         # itself (kernels.FORK_READY_TIMEOUT), before the first cell: no report is run twice
         nb, failure, kernel, note = _run_notebook(job, paths, job.fork_address)
+    scrub = PathScrubber(job.reports_dir)
+    note = scrub(note) if note else note
     if stop_requested():  # the batch was interrupted: a report cut short must not replace the last good one
         shutil.rmtree(paths.staging, ignore_errors=True)
         return JobOutcome(
@@ -202,14 +217,16 @@ def execute_report(job: ReportJob) -> JobOutcome:
             kernel=kernel,
             kernel_note=note,
         )
+    failure = scrub(failure) if failure else failure
     errors = [failure] if failure else []
+    nb = _portable_notebook(nb, job, paths, scrub)
     _publish_notebook(nb, paths)
     try:
         from palestre_analysis.batch.export import export_html
 
         export_html(nb, paths.html, title=job.title, failure=failure)
     except Exception as exc:  # a report that cannot be exported is a failed report
-        errors.append(f"esportazione HTML: {one_line(exc)}")
+        errors.append(f"esportazione HTML: {scrub(one_line(exc))}")
     tables = _publish_tables(paths, job.previous_tables)
     shutil.rmtree(paths.staging, ignore_errors=True)
     return JobOutcome(
@@ -221,7 +238,7 @@ def execute_report(job: ReportJob) -> JobOutcome:
         kernel=kernel,
         kernel_note=note,
         tables=tables,
-        warnings=collected.messages,
+        warnings=[scrub(w) for w in collected.messages],
     )
 
 
@@ -318,12 +335,54 @@ def _partial_notebook(partial: Path, source: str):
     return nbformat.v4.new_notebook()
 
 
+def _portable_notebook(nb, job: ReportJob, paths: ReportPaths, scrub: PathScrubber):
+    """The executed notebook as it is published: no absolute path of this machine in it.
+
+    papermill records the parameters twice (the injected cell and ``metadata.papermill``)
+    and the input and output paths: they are replaced by their published form, relative to
+    the reports folder; then every other text (outputs, tracebacks, metadata) goes through
+    ``scrub``. Images are left as they are.
+    """
+    published = job.published_parameters
+    if published is None:
+        published = {k: scrub(v) if isinstance(v, str) else v for k, v in job.parameters.items()}
+    papermill_meta = nb.metadata.get("papermill")
+    if papermill_meta is not None:
+        papermill_meta["input_path"] = job.notebook_label or Path(job.notebook_path).name
+        papermill_meta["output_path"] = relative_path(paths.notebook, job.reports_dir)
+        if "parameters" in papermill_meta:
+            papermill_meta["parameters"] = published
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = _parameters_source(nb, job.kernel_name, published)
+    return _scrubbed(nb, scrub)
+
+
+def _parameters_source(nb, kernel_name: str, parameters: dict) -> str:
+    """The injected cell papermill writes for ``parameters``."""
+    from papermill.translators import translate_parameters
+
+    kernelspec = nb.metadata.get("kernelspec", {})
+    language = kernelspec.get("language") or nb.metadata.get("language_info", {}).get("name") or "python"
+    return translate_parameters(kernel_name, language, parameters, "Parameters")
+
+
+def _scrubbed(value, scrub: PathScrubber, key: str = ""):
+    """``value`` (a notebook, or any part of one) with ``scrub`` applied to every text but images."""
+    if isinstance(value, str):
+        return value if key.startswith("image/") else scrub(value)
+    if isinstance(value, dict):
+        for name in list(value):
+            value[name] = _scrubbed(value[name], scrub, name)
+        return value
+    if isinstance(value, list):
+        return [_scrubbed(item, scrub, key) for item in value]
+    return value
+
+
 def _publish_notebook(nb, paths: ReportPaths) -> None:
     import nbformat
 
-    papermill_meta = nb.metadata.get("papermill")
-    if papermill_meta is not None:
-        papermill_meta["output_path"] = str(paths.notebook)
     atomic_write_text(paths.notebook, nbformat.writes(nb))
 
 

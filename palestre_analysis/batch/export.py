@@ -6,6 +6,10 @@ Content-Security-Policy that forbids any request and any script, so a report ope
 offline exactly as it opens online. Figures are embedded as ``data:`` URIs; outputs that
 would need JavaScript (widgets, ``application/javascript``, mermaid) fall back to their
 text form.
+
+A heading (a Markdown cell) whose section showed nothing is left out of the page: a
+territory too small to publish any statistic gets a short page with its notice, not a list
+of empty headings.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ __all__ = [
     "CONTENT_SECURITY_POLICY",
     "DISPLAY_PRIORITY",
     "notebook_to_html",
+    "without_empty_sections",
     "export_html",
     "external_resources",
 ]
@@ -89,15 +94,67 @@ def notebook_to_html(nb, *, title: str, failure: str | None = None, resources_pa
     Returns
     -------
     str
-        A complete ``<html lang="it">`` document.
+        A complete ``<html lang="it">`` document. A complete run leaves out the headings
+        whose section showed nothing (:func:`without_empty_sections`); a failed one keeps
+        them, so that the reader sees which sections the error stopped.
     """
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
     if failure is not None:
         _mark_failure(nb, failure)
+    else:
+        nb = without_empty_sections(nb)
     resources = {"metadata": {"name": title, "path": resources_path}, "palestre_csp": CONTENT_SECURITY_POLICY}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body.replace(_NBCONVERT_ALT, _ITALIAN_ALT)
+
+
+def without_empty_sections(nb):
+    """The notebook without the Markdown cells whose section showed nothing.
+
+    A Markdown cell (a heading and its caption) opens a section: the code cells after it,
+    up to the next Markdown cell. When there is at least one such code cell and none of
+    them has an output, the Markdown cell is left out; a Markdown cell followed directly by
+    another one is kept. The notebook's headings are written once for every territory,
+    while what a section shows depends on the data: this keeps a heading only where
+    something is under it.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed notebook; it is modified in place (its ``cells``).
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        ``nb``.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> v4 = nbformat.v4
+    >>> shown = v4.new_code_cell("show(a)", outputs=[v4.new_output("stream", text="a")])
+    >>> nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Titolo"), v4.new_markdown_cell("## A"), shown,
+    ...                             v4.new_markdown_cell("## B"), v4.new_code_cell("show(b)"),
+    ...                             v4.new_markdown_cell("## C")])
+    >>> [c.source for c in without_empty_sections(nb).cells if c.cell_type == "markdown"]
+    ['# Titolo', '## A', '## C']
+    """
+    keep = []
+    cells = list(nb.cells)
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "markdown":
+            section = []
+            for following in cells[index + 1 :]:
+                if following.cell_type == "markdown":
+                    break
+                if following.cell_type == "code":
+                    section.append(following)
+            if section and not any(c.get("outputs") for c in section):
+                continue
+        keep.append(cell)
+    nb.cells = keep
+    return nb
 
 
 def export_html(nb, dest: Path | str, *, title: str, failure: str | None = None) -> Path:

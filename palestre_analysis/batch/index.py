@@ -136,17 +136,54 @@ def _summary(reports: dict) -> str:
 
 
 def _cleaning_note(cleaning: dict, reports_dir: Path | str) -> str:
+    """The cleaning note: rows rejected, and what the lines of ``rejected.csv`` count.
+
+    ``n_rejected`` counts raw rows rejected; ``rejected_csv_rows`` counts the lines of
+    ``rejected.csv``, one per error found. Every error either rejects its row or, in a form
+    export with many votes per row, only one vote: the two numbers are equal exactly when
+    each rejected row has one error and no vote was rejected alone, and then one sentence
+    says so.
+
+    >>> import re
+    >>> text = lambda html: re.sub("<[^>]+>", "", html)
+    >>> print(text(_cleaning_note({"n_rejected": 5, "rejected_csv_rows": 7}, "")))  # doctest: +NORMALIZE_WHITESPACE
+    Nella pulizia dei dati grezzi sono state scartate 5 righe. Per chi cura i dati: il file rejected.csv
+    della cartella dei dati elaborati (non pubblicato con i rapporti) ha 7 righe oltre all'intestazione, una
+    per ogni errore trovato, con file, riga, colonna e motivo: una riga scartata può avere più di un errore, e
+    in un modulo con molti voti per riga un voto non valido scarta solo quel voto, non la riga.
+    >>> print(text(_cleaning_note({"n_rejected": 1, "rejected_csv_rows": 1}, "")))  # doctest: +NORMALIZE_WHITESPACE
+    Nella pulizia dei dati grezzi è stata scartata 1 riga. Per chi cura i dati: il file rejected.csv della
+    cartella dei dati elaborati (non pubblicato con i rapporti) ha 1 riga oltre all'intestazione, una per ogni
+    riga scartata, con file, riga, colonna e motivo.
+    """
     rejected = cleaning.get("n_rejected")
     if rejected is None:
         return ""
-    if not rejected:
+    lines = cleaning.get("rejected_csv_rows")
+    if not rejected and not lines:
         return '<p class="nota">La pulizia dei dati grezzi non ha scartato alcuna riga.</p>'
-    rows = "è stata scartata 1 riga" if rejected == 1 else f"sono state scartate {rejected} righe"
-    return (
-        f'<p class="nota">Nella pulizia dei dati grezzi {rows}. Per chi cura i dati: file, riga, colonna e '
-        "motivo di ciascuna sono nel file <code>rejected.csv</code> della cartella dei dati elaborati "
-        "(non pubblicato con i rapporti).</p>"
-    )
+    if not rejected:
+        rows = "La pulizia dei dati grezzi non ha scartato alcuna riga intera."
+    elif rejected == 1:
+        rows = "Nella pulizia dei dati grezzi è stata scartata 1 riga."
+    else:
+        rows = f"Nella pulizia dei dati grezzi sono state scartate {integer(rejected)} righe."
+    where = "il file <code>rejected.csv</code> della cartella dei dati elaborati (non pubblicato con i rapporti)"
+    if lines is None:  # not counted (an older manifest, an unreadable file)
+        detail = f"file, riga, colonna e motivo di ciascuna sono nel{where[2:]}."
+    elif lines == rejected:
+        detail = f"{where} ha {plural(lines, 'riga', 'righe')} oltre all'intestazione, una per ogni riga scartata, "
+        detail += "con file, riga, colonna e motivo."
+    else:
+        detail = f"{where} ha {plural(lines, 'riga', 'righe')} oltre all'intestazione, una per ogni errore trovato, "
+        detail += "con file, riga, colonna e motivo"
+        if lines > rejected:
+            several = "una riga scartata può avere più di un errore, e " if rejected else ""
+            detail += (
+                f": {several}in un modulo con molti voti per riga un voto non valido scarta solo quel voto, non la riga"
+            )
+        detail += "."
+    return f'<p class="nota">{rows} Per chi cura i dati: {detail}</p>'
 
 
 def _section(territory: str, entries: list[dict]) -> str:

@@ -8,13 +8,23 @@ clean-up after an interruption all take these paths from here.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from palestre_analysis.core.files import TEMP_SUFFIX, ensure_inside, unlink_quietly
 
-__all__ = ["STAGING_DIRNAME", "TABLES_DIRNAME", "ReportPaths", "report_paths", "remove_leftovers"]
+__all__ = [
+    "STAGING_DIRNAME",
+    "TABLES_DIRNAME",
+    "ReportPaths",
+    "report_paths",
+    "remove_leftovers",
+    "relative_path",
+    "PathScrubber",
+]
 
 #: Folder, inside a territory's folder, where a running report writes before its files move in place.
 STAGING_DIRNAME = ".staging"
@@ -155,3 +165,102 @@ def remove_leftovers(reports_dir: Path | str) -> list[Path]:
                     unlink_quietly(temp)
                     removed.append(temp)
     return removed
+
+
+def relative_path(path: Path | str, reports_dir: Path | str) -> str:
+    """``path`` relative to the reports folder, with ``/``: how every published file names a path.
+
+    The manifest, the executed notebooks' parameters and metadata name files this way, so
+    that nothing published holds the absolute paths of the machine that ran the batch.
+
+    Parameters
+    ----------
+    path : Path or str
+        An absolute path, or one relative to the current folder like ``reports_dir``.
+    reports_dir : Path or str
+        The batch's ``reports`` folder.
+
+    Returns
+    -------
+    str
+        The relative path (``..`` when ``path`` is outside ``reports_dir``); ``"."`` for the
+        folder itself.
+
+    Examples
+    --------
+    >>> relative_path("/tmp/out/processed", "/tmp/out/reports")
+    '../processed'
+    >>> relative_path("/tmp/out/reports/brescia/tables", "/tmp/out/reports")
+    'brescia/tables'
+    """
+    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(reports_dir))).as_posix()
+
+
+class PathScrubber:
+    """Rewrite the absolute paths of this machine found in text into paths relative to the reports folder.
+
+    What a notebook prints (a warning, a traceback, an error message) may name files by
+    their absolute path. Before a report is published its text goes through this
+    object: the reports folder becomes relative (``brescia/…``), the output folder above it
+    ``../``, the project folder a path inside the project (``palestre_analysis/…``) and the
+    home folder ``~/``. Longer folders are replaced first, each in its resolved form too.
+
+    Parameters
+    ----------
+    reports_dir : Path or str
+        The batch's ``reports`` folder.
+    project_root : Path or str, optional
+        The project's folder; ``config.PROJECT_ROOT`` by default.
+
+    Examples
+    --------
+    >>> scrub = PathScrubber("/srv/out/reports", project_root="/srv/code")
+    >>> scrub("File /srv/code/palestre_analysis/x.py, read /srv/out/processed/a.parquet")
+    'File palestre_analysis/x.py, read ../processed/a.parquet'
+    >>> scrub("File \\x1b[0;32m/srv/code/x.py:3\\x1b[0m") == "File \\x1b[0;32mx.py:3\\x1b[0m"
+    True
+    >>> scrub("/srv/out/reports/brescia/01.ipynb and /srv/out/reports, not /var/srv/out/x or /srv/outer")
+    'brescia/01.ipynb and ., not /var/srv/out/x or /srv/outer'
+    """
+
+    def __init__(self, reports_dir: Path | str, project_root: Path | str | None = None):
+        from palestre_analysis import config
+
+        reports = Path(os.path.abspath(reports_dir))
+        project = Path(os.path.abspath(project_root if project_root is not None else config.PROJECT_ROOT))
+        roots = [(reports, ""), (reports.parent, "../"), (project, "")]
+        try:
+            roots.append((Path.home(), "~/"))
+        except RuntimeError:  # no home folder
+            pass
+        replacements: dict[str, str] = {}
+        for folder, replacement in roots:
+            for form in (folder, folder.resolve()):
+                text = str(form)
+                if form.parent != form and text not in replacements:  # never the file system's root
+                    replacements[text] = replacement
+        #: ``(folder, replacement)``, the longest folder first.
+        self.replacements = sorted(replacements.items(), key=lambda item: -len(item[0]))
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every absolute folder of :attr:`replacements` rewritten.
+
+        Parameters
+        ----------
+        text : str
+            Any text.
+
+        Returns
+        -------
+        str
+            The text; a folder named alone (not followed by ``/``) becomes its replacement
+            without the final ``/`` (``"."`` for the reports folder). A folder inside a
+            longer name (``/var/srv/out``) is left alone.
+        """
+        for folder, replacement in self.replacements:
+            if folder in text:
+                alone = replacement.rstrip("/") or "."
+                # at the start, after a character that cannot be in a path, or after a colour code
+                pattern = r"((?:^|(?<=[^\w./-]))(?:\x1b\[[0-9;]*m)*)" + re.escape(folder) + r"(?:(/)|(?![\w.-]))"
+                text = re.sub(pattern, lambda m, r=replacement, a=alone: m.group(1) + (r if m.group(2) else a), text)
+        return text

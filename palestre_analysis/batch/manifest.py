@@ -4,6 +4,9 @@ The manifest is also the batch's memory: a report whose key (the SHA-256 of its
 notebook, parameters, processed inputs, library source and package versions) is the one
 recorded, whose run succeeded and whose files are still there, is up to date and is not
 run again.
+
+It names files relative to the reports folder that holds it (its ``paths`` says so), so
+that it holds no absolute path of the machine that ran the batch.
 """
 
 from __future__ import annotations
@@ -11,22 +14,36 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from palestre_analysis import config
 from palestre_analysis.core.files import atomic_write_text
 from palestre_analysis.core.fingerprint import sha256_file, sha256_json
 
 __all__ = [
     "MANIFEST_NAME",
     "SCHEMA_VERSION",
+    "PATHS",
     "empty_manifest",
     "load_manifest",
     "save_manifest",
+    "notebook_label",
     "report_inputs",
     "input_key",
     "is_up_to_date",
 ]
 
 MANIFEST_NAME = "manifest.json"
-SCHEMA_VERSION = 1
+#: 2: paths relative to the reports folder (1 recorded absolute paths).
+SCHEMA_VERSION = 2
+#: What the manifest's ``paths`` says: how to read every path it holds.
+PATHS = {
+    "relative_to": "reports",
+    "note": (
+        "Every file path in this manifest, and in the parameters and papermill metadata of the executed "
+        "notebooks, is relative to the reports folder (the folder of this manifest: OUT/reports), "
+        "written with '/'. inputs.notebook.path is the source notebook's path in the project "
+        "repository (at git_commit)."
+    ),
+}
 
 
 def empty_manifest() -> dict:
@@ -35,15 +52,15 @@ def empty_manifest() -> dict:
     Returns
     -------
     dict
-        ``{"schema": SCHEMA_VERSION, "territories": {}, "cleaning": {}, "reports": {}}``, a
-        new dictionary at every call.
+        ``{"schema": SCHEMA_VERSION, "paths": PATHS, "territories": {}, "cleaning": {}, "reports": {}}``,
+        a new dictionary at every call.
 
     Examples
     --------
     >>> empty_manifest()["reports"]
     {}
     """
-    return {"schema": SCHEMA_VERSION, "territories": {}, "cleaning": {}, "reports": {}}
+    return {"schema": SCHEMA_VERSION, "paths": dict(PATHS), "territories": {}, "cleaning": {}, "reports": {}}
 
 
 def load_manifest(reports_dir: Path | str) -> dict:
@@ -123,6 +140,32 @@ def save_manifest(reports_dir: Path | str, manifest: dict) -> Path:
     return atomic_write_text(path, text)
 
 
+def notebook_label(notebook_path: Path | str) -> str:
+    """How the manifest names a source notebook: its path in the project, else its file name.
+
+    Parameters
+    ----------
+    notebook_path : Path or str
+        The notebook file.
+
+    Returns
+    -------
+    str
+        The path relative to ``config.PROJECT_ROOT`` with ``/`` when the notebook is in
+        the project, otherwise only its file name: never an absolute path.
+
+    Examples
+    --------
+    >>> notebook_label(config.NOTEBOOKS_DIR / "01_rete_partecipazione.ipynb")
+    'notebooks/01_rete_partecipazione.ipynb'
+    >>> notebook_label("/elsewhere/02.ipynb")
+    '02.ipynb'
+    """
+    path = Path(notebook_path).absolute()
+    root = config.PROJECT_ROOT.absolute()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+
+
 def report_inputs(
     notebook_path: Path | str, parameters: dict, processed: dict[str, str], library: str, packages: dict
 ) -> dict:
@@ -145,8 +188,9 @@ def report_inputs(
     Returns
     -------
     dict
-        ``notebook`` (its ``path`` and ``sha256``), ``parameters_sha256``, ``processed``
-        (a copy), ``library_sha256`` and ``packages_sha256``: what :func:`input_key` hashes.
+        ``notebook`` (its ``path`` as :func:`notebook_label` writes it, and its ``sha256``),
+        ``parameters_sha256``, ``processed`` (a copy), ``library_sha256`` and
+        ``packages_sha256``: what :func:`input_key` hashes.
 
     Examples
     --------
@@ -161,7 +205,7 @@ def report_inputs(
     except OSError:
         notebook_hash = None
     return {
-        "notebook": {"path": str(notebook_path), "sha256": notebook_hash},
+        "notebook": {"path": notebook_label(notebook_path), "sha256": notebook_hash},
         "parameters_sha256": sha256_json(parameters),
         "processed": dict(processed),
         "library_sha256": library,

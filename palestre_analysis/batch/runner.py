@@ -25,9 +25,10 @@ from pathlib import Path
 from palestre_analysis import config
 from palestre_analysis.batch.execute import JobOutcome, ReportJob
 from palestre_analysis.batch.index import write_index
-from palestre_analysis.batch.layout import remove_leftovers, report_paths
+from palestre_analysis.batch.layout import relative_path, remove_leftovers, report_paths
 from palestre_analysis.batch.manifest import (
     MANIFEST_NAME,
+    PATHS,
     input_key,
     is_up_to_date,
     load_manifest,
@@ -110,6 +111,8 @@ class BatchResult:
         ``manifest.json`` (``None`` when the request was wrong).
     n_rejected : int
         Raw rows the cleaning rejected.
+    rejected_lines : int or None
+        Lines of ``rejected.csv``, one per error found (``None``: not counted).
     rejected_path : Path or None
         The file that says why (``rejected.csv``).
     messages : list of str
@@ -128,6 +131,7 @@ class BatchResult:
     manifest_path: Path | None = None
     n_rejected: int = 0
     rejected_path: Path | None = None
+    rejected_lines: int | None = None
     messages: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     kernels: str | None = None
@@ -153,10 +157,11 @@ def report_parameters(
     ----------
     spec : ReportSpec
         The report (its ``territory`` becomes ``territorio``).
-    processed_dir : Path
+    processed_dir : Path or str
         The processed folder.
-    tables_dir : Path
-        Where the notebook writes its tables: the report's staging ``tables`` folder.
+    tables_dir : Path or str
+        Where the notebook writes its tables: the report's staging ``tables`` folder (to run
+        it), or the published one (as the manifest and the published notebook record it).
     min_cell : int
         Disclosure threshold in delegates.
     seed : int
@@ -285,7 +290,9 @@ def run_batch(
         options = dict(min_cell=min_cell, seed=seed, reference_shares=reference_shares)
         context = _Context(reports_dir, processed_dir, processed, kernel_name, cell_timeout, options)
         todo = _decide(plan, manifest, context, force, result)
-        manifest["cleaning"] = _cleaning_summary(cleaning)
+        manifest["paths"] = dict(PATHS)
+        manifest["cleaning"] = _cleaning_summary(cleaning, reports_dir)
+        result.rejected_lines = manifest["cleaning"]["rejected_csv_rows"]
         manifest["reports"] = {k: v for k, v in manifest["reports"].items() if k in {s.key for s in full_plan}}
         if todo:
             _run_jobs(todo, jobs, manifest, context, fast, progress, result)
@@ -310,8 +317,9 @@ def format_summary(result: BatchResult) -> str:
     -------
     str
         The messages, a table of the reports (territory, notebook, status, duration) with
-        the counts, then the rejected rows, the index path, papermill's warnings and the
-        errors, each only when there is one; lines are separated by ``\\n``.
+        the counts, then the rejected rows (and the errors in ``rejected.csv`` when they are
+        not one per rejected row), the index path, papermill's warnings and the errors, each
+        only when there is one; lines are separated by ``\\n``.
 
     Examples
     --------
@@ -347,8 +355,15 @@ def format_summary(result: BatchResult) -> str:
             f"{plural(counts['skipped'], 'invariato', 'invariati')}, {integer(counts['failed'])} con errore, "
             f"in {num(result.elapsed)} s."
         )
-    if result.n_rejected:
+    errors = result.rejected_lines
+    if result.n_rejected and errors in (None, result.n_rejected):
         lines.append(f"Righe scartate dalla pulizia: {integer(result.n_rejected)} (motivi in {result.rejected_path}).")
+    elif errors:
+        lines.append(
+            f"Righe scartate dalla pulizia: {integer(result.n_rejected)}; errori trovati: {integer(errors)}, "
+            f"uno per riga in {result.rejected_path} (una riga scartata può averne più di uno, e un voto non valido "
+            "in un modulo scarta solo quel voto)."
+        )
     if result.index_path:
         lines.append(f"Indice dei rapporti: {result.index_path}")
     warned = [r for r in result.reports if r.warnings]
@@ -413,13 +428,32 @@ def _territories(manifest: dict, processed_dir: Path, processed: dict) -> list[s
     return names
 
 
-def _cleaning_summary(cleaning) -> dict:
+def _cleaning_summary(cleaning, reports_dir: Path) -> dict:
+    """What the manifest and the index say about the cleaning.
+
+    ``n_rejected`` counts raw rows rejected (the cleaning report's ``totals``);
+    ``rejected_csv_rows`` counts the lines of ``rejected.csv``, one per error found: a
+    rejected row may have several, and an invalid vote in a form row rejects only that vote.
+    """
     rejected_path = getattr(cleaning, "rejected_path", None)
     return {
         "n_rejected": int(getattr(cleaning, "n_rejected", 0)),
-        "rejected_path": str(rejected_path) if rejected_path else None,
+        "rejected_csv_rows": _csv_rows(rejected_path) if rejected_path else None,
+        "rejected_path": relative_path(rejected_path, reports_dir) if rejected_path else None,
         "raw_sha256": dict(getattr(cleaning, "input_hashes", {}) or {}),
     }
+
+
+def _csv_rows(path: Path | str) -> int | None:
+    """Data rows of a CSV file (its header and blank lines left out); ``None`` if it cannot be read."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = sum(1 for row in csv.reader(handle) if row)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return max(rows - 1, 0)
 
 
 def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bool, result: BatchResult):
@@ -430,7 +464,14 @@ def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bo
     todo = []
     for spec in plan:
         paths = report_paths(context.reports_dir, spec.slug, spec.notebook.stem)
-        parameters = report_parameters(spec, context.processed_dir, paths.staging_tables, **context.options)
+        # what is recorded (and keyed) names folders relative to the reports folder: the
+        # published files hold no path of this machine, and moving the output folder changes nothing
+        parameters = report_parameters(
+            spec,
+            relative_path(context.processed_dir, context.reports_dir),
+            relative_path(paths.tables, context.reports_dir),
+            **context.options,
+        )
         inputs = report_inputs(spec.notebook_path, parameters, context.processed, library, packages)
         key = input_key(inputs)
         entry = manifest["reports"].get(spec.key)
@@ -464,6 +505,7 @@ def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bo
 
 def _job(spec: ReportSpec, record: dict, previous: tuple, context: _Context, fork_address: str | None) -> ReportJob:
     title = spec.notebook.title if spec.territory == config.REGION else f"{spec.notebook.title} · {spec.territory}"
+    paths = report_paths(context.reports_dir, spec.slug, spec.notebook.stem)
     return ReportJob(
         key=spec.key,
         territory=spec.territory,
@@ -471,11 +513,13 @@ def _job(spec: ReportSpec, record: dict, previous: tuple, context: _Context, for
         title=title,
         notebook_path=str(spec.notebook_path),
         reports_dir=str(context.reports_dir),
-        parameters=record["parameters"],
+        parameters=report_parameters(spec, context.processed_dir, paths.staging_tables, **context.options),
         kernel_name=context.kernel_name,
         fork_address=fork_address,
         previous_tables=previous,
         cell_timeout=context.cell_timeout,
+        published_parameters=record["parameters"],
+        notebook_label=record["inputs"]["notebook"]["path"],
     )
 
 

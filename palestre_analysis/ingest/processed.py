@@ -9,7 +9,7 @@ entities of that territory (their attendance, contributions and votes);
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -171,6 +171,9 @@ class Processed:
         The cleaning report (empty when it could not be read).
     territory : str, default config.REGION
         The territory the tables cover, by its Italian name (see :func:`for_territory`).
+    whole : Processed or None, default None
+        The tables of the whole region these were cut from (``None``: these are they).
+        Disclosure control decides what each territory may show from all of them.
     """
 
     entities: pd.DataFrame
@@ -180,6 +183,12 @@ class Processed:
     votes: pd.DataFrame
     report: dict
     territory: str = config.REGION
+    whole: Processed | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def region(self) -> Processed:
+        """The tables of the whole region (:attr:`whole`, or these tables themselves)."""
+        return self.whole if self.whole is not None else self
 
 
 def load_processed(folder: Path | str | None = None) -> Processed:
@@ -313,4 +322,5 @@ def for_territory(data: Processed, territorio: str) -> Processed:
         contributions=data.contributions[data.contributions["entity_id"].isin(ids)].reset_index(drop=True),
         votes=data.votes[data.votes["entity_id"].isin(ids)].reset_index(drop=True),
         territory=name,
+        whole=data.region,
     )

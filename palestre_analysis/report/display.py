@@ -17,7 +17,7 @@ import pandas as pd
 
 from palestre_analysis.report import formatting as fmt
 
-__all__ = ["table_html", "sentence", "paragraph", "bullets", "suppression_note", "HTML"]
+__all__ = ["table_html", "sentence", "Safe", "paragraph", "bullets", "suppression_note", "HTML"]
 
 
 class HTML:
@@ -48,7 +48,29 @@ class HTML:
         return "<tabella o testo HTML>"
 
 
-def sentence(template: str, **values) -> str:
+class Safe(str):
+    """Text that is already escaped HTML, such as what :func:`sentence` returns.
+
+    :func:`sentence` puts a ``Safe`` value into its template as it is (not escaped again,
+    not wrapped in bold), so that a clause built by one function can fill the slot of
+    another sentence.
+
+    Parameters
+    ----------
+    text : str
+        HTML whose data are already escaped.
+
+    Examples
+    --------
+    >>> clause = sentence("il {n}% degli enti", n=60)
+    >>> isinstance(clause, Safe), sentence("Sono {c}.", c=clause)
+    (True, 'Sono il <strong>60</strong>% degli enti.')
+    """
+
+    __slots__ = ()
+
+
+def sentence(template: str, **values) -> Safe:
     """Fill a trusted template; each value is escaped and shown in bold.
 
     Parameters
@@ -58,12 +80,13 @@ def sentence(template: str, **values) -> str:
         hold HTML, which is kept as is.
     **values
         One value per slot, turned to text with ``str``, escaped and wrapped in
-        ``<strong>``; extra values are ignored.
+        ``<strong>``; a :class:`Safe` value is inserted as it is. Extra values are ignored.
 
     Returns
     -------
-    str
-        The filled template, safe to join into a :func:`paragraph` or :func:`bullets`.
+    Safe
+        The filled template, safe to join into a :func:`paragraph` or :func:`bullets`, or to
+        fill a slot of another sentence.
 
     Raises
     ------
@@ -85,7 +108,11 @@ def sentence(template: str, **values) -> str:
     missing = fields - set(values)
     if missing:
         raise KeyError(f"sentence() lacks values for {sorted(missing)}")
-    return template.format(**{k: f"<strong>{html.escape(str(v))}</strong>" for k, v in values.items()})
+    return Safe(template.format(**{k: v if isinstance(v, Safe) else _bold(v) for k, v in values.items()}))
+
+
+def _bold(value) -> str:
+    return f"<strong>{html.escape(str(value))}</strong>"
 
 
 def paragraph(*sentences: str) -> HTML:

@@ -12,17 +12,24 @@ import pandas as pd
 from palestre_analysis import config, stats
 from palestre_analysis.core.fingerprint import package_versions
 from palestre_analysis.ingest.processed import Processed
+from palestre_analysis.report import claims, plots
 from palestre_analysis.report import formatting as fmt
-from palestre_analysis.report import plots
-from palestre_analysis.report.display import HTML, bullets, paragraph, sentence, table_html
+from palestre_analysis.report.display import HTML, Safe, bullets, paragraph, sentence, table_html
 from palestre_analysis.report.parameters import Parameters
+from palestre_analysis.report.protection import guard, places
 from palestre_analysis.report.scores import Scores, agreement_sentence
 from palestre_analysis.report.section import Section
-from palestre_analysis.stats.distribution import resource_summary
+from palestre_analysis.stats.consensus import resolve_consensus_rule
+from palestre_analysis.stats.linked import BODIES
 
 __all__ = ["require_region", "summary", "key_findings", "territories", "methods"]
 
 _REGIONAL = "Enti regionali"
+
+
+def _count(value) -> str:
+    """A count of the summary table, or the plain word that disclosure control hides it."""
+    return "non mostrato" if value is None or pd.isna(value) else fmt.integer(value)
 
 
 def require_region(params: Parameters) -> None:
@@ -72,8 +79,9 @@ def summary(data: Processed, scores: Scores, params: Parameters) -> Section:
         Table and one sentence; table ``summary``.
     """
     votes = scores.votes
-    raters = votes.groupby("group")["rater"].nunique() if not votes.empty else pd.Series(dtype=int)
+    voters = guard(data, params).voters().set_index("group")["n_delegates"]
     phase1 = data.meetings[data.meetings["phase"] == 1]
+    contributions_1 = data.contributions[data.contributions["meeting_id"].isin(set(phase1["meeting_id"]))]
     rows = [
         ("Enti nella rete (un delegato ciascuno)", fmt.integer(len(data.entities))),
         (
@@ -83,10 +91,10 @@ def summary(data: Processed, scores: Scores, params: Parameters) -> Section:
         ),
         ("Focus group", fmt.integer(data.meetings["focus_group"].nunique())),
         ("Presenze registrate", fmt.integer(len(data.attendance))),
-        ("Contributi della fase 1", fmt.integer(len(data.contributions))),
-        ("Delegati che hanno votato nella fase 2", fmt.integer(votes["rater"].nunique() if len(votes) else 0)),
-        ("… di APS e ODV", fmt.integer(raters.get("aps_odv", 0))),
-        ("… di fondazioni, CSV e altri enti", fmt.integer(raters.get("fondazioni_csv_altri", 0))),
+        ("Contributi della fase 1", fmt.integer(len(contributions_1))),
+        ("Delegati che hanno votato nella fase 2", _count(voters.get("all"))),
+        ("… di APS e ODV", _count(voters.get("aps_odv"))),
+        ("… di fondazioni, CSV e altri enti", _count(voters.get("fondazioni_csv_altri"))),
         ("Voti validi (da 1 a 10)", fmt.integer(len(votes))),
     ]
     table = pd.DataFrame(rows, columns=["item", "value"])
@@ -128,106 +136,141 @@ def key_findings(data: Processed, scores: Scores, params: Parameters) -> Section
 
 
 def _phase1_findings(data: Processed, params: Parameters) -> list[str]:
+    protect = guard(data, params)
     composition = stats.composition_test(
         data.entities, params.reference_shares, seed=params.seed, min_cell=params.min_cell
     ).iloc[0]
-    participation = stats.participation_summary(data.attendance, data.entities, min_cell=params.min_cell)
+    if not protect.categories_shown():
+        composition = composition.copy()
+        composition["p_value"] = float("nan")
+    participation = protect.participation(
+        stats.participation_summary(data.attendance, data.entities, min_cell=params.min_cell)
+    )
     everyone = participation[participation["category"] == "all"].iloc[0]
-    network = stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell).iloc[0]
-    items = []
-    if pd.notna(composition["p_value"]):
-        reference = (
-            "quote del progetto"
-            if params.reference_shares == config.REFERENCE_SHARES
-            else "quote di riferimento scelte per questa relazione"
-        )
-        verdict = (
-            f"si discosta dalle {reference}"
-            if composition["p_value"] < 0.05
-            else f"non mostra differenze rilevabili dalle {reference}"
-        )
+    network = protect.network(stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell)).iloc[0]
+    reference = Safe(
+        "quote del progetto"
+        if params.reference_shares == config.REFERENCE_SHARES
+        else "quote di riferimento scelte per questa relazione"
+    )
+    items = [
+        claims.verdict(
+            composition["p_value"],
+            significant="La composizione della rete si discosta dalle {ref} ({p}).",
+            not_significant="La composizione della rete non mostra differenze rilevabili dalle {ref} ({p}).",
+            ref=reference,
+        ),
+        _habits(everyone, network),
+    ]
+    phase1 = set(data.meetings.loc[data.meetings["phase"] == 1, "meeting_id"])
+    contributions = data.contributions[data.contributions["meeting_id"].isin(phase1)]
+    counts, _ = protect.contributions(
+        stats.contribution_counts(contributions, data.entities, min_cell=params.min_cell),
+        stats.contribution_test(contributions, data.entities, seed=params.seed, min_cell=params.min_cell),
+    )
+    shares = counts[counts["category"] == "all"].set_index("node")["share"]
+    if len(shares):
         items.append(
-            sentence("La composizione della rete {v} ({p}).", v=verdict, p=fmt.p_clause(composition["p_value"]))
-        )
-    if pd.notna(everyone["share_by_regulars"]):
-        regulars = int(everyone["n_regulars"])
-        habit = (
-            "nessun ente è stato presente ad almeno {r} incontri"
-            if regulars == 0
-            else "{k} " + ("ha" if regulars == 1 else "hanno") + " fatto {s} delle presenze"
-        )
-        values = (
-            {"r": stats.REGULAR_MIN_MEETINGS}
-            if regulars == 0
-            else {
-                "k": fmt.plural(regulars, "ente abituale", "enti abituali"),
-                "s": fmt.pct_article(everyone["share_by_regulars"]),
-            }
-        )
-        items.append(
-            sentence(
-                "«Sempre con i soliti»: " + habit + " (indice di Gini {g}). «Mai da soli»: "
-                "{x} dei legami nati agli incontri unisce categorie diverse, contro {y} atteso se i legami nascessero "
-                "a caso.",
-                g=fmt.num(everyone["gini"], 2),
-                x=fmt.pct_article(network["cross_category_share"]),
-                y=fmt.pct_article(network["cross_category_expected"]),
-                **values,
-            )
-        )
-    counts = stats.contribution_counts(data.contributions, data.entities, min_cell=params.min_cell)
-    nodes = counts[counts["category"] == "all"]
-    if len(nodes) and nodes["share"].notna().all():
-        top = nodes.sort_values("share", ascending=False).iloc[0]
-        items.append(
-            sentence(
-                "Nella fase 1 il nodo più discusso è stato «{n}» ({s} dei contributi).",
-                n=top["node"],
-                s=fmt.pct(top["share"]),
+            claims.best(
+                shares,
+                fmt.pct,
+                "Nella fase 1 il nodo più discusso{scope} è stato {name} ({value} dei contributi).",
+                "Nella fase 1 i nodi più discussi{scope} sono stati {names} ({value} dei contributi ciascuno).",
+                scope=" tra quelli mostrati",
+                name=lambda node: sentence("«{n}»", n=node),
+                hidden_below=1 - shares.sum(),
             )
         )
     return items
+
+
+def _habits(everyone: pd.Series, network: pd.Series) -> str | None:
+    """«Sempre con i soliti» and «Mai da soli» in one finding, each part only where its numbers are shown."""
+    if pd.isna(everyone["share_by_regulars"]) or pd.isna(everyone["n_regulars"]):
+        return None
+    regulars = int(everyone["n_regulars"])
+    if regulars == 0:
+        habit = sentence("nessun ente è stato presente ad almeno {r} incontri", r=stats.REGULAR_MIN_MEETINGS)
+    else:
+        habit = sentence(
+            "{k} " + ("ha" if regulars == 1 else "hanno") + " fatto {s} delle presenze",
+            k=fmt.plural(regulars, "ente abituale", "enti abituali"),
+            s=fmt.pct_article(everyone["share_by_regulars"]),
+        )
+    mixing = claims.difference(
+        network["cross_category_share"],
+        network["cross_category_expected"],
+        0,
+        scale=100,
+        say=fmt.pct_article,
+        unit=("punto", "punti"),
+        more=" «Mai da soli»: {a} dei legami nati agli incontri unisce categorie diverse, contro {b} atteso se i "
+        "legami nascessero a caso ({gap} in più, senza un test che dica se vada oltre il caso).",
+        less=" «Mai da soli»: {a} dei legami nati agli incontri unisce categorie diverse, contro {b} atteso se i "
+        "legami nascessero a caso ({gap} in meno, senza un test che dica se vada oltre il caso).",
+        same=" «Mai da soli»: {a} dei legami nati agli incontri unisce categorie diverse, quanto atteso se i legami "
+        "nascessero a caso.",
+    )
+    return sentence(
+        "«Sempre con i soliti»: {habit} (indice di Gini {g}).{mixing}",
+        habit=habit,
+        g=fmt.num(everyone["gini"], 2),
+        mixing=mixing or Safe(""),
+    )
 
 
 def _phase2_findings(scores: Scores) -> list[str]:
     if scores.small:
         return []
-    items = []
-    best = scores.best.dropna(subset=["mean"])
-    if len(best):
-        top = best.sort_values("mean", ascending=False).iloc[0]
-        items.append(
-            sentence(
-                "L'incrocio più apprezzato è {r} per l'esigenza {n} nel campo {f} (voto medio {m}).",
-                r=top["resource"],
-                n=top["need"],
-                f=top["field"],
-                m=fmt.num(top["mean"], 2),
-            )
+    means = scores.best.set_index(["field", "resource", "need"])["mean"]
+    items = [
+        claims.best(
+            means,
+            1,
+            "L'incrocio più apprezzato{scope} è {name} (voto medio {value}).",
+            "Gli incroci più apprezzati{scope}, a pari merito con voto medio {value}, sono {names}.",
+            scope=" tra quelli mostrati",
+            single="Una sola casella ha abbastanza voti per essere mostrata: {name} (voto medio {value}).",
+            name=lambda key: sentence("{r} per l'esigenza {n} nel campo {f}", f=key[0], r=key[1], n=key[2]),
         )
+    ]
     tested = scores.comparison.dropna(subset=["p_bh"])
     if len(tested):
-        significant = tested[tested["p_bh"] < 0.05]
-        by_resource = tested.groupby("resource")["cliffs_delta"].mean().sort_values()
+        significant = int((tested["p_bh"] < 0.05).sum())
+        cells = claims.count_of(significant, len(tested), "casella", "caselle")
         line = sentence(
-            "I due gruppi di delegati vedono le fonti in modo diverso in {k} su {t}.",
-            k=fmt.plural(len(significant), "casella", "caselle"),
-            t=fmt.integer(len(tested)),
+            "Dopo la correzione per i confronti multipli, i due gruppi di delegati "
+            + (
+                "non vedono le fonti in modo diverso in {c} confrontate."
+                if significant == 0
+                else "vedono le fonti in modo diverso in {c}."
+            ),
+            c=cells,
         )
-        if by_resource.iloc[-1] > 0 and by_resource.iloc[0] < 0:
-            line += " " + sentence(
-                "In media, i delegati di APS e ODV apprezzano più degli altri {hi} (delta di Cliff medio {dh}); "
-                "quelli di fondazioni, CSV e altri enti {lo} ({dl}).",
-                hi=by_resource.index[-1],
-                dh=fmt.num(by_resource.iloc[-1], 2),
-                lo=by_resource.index[0],
-                dl=fmt.num(by_resource.iloc[0], 2),
-            )
-        items.append(line)
-    agreement = scores.agreement.dropna(subset=["alpha_interval"])
-    if len(agreement):
-        items.append(agreement_sentence(agreement))
+        preferred = _preferred(tested.groupby("resource")["cliffs_delta"].mean())
+        items.append(Safe(line + (" " + preferred if preferred else "")))
+    items.append(agreement_sentence(scores.agreement) if not scores.agreement.empty else None)
     return items
+
+
+def _preferred(by_resource: pd.Series) -> str | None:
+    """The resource each group rates above the other most, on average over the cells: only signs that print as such."""
+    if fmt.rounded(by_resource.max(), 2) <= 0 or fmt.rounded(by_resource.min(), 2) >= 0:
+        return None
+    most = claims.best(
+        by_resource,
+        2,
+        "In media, i delegati di APS e ODV apprezzano più degli altri {name} (delta di Cliff medio {value})",
+        "In media, i delegati di APS e ODV apprezzano più degli altri {names} (delta di Cliff medio {value} ciascuna)",
+    )
+    least = claims.best(
+        by_resource,
+        2,
+        "; quelli di fondazioni, CSV e altri enti {name} ({value}).",
+        "; quelli di fondazioni, CSV e altri enti {names} ({value} ciascuna).",
+        lowest=True,
+    )
+    return Safe(most + least) if most and least else None
 
 
 def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
@@ -249,12 +292,22 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
         ``territories_resources``.
     """
     entities = data.entities.assign(territory=data.entities["territory"].replace({config.REGION: _REGIONAL}))
-    by = ("territory",)
-    participation = stats.participation_summary(data.attendance, entities, by=by, min_cell=params.min_cell)
-    participation = participation[participation["category"] == "all"].drop(columns="category")
+    participation_rows, resource_rows = [], []
+    for place, protect in places(data, params):
+        name = _REGIONAL if place == BODIES else place
+        part = protect.data
+        summary = protect.participation(
+            stats.participation_summary(part.attendance, part.entities, min_cell=params.min_cell)
+        )
+        participation_rows.append(summary[summary["category"] == "all"].drop(columns="category").assign(territory=name))
+        votes = stats.prepare_votes(part.votes, part.entities, by=())
+        if len(votes):
+            resource_rows.append(protect.resources(votes).assign(territory=name))
+    participation = pd.concat(participation_rows, ignore_index=True)
+    participation = participation[["territory", *[c for c in participation.columns if c != "territory"]]]
     participation = participation.round({"mean_meetings": 1, "share_by_regulars": 2, "gini": 2})
-    votes = scores.votes.merge(entities[["entity_id", "territory"]], left_on="rater", right_on="entity_id")
-    resources = resource_summary(votes.drop(columns="entity_id"), by=by, min_cell=params.min_cell)
+    resources = pd.concat(resource_rows, ignore_index=True)
+    resources = resources[["territory", *[c for c in resources.columns if c != "territory"]]]
     order = sorted(set(entities["territory"]) - {_REGIONAL}) + [_REGIONAL]
     resources["territory"] = pd.Categorical(resources["territory"], categories=order, ordered=True)
     resources = resources.sort_values(["territory", "resource"]).reset_index(drop=True)
@@ -316,6 +369,8 @@ def methods(data: Processed, params: Parameters) -> Section:
                 draws=fmt.integer(config.BEST_CROSSING_DRAWS),
                 regular=stats.REGULAR_MIN_MEETINGS,
                 high=config.HIGH_SCORE,
+                consensus=_consensus_method(),
+                pseudonyms=_pseudonyms(data),
             )
         )
     )
@@ -338,6 +393,47 @@ def methods(data: Processed, params: Parameters) -> Section:
     return section
 
 
+def _consensus_method() -> str:
+    """The consensus rule the reports apply, with its source only where the source backs that threshold.
+
+    >>> _consensus_method()
+    'almeno il 75% dei voti nella stessa fascia (1-4, 5-6, 7-10), la soglia mediana negli studi Delphi (Diamond et al. 2014; Birko et al. 2015)'
+    """
+    rule = resolve_consensus_rule(config.CONSENSUS_RULE)
+    if rule.kind != "percent":
+        return f"scarto interquartile dei voti non superiore a {fmt.num(rule.threshold)}"
+    high = config.HIGH_SCORE
+    text = f"almeno {fmt.pct_article(rule.threshold)} dei voti nella stessa fascia (1-{10 - high + 1}, {12 - high}-{high - 1}, {high}-10)"
+    if rule.threshold == 0.75:
+        text += ", la soglia mediana negli studi Delphi (Diamond et al. 2014; Birko et al. 2015)"
+    return text
+
+
+def _pseudonyms(data: Processed) -> str:
+    """How names and emails were replaced, true for real data and for the synthetic demo (public key) alike."""
+    report = data.report or {}
+    if report.get("personal_data") is False:
+        return "I file grezzi non contengono nomi né email dei delegati: non c'era nulla da pseudonimizzare."
+    if "delegate_id" in data.entities and data.entities["delegate_id"].isna().all():
+        return (
+            "Nomi ed email dei delegati sono scartati già in fase di pulizia: nessun nome o indirizzo arriva alle "
+            "tabelle elaborate o ai rapporti."
+        )
+    if report.get("demo_data"):
+        return (
+            "I dati di questa relazione sono sintetici (dati dimostrativi, senza persone reali): i loro nomi ed email, "
+            "inventati, sono sostituiti già in fase di pulizia da pseudonimi calcolati con HMAC-SHA256 e, se non ne è "
+            "stata impostata un'altra, con la chiave pubblica dei dati dimostrativi, che non è segreta e va bene solo "
+            "perché nessuna persona reale vi compare. Nessun nome o indirizzo arriva alle tabelle elaborate o ai "
+            "rapporti."
+        )
+    secret = " segreta conservata fuori dal progetto" if "demo_data" in report else ""
+    return (
+        "Nomi ed email dei delegati sono sostituiti già in fase di pulizia da pseudonimi calcolati con HMAC-SHA256 e "
+        f"una chiave{secret}: nessun nome o indirizzo arriva alle tabelle elaborate o ai rapporti."
+    )
+
+
 _METHODS_HTML = """
 <h3>Metodi</h3>
 <ul>
@@ -354,8 +450,7 @@ mediana, scarto interquartile, quota di voti da {high} a 10 e intervallo bootstr
 modo esatto dall'istogramma dei voti (nessun errore di ricampionamento).</li>
 <li><strong>Miglior incrocio</strong>: fonti ordinate per voto medio e probabilità bootstrap di essere la migliore
 ({draws} repliche, seme {seed}).</li>
-<li><strong>Consenso</strong>: almeno il 75% dei voti nella stessa fascia (1-4, 5-6, 7-10), la soglia mediana
-negli studi Delphi (Diamond et al. 2014; Birko et al. 2015).</li>
+<li><strong>Consenso</strong>: {consensus}.</li>
 <li><strong>Accordo tra i delegati</strong>: alfa di Krippendorff intervallare e ordinale per campo, con
 l'intervallo bootstrap di Krippendorff (Krippendorff 2011; Hayes e Krippendorff 2007).</li>
 <li><strong>Confronto tra i gruppi</strong> (APS e ODV contro fondazioni, CSV e altri enti): test di Mann-Whitney
@@ -365,7 +460,6 @@ a due code per casella, p corretti con Benjamini-Hochberg (1995), dimensione del
 <p>Nessuna statistica calcolata su meno di <strong>{min_cell}</strong> delegati è mostrata (la soglia non può
 scendere sotto {floor}, minimo del codice di deontologia statistica Sistan); quando un dato nascosto si potrebbe
 ricavare per differenza da un totale, si nasconde anche il successivo. I valori nascosti sono segnati con ‡.
-Nomi ed email dei delegati sono sostituiti già in fase di pulizia da pseudonimi calcolati con HMAC-SHA256 e una
-chiave segreta conservata fuori dal progetto: nessun nome o indirizzo arriva alle tabelle elaborate o ai rapporti.
+{pseudonyms}
 I testi liberi dei contributi sono mostrati come testo, mai interpretati.</p>
 """

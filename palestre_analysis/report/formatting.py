@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
     "num",
+    "rounded",
     "integer",
     "pct",
     "pct_article",
@@ -47,7 +49,19 @@ SUPPRESSED_MARK = "‡"
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, a NaN of any float type, or pandas' ``NA`` (recognised without importing pandas)."""
+    if value is None or type(value).__name__ == "NAType":
+        return True
+    return isinstance(value, numbers.Real) and math.isnan(float(value))
+
+
+def _infinite(value) -> bool:
+    return isinstance(value, numbers.Real) and math.isinf(float(value))
+
+
+def _quantized(value, decimals: int) -> Decimal:
+    """``value`` rounded to ``decimals`` digits, halves up, from its shortest ``repr``."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def integer(value) -> str:
@@ -92,20 +106,54 @@ def num(value, decimals: int = 1) -> str:
     Returns
     -------
     str
-        The number in Italian notation, or ``–`` for ``None`` and NaN.
+        The number in Italian notation, ``–`` for ``None`` and NaN, ``∞`` (or ``-∞``) for
+        an infinite value.
 
     Examples
     --------
     >>> num(7.25), num(7.35, 2), num(1234.5), num(-0.04), num(None)
     ('7,3', '7,35', '1.234,5', '0,0', '–')
-    >>> num(2.5, 0), num(-1.25), num(1234567.891, 2)
-    ('3', '-1,3', '1.234.567,89')
+    >>> num(2.5, 0), num(-1.25), num(1234567.891, 2), num(float("inf")), num(float("-inf"), 2)
+    ('3', '-1,3', '1.234.567,89', '∞', '-∞')
     """
     if _missing(value):
         return "–"
-    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if _infinite(value):
+        return "∞" if float(value) > 0 else "-∞"
+    rounded = _quantized(value, decimals)
     text = f"{abs(rounded) if rounded == 0 else rounded:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def rounded(value, decimals: int = 1) -> float:
+    """The number :func:`num` prints, as a float: ``7.25`` -> ``7.3``.
+
+    Comparisons a sentence states (which value is larger, whether two are equal) are made on
+    these numbers, so that they hold for what the reader sees.
+
+    Parameters
+    ----------
+    value : int, float or None
+        The number.
+    decimals : int
+        Digits after the decimal comma, as for :func:`num`.
+
+    Returns
+    -------
+    float
+        ``value`` rounded as :func:`num` rounds it (halves up); NaN for ``None`` and NaN,
+        an infinite value unchanged.
+
+    Examples
+    --------
+    >>> rounded(7.25), rounded(9.04), rounded(9.02), rounded(0.273, 2), rounded(None)
+    (7.3, 9.0, 9.0, 0.27, nan)
+    """
+    if _missing(value):
+        return float("nan")
+    if _infinite(value):
+        return float(value)
+    return float(_quantized(value, decimals))
 
 
 def pct(value, decimals: int = 0) -> str:
@@ -136,11 +184,12 @@ def pct(value, decimals: int = 0) -> str:
 
 
 def pct_article(value, decimals: int = 0) -> str:
-    """A percentage with its article, elided before a vowel sound: ``il 60%``, ``l'83%``, ``l'11%``.
+    """A percentage with its article, as the number is read: ``il 60%``, ``l'83%``, ``l'11%``, ``lo 0%``.
 
-    The article is ``l'`` when the whole part is read starting with a vowel: ``uno``,
-    ``undici``, and every number starting with ``8`` (``otto``, ``ottanta``, ``ottocento``);
-    four-digit whole parts starting with ``1`` are elided too.
+    The article is ``lo`` for ``zero``; ``l'`` when the whole part is read starting with a
+    vowel: ``uno``, ``undici``, every number starting with ``8`` (``otto``, ``ottanta``,
+    ``ottocento``), the thousands read ``undicimila`` or ``ottomila``, ``un milione``;
+    otherwise ``il`` (``il 100%``, ``il 1000%``: ``mille``).
 
     Parameters
     ----------
@@ -153,20 +202,38 @@ def pct_article(value, decimals: int = 0) -> str:
     Returns
     -------
     str
-        ``"il "`` or ``"l'"`` followed by :func:`pct` of ``value``; a missing value gives
-        ``"il –"``.
+        ``"il "``, ``"lo "`` or ``"l'"`` followed by :func:`pct` of ``value``; a missing
+        value gives ``"il –"``.
 
     Examples
     --------
     >>> pct_article(0.6), pct_article(0.83), pct_article(0.11), pct_article(0.01), pct_article(0.18)
     ('il 60%', "l'83%", "l'11%", "l'1%", 'il 18%')
-    >>> pct_article(0.115, 1), pct_article(0.081, 1), pct_article(1.0)
-    ("l'11,5%", "l'8,1%", 'il 100%')
+    >>> pct_article(0.115, 1), pct_article(0.081, 1), pct_article(1.0), pct_article(0.0), pct_article(0.004, 1)
+    ("l'11,5%", "l'8,1%", 'il 100%', 'lo 0%', 'lo 0,4%')
+    >>> pct_article(10.0), pct_article(11.0), pct_article(80.0), pct_article(110.0), pct_article(10000.0)
+    ('il 1.000%', 'il 1.100%', "l'8.000%", "l'11.000%", "l'1.000.000%")
     """
     text = pct(value, decimals)
-    whole = text.split(",")[0].rstrip("%").replace(".", "")
-    elided = whole.startswith("8") or whole in ("1", "11") or (len(whole) == 4 and whole.startswith("1"))
-    return ("l'" if elided else "il ") + text
+    return _article(text.split(",")[0].rstrip("%").replace(".", "")) + text
+
+
+def _article(whole: str) -> str:
+    """The article of a whole number as it is read aloud (``"lo "`` for ``zero``, ``"l'"`` for ``otto``).
+
+    >>> [_article(w) for w in ("0", "1", "8", "18", "100", "800", "1000", "1100", "8000", "11000", "2000000")]
+    ['lo ', "l'", "l'", 'il ', 'il ', "l'", 'il ', 'il ', "l'", "l'", 'il ']
+    """
+    if not whole.isdigit():  # a negative number ("meno ...") or a missing one
+        return "il "
+    if int(whole) == 0:
+        return "lo "
+    digits = str(int(whole))
+    groups = (len(digits) - 1) // 3  # 0: units, 1: thousands ("mila"), 2 and more: millions, billions
+    lead = digits[: len(digits) - 3 * groups]
+    if lead == "1":
+        return "il " if groups == 1 else "l'"  # "mille", but "uno" and "un milione"
+    return "l'" if lead == "11" or lead.startswith("8") else "il "
 
 
 def share_of_draws(value) -> str:
@@ -223,32 +290,39 @@ def in_share_of_draws(value) -> str:
         return "in oltre il 99%"
     if value < 0.005:
         return "in meno dell'1%"
-    article = pct_article(value)
-    return "nel " + article[3:] if article.startswith("il ") else "nell'" + article[2:]
+    article, _, share = pct_article(value).partition(" ")
+    if article == "il":
+        return "nel " + share
+    if article == "lo":
+        return "nello " + share
+    return "nell'" + pct(value)
 
 
-def p_clause(value) -> str:
+def p_clause(value, decimals: int = 3) -> str:
     """``p = 0,031`` or ``p < 0,001``, for prose.
 
     Parameters
     ----------
     value : float or None
         The p-value (see :func:`pvalue`).
+    decimals : int
+        Decimals printed (see :func:`pvalue`); a p-value published already rounded is
+        printed with the decimals it was rounded to.
 
     Returns
     -------
     str
-        ``"p "`` and :func:`pvalue`, with ``=`` unless the value is below 0,001; a missing
-        value gives ``"p = –"``.
+        ``"p "`` and :func:`pvalue`, with ``=`` unless the value is below the smallest
+        printable one; a missing value gives ``"p = –"``.
 
     Examples
     --------
-    >>> p_clause(0.0312), p_clause(0.00001)
-    ('p = 0,031', 'p < 0,001')
-    >>> p_clause(0.5)
-    'p = 0,500'
+    >>> p_clause(0.0312), p_clause(0.00001), p_clause(0.0048)
+    ('p = 0,031', 'p < 0,001', 'p = 0,005')
+    >>> p_clause(0.5), p_clause(0.49, 2), p_clause(0.0, 2)
+    ('p = 0,500', 'p = 0,49', 'p < 0,01')
     """
-    text = pvalue(value)
+    text = pvalue(value, decimals)
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
@@ -258,8 +332,9 @@ def plural(n, singular: str, plural_form: str) -> str:
     Parameters
     ----------
     n : int or float
-        The count, shown with :func:`integer`; the singular is chosen when ``int(n) == 1``.
-        It must not be NaN (``int`` of NaN raises ``ValueError``).
+        The count: a whole number (``12.0`` is accepted, as a column with a blank value
+        holds it). A fraction, NaN or an infinite value raises ``ValueError``: rounding
+        ``0.6`` to «1 ente» would print a count that nobody counted.
     singular : str
         The noun for one.
     plural_form : str
@@ -274,19 +349,30 @@ def plural(n, singular: str, plural_form: str) -> str:
     --------
     >>> plural(1, "ente", "enti"), plural(1234, "voto", "voti")
     ('1 ente', '1.234 voti')
-    >>> plural(0, "incontro", "incontri"), plural(2, "focus group", "focus group")
-    ('0 incontri', '2 focus group')
+    >>> plural(0, "incontro", "incontri"), plural(2, "focus group", "focus group"), plural(14.0, "legame", "legami")
+    ('0 incontri', '2 focus group', '14 legami')
+    >>> plural(0.6, "ente", "enti")
+    Traceback (most recent call last):
+    ...
+    ValueError: plural() counts whole things, not 0.6.
     """
+    if isinstance(n, bool) or _missing(n) or _infinite(n) or float(n) != int(n):
+        raise ValueError(f"plural() counts whole things, not {n!r}.")
     return f"{integer(n)} {singular if int(n) == 1 else plural_form}"
 
 
-def pvalue(value) -> str:
+def pvalue(value, decimals: int = 3) -> str:
     """A p-value: three decimals, or ``< 0,001``.
 
     Parameters
     ----------
     value : float or None
         The p-value.
+    decimals : int
+        Decimals printed (at least 1). A value below ``10**-decimals`` is printed as
+        ``< 0,001`` (``< 0,01`` with two decimals): never as a rounded zero, and never with
+        more precision than it has (a p-value rounded to ``0.00`` is below 0,005, not below
+        0,001).
 
     Returns
     -------
@@ -296,14 +382,17 @@ def pvalue(value) -> str:
 
     Examples
     --------
-    >>> pvalue(0.0312), pvalue(0.00001), pvalue(1.0)
-    ('0,031', '< 0,001', '1,000')
-    >>> pvalue(0.001), pvalue(0.0995), pvalue(None)
-    ('0,001', '0,100', '–')
+    >>> pvalue(0.0312), pvalue(0.00001), pvalue(1.0), pvalue(0.0048)
+    ('0,031', '< 0,001', '1,000', '0,005')
+    >>> pvalue(0.001), pvalue(0.0995), pvalue(None), pvalue(0.486), pvalue(0.0009)
+    ('0,001', '0,100', '–', '0,486', '< 0,001')
+    >>> pvalue(0.49, 2), pvalue(0.0, 2), pvalue(0.0496, 4)
+    ('0,49', '< 0,01', '0,0496')
     """
     if _missing(value):
         return "–"
-    return "< 0,001" if float(value) < 0.001 else num(value, 3)
+    smallest = 10.0**-decimals
+    return f"< {num(smallest, decimals)}" if float(value) < smallest else num(value, decimals)
 
 
 def date_it(value) -> str:

@@ -14,17 +14,20 @@ import pandas as pd
 from palestre_analysis import config, stats
 from palestre_analysis.core.vocabulary import CATEGORY_LABELS, CATEGORY_OF_PHRASE, NODES
 from palestre_analysis.ingest.processed import Processed
+from palestre_analysis.report import claims, plots
 from palestre_analysis.report import formatting as fmt
-from palestre_analysis.report import plots
 from palestre_analysis.report.display import bullets, paragraph, sentence, table_html
 from palestre_analysis.report.parameters import Parameters
+from palestre_analysis.report.protection import guard
 from palestre_analysis.report.section import Section, too_small, unless_small
+from palestre_analysis.stats.disclosure import blank_where
 
 __all__ = ["overview", "composition", "meetings", "participation", "network", "contributions"]
 
 _CATEGORY_NAMES = {"all": "Tutte le categorie", **CATEGORY_LABELS}
-#: Meetings attended, in bands: exact counts at the top would single out the most assiduous entities.
-_BANDS = (0, 1, 2, 3, 6, 10)
+#: Where its table has hidden cells, ``stats.contribution_test`` publishes p rounded to 2 decimals and
+#: Cramér's V rounded to 1 (and withholds the statistic): they are printed with those decimals.
+_ROUNDED_P_DECIMALS, _ROUNDED_V_DECIMALS = 2, 1
 
 
 def _where(data: Processed) -> str:
@@ -115,8 +118,12 @@ def composition(data: Processed, params: Parameters) -> Section:
     Section
         Chart, table and sentences; tables ``composition`` and ``composition_test``.
     """
-    table = stats.composition(data.entities, params.reference_shares, min_cell=params.min_cell)
+    table = guard(data, params).composition(
+        stats.composition(data.entities, params.reference_shares, min_cell=params.min_cell)
+    )
     test = stats.composition_test(data.entities, params.reference_shares, seed=params.seed, min_cell=params.min_cell)
+    if table["suppressed"].any():  # a test on a table with hidden cells could give them back
+        test = blank_where(test, [True] * len(test), ["statistic", "p_value"])
     section = Section(tables={"composition": table, "composition_test": test})
     if table["share"].notna().any():
         section.add(plots.composition_chart(table, f"Composizione della rete – {data.territory}"))
@@ -159,43 +166,35 @@ def _reference_source(params: Parameters) -> str:
 
 
 def _composition_sentences(table: pd.DataFrame, test: pd.Series) -> list[str]:
-    lines = []
-    shown = table[table["share"].notna()].sort_values("share", ascending=False)
-    if len(shown):
-        top = shown.iloc[0]
-        lines.append(
-            sentence(
-                "La categoria più rappresentata è quella {c}, con {s} degli enti (intervallo al 95% da {lo} a {hi}; "
-                "riferimento {ref}).",
-                c=CATEGORY_OF_PHRASE[top["category"]],
-                s=fmt.pct_article(top["share"]),
-                lo=fmt.pct(top["ci_low"]),
-                hi=fmt.pct(top["ci_high"]),
-                ref=fmt.pct(top["reference_share"]),
-            )
-        )
-    if pd.notna(test["p_value"]):
-        if test["p_value"] < 0.05:
-            lines.append(
-                sentence(
-                    "La composizione si discosta dalle quote di riferimento (test Monte Carlo sul "
-                    "chi quadrato di Pearson, {p}).",
-                    p=fmt.p_clause(test["p_value"]),
-                )
-            )
-        else:
-            lines.append(
-                sentence(
-                    "Il test non rileva differenze tra la composizione e le quote di riferimento "
-                    "(test Monte Carlo sul chi quadrato di Pearson, {p}); questo non prova che "
-                    "coincidano.",
-                    p=fmt.p_clause(test["p_value"]),
-                )
-            )
-    else:
-        lines.append(
-            "Il confronto con le quote di riferimento non è mostrato: alcune categorie hanno troppo pochi enti."
-        )
+    rows = table.set_index("category")
+    shares = rows["share"]
+    largest = claims.best(
+        shares,
+        fmt.pct,
+        "La categoria più rappresentata{scope} è {name}, con {value} degli enti (intervallo al 95% da {lo} a {hi}; "
+        "riferimento {ref}).",
+        "Le categorie più rappresentate{scope} sono {names}, con {value} degli enti ciascuna.",
+        scope=" tra quelle mostrate",
+        say=fmt.pct_article,
+        name=lambda c: sentence("quella {c}", c=CATEGORY_OF_PHRASE.get(c, c)),
+        extra=lambda c: {
+            "lo": fmt.pct(rows.loc[c, "ci_low"]),
+            "hi": fmt.pct(rows.loc[c, "ci_high"]),
+            "ref": fmt.pct(rows.loc[c, "reference_share"]),
+        },
+        hidden_below=1 - shares.sum(),
+    )
+    lines = [largest] if largest else []
+    tested = claims.verdict(
+        test["p_value"],
+        significant="La composizione si discosta dalle quote di riferimento (test Monte Carlo sul chi quadrato di "
+        "Pearson, {p}).",
+        not_significant="Il test non rileva differenze tra la composizione e le quote di riferimento (test Monte "
+        "Carlo sul chi quadrato di Pearson, {p}); questo non prova che coincidano.",
+    )
+    lines.append(
+        tested or "Il confronto con le quote di riferimento non è mostrato: alcune categorie hanno troppo pochi enti."
+    )
     return lines
 
 
@@ -217,7 +216,7 @@ def meetings(data: Processed, params: Parameters) -> Section:
         group; table ``meetings``.
     """
     by_meeting = stats.attendance_by_meeting(data.attendance, data.meetings, data.entities, min_cell=params.min_cell)
-    everyone = by_meeting[by_meeting["category"] == "all"].reset_index(drop=True)
+    everyone = guard(data, params).meetings(by_meeting[by_meeting["category"] == "all"].reset_index(drop=True))
     section = Section(tables={"meetings": everyone})
     if everyone.empty:
         return section.add(paragraph("Nessun incontro registrato per gli enti di questo territorio."))
@@ -290,17 +289,37 @@ def participation(data: Processed, params: Parameters) -> Section:
         Attendance charts, table and sentences; tables ``participation`` (published
         precision) and ``attendance_distribution``.
     """
-    summary = stats.participation_summary(data.attendance, data.entities, min_cell=params.min_cell)
-    distribution = stats.attendance_distribution(data.attendance, data.entities, min_cell=params.min_cell, bands=_BANDS)
-    distribution = distribution[distribution["category"] == "all"].reset_index(drop=True)
+    protect = guard(data, params)
+    summary = protect.participation(
+        stats.participation_summary(data.attendance, data.entities, min_cell=params.min_cell)
+    )
+    distribution = stats.attendance_distribution(
+        data.attendance, data.entities, min_cell=params.min_cell, bands=config.ATTENDANCE_BANDS
+    )
+    distribution = protect.bands(distribution[distribution["category"] == "all"].reset_index(drop=True))
     by_meeting = stats.attendance_by_meeting(data.attendance, data.meetings, data.entities, min_cell=params.min_cell)
-    everyone = by_meeting[by_meeting["category"] == "all"]
+    everyone = protect.meetings(by_meeting[by_meeting["category"] == "all"].reset_index(drop=True))
     section = Section(tables={"participation": _rounded(summary), "attendance_distribution": distribution})
-    if not everyone.empty:
-        section.add(plots.attendance_chart(everyone, f"Presenze e nuovi arrivi per incontro – {data.territory}"))
-    if distribution["n_entities"].notna().any():
+    chart = (
+        plots.attendance_chart(everyone, f"Presenze e nuovi arrivi per incontro – {data.territory}")
+        if not everyone.empty
+        else None
+    )
+    histogram = plots.attendance_histogram(distribution, f"Quanti incontri ha frequentato ogni ente – {data.territory}")
+    section.add(chart, histogram)
+    if chart is None and not everyone.empty:
         section.add(
-            plots.attendance_histogram(distribution, f"Quanti incontri ha frequentato ogni ente – {data.territory}")
+            paragraph(
+                "Il grafico delle presenze per incontro non è mostrato: per tutelare la riservatezza, il numero di "
+                "enti presenti è nascosto a ogni incontro."
+            )
+        )
+    if histogram is None:
+        section.add(
+            paragraph(
+                "Il grafico di quanti incontri ha frequentato ogni ente non è mostrato: le classi con enti sono "
+                "nascoste per tutelare la riservatezza, e le altre non ne hanno nessuno."
+            )
         )
     section.add(
         table_html(
@@ -325,7 +344,7 @@ def participation(data: Processed, params: Parameters) -> Section:
             "distribuite in modo uguale tra gli enti, 1 = concentrate in un solo ente.",
         )
     )
-    section.add(paragraph(*_participation_sentences(summary, everyone)))
+    section.add(paragraph(*_participation_sentences(summary, everyone, params.min_cell)))
     return section
 
 
@@ -334,38 +353,18 @@ def _rounded(summary: pd.DataFrame) -> pd.DataFrame:
     return summary.round({"mean_meetings": 1, "share_by_regulars": 2, "gini": 2})
 
 
-def _participation_sentences(summary: pd.DataFrame, everyone: pd.DataFrame) -> list[str]:
+def _participation_sentences(summary: pd.DataFrame, everyone: pd.DataFrame, min_cell: int) -> list[str]:
     row = summary[summary["category"] == "all"].iloc[0]
-    if pd.isna(row["share_by_regulars"]):
-        return ["Le misure di concentrazione non sono mostrate: gli enti sono troppo pochi."]
-    regulars = int(row["n_regulars"])
-    if regulars == 0:
-        lines = [
-            sentence(
-                "«Sempre con i soliti»? Nessun ente è stato presente ad almeno {r} incontri; l'indice di "
-                "Gini delle presenze è {g}.",
-                r=stats.REGULAR_MIN_MEETINGS,
-                g=fmt.num(row["gini"], 2),
-            )
-        ]
-    else:
-        one = regulars == 1
-        lines = [
-            sentence(
-                "«Sempre con i soliti»? {k} (" + ("presente" if one else "presenti") + " ad almeno {r} "
-                "incontri) " + ("ha" if one else "hanno") + " fatto {s} di tutte le presenze; l'indice di "
-                "Gini delle presenze è {g}.",
-                k=fmt.plural(regulars, "ente abituale", "enti abituali"),
-                r=stats.REGULAR_MIN_MEETINGS,
-                s=fmt.pct_article(row["share_by_regulars"]),
-                g=fmt.num(row["gini"], 2),
-            )
-        ]
+    lines = [_concentration(row)]
     ordered = everyone.sort_values("date")
     first = ordered["n_present"].iloc[0] if len(ordered) else float("nan")
     if len(ordered) > 1 and pd.notna(first) and pd.notna(row["n_attending"]):
         later = int(row["n_attending"] - first)
-        if later > 0:
+        if 0 < later < min_cell:  # a difference of two shown counts is a count too: not printed when small
+            lines.append(
+                "Dopo il primo incontro si sono aggiunti altri enti: la rete non è rimasta quella di partenza."
+            )
+        elif later > 0:
             lines.append(
                 sentence(
                     "Dopo il primo incontro "
@@ -377,6 +376,38 @@ def _participation_sentences(summary: pd.DataFrame, everyone: pd.DataFrame) -> l
         else:
             lines.append("Dopo il primo incontro non si è aggiunto nessun ente nuovo.")
     return lines
+
+
+def _concentration(row: pd.Series) -> str:
+    """Regulars' share of attendance and the Gini index: what the table shows, and only that."""
+    gini = fmt.num(row["gini"], 2)
+    if pd.isna(row["share_by_regulars"]) or pd.isna(row["n_regulars"]):
+        if pd.isna(row["gini"]):
+            return "Le misure di concentrazione delle presenze non sono mostrate, per tutelare la riservatezza."
+        return sentence(
+            "L'indice di Gini delle presenze è {g}; il numero degli enti abituali (presenti ad almeno {r} incontri) e "
+            "la loro quota di presenze non sono mostrati, per tutelare la riservatezza.",
+            g=gini,
+            r=stats.REGULAR_MIN_MEETINGS,
+        )
+    regulars = int(row["n_regulars"])
+    if regulars == 0:
+        return sentence(
+            "«Sempre con i soliti»? Nessun ente è stato presente ad almeno {r} incontri; l'indice di "
+            "Gini delle presenze è {g}.",
+            r=stats.REGULAR_MIN_MEETINGS,
+            g=gini,
+        )
+    one = regulars == 1
+    return sentence(
+        "«Sempre con i soliti»? {k} (" + ("presente" if one else "presenti") + " ad almeno {r} "
+        "incontri) " + ("ha" if one else "hanno") + " fatto {s} di tutte le presenze; l'indice di "
+        "Gini delle presenze è {g}.",
+        k=fmt.plural(regulars, "ente abituale", "enti abituali"),
+        r=stats.REGULAR_MIN_MEETINGS,
+        s=fmt.pct_article(row["share_by_regulars"]),
+        g=gini,
+    )
 
 
 @unless_small
@@ -393,9 +424,12 @@ def network(data: Processed, params: Parameters) -> Section:
     Returns
     -------
     Section
-        Table and one sentence read against random mixing; table ``network``.
+        Table and sentences: density, and ties across categories set against random mixing (a
+        description: no test says whether the gap goes beyond chance); table ``network``.
     """
-    summary = stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell)
+    summary = guard(data, params).network(
+        stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell)
+    )
     section = Section(tables={"network": summary})
     section.add(
         table_html(
@@ -422,31 +456,38 @@ def network(data: Processed, params: Parameters) -> Section:
     )
     row = summary.iloc[0]
     if pd.notna(row["density"]):
-        section.add(
-            paragraph(
-                sentence(
-                    "Partecipando agli stessi incontri, gli enti hanno intrecciato {e}: la densità della rete è {d}. "
-                    "{x} dei legami unisce enti di categorie diverse, contro {y} che ci si aspetterebbe se i legami "
-                    "nascessero a caso: {verdict}",
-                    e=fmt.plural(row["n_edges"], "legame", "legami"),
-                    d=fmt.num(row["density"], 2),
-                    x=fmt.pct_article(row["cross_category_share"]).capitalize(),
-                    y=fmt.pct_article(row["cross_category_expected"]),
-                    verdict=_mixing(row),
-                )
-            )
-        )
+        lines = [
+            sentence(
+                "Partecipando agli stessi incontri, gli enti hanno intrecciato {e}: la densità della rete è {d}.",
+                e=fmt.plural(row["n_edges"], "legame", "legami"),
+                d=fmt.num(row["density"], 2),
+            ),
+            _mixing(row),
+        ]
+        section.add(paragraph(*[line for line in lines if line]))
     return section
 
 
-def _mixing(row: pd.Series) -> str:
-    """«Mai da soli»? Read the observed mix against random mixing (5 points of tolerance)."""
-    gap = row["cross_category_share"] - row["cross_category_expected"]
-    if gap > 0.05:
-        return "le categorie si sono mescolate più del caso («mai da soli»)."
-    if gap < -0.05:
-        return "ogni categoria ha frequentato soprattutto sé stessa."
-    return "le categorie si sono mescolate quanto ci si aspetterebbe dal caso."
+#: Said after a gap between observed and random mixing: no statistic of the report tests it.
+_NO_TEST = " Lo scarto descrive questa rete: nessun test dice se vada oltre quanto potrebbe dare il caso."
+
+
+def _mixing(row: pd.Series) -> str | None:
+    """Ties across categories against random mixing, as a description: no test says whether the gap is chance."""
+    return claims.difference(
+        row["cross_category_share"],
+        row["cross_category_expected"],
+        0,
+        scale=100,
+        say=fmt.pct_article,
+        unit=("punto percentuale", "punti percentuali"),
+        more="Tra i legami, {a} unisce enti di categorie diverse, contro {b} che ci si aspetterebbe se i legami "
+        "nascessero a caso: {gap} in più." + _NO_TEST,
+        less="Tra i legami, {a} unisce enti di categorie diverse, contro {b} che ci si aspetterebbe se i legami "
+        "nascessero a caso: {gap} in meno." + _NO_TEST,
+        same="Tra i legami, {a} unisce enti di categorie diverse: quanto ci si aspetterebbe se i legami nascessero "
+        "a caso.",
+    )
 
 
 @unless_small
@@ -468,8 +509,11 @@ def contributions(data: Processed, params: Parameters) -> Section:
     """
     phase1 = data.meetings.loc[data.meetings["phase"] == 1, "meeting_id"]
     contributions_1 = data.contributions[data.contributions["meeting_id"].isin(set(phase1))]
-    counts = stats.contribution_counts(contributions_1, data.entities, min_cell=params.min_cell)
-    test = stats.contribution_test(contributions_1, data.entities, seed=params.seed, min_cell=params.min_cell)
+    protect = guard(data, params)
+    counts, test = protect.contributions(
+        stats.contribution_counts(contributions_1, data.entities, min_cell=params.min_cell),
+        stats.contribution_test(contributions_1, data.entities, seed=params.seed, min_cell=params.min_cell),
+    )
     section = Section(tables={"contributions": counts, "contributions_test": test})
     if contributions_1.empty:
         return section.add(paragraph("Nessun contributo di fase 1 registrato per gli enti di questo territorio."))
@@ -490,46 +534,65 @@ def contributions(data: Processed, params: Parameters) -> Section:
         )
     )
     section.add(paragraph(*_contribution_sentences(everyone, test.iloc[0])))
-    section.add(_examples(contributions_1, everyone, params.min_cell))
+    section.add(_examples(contributions_1, everyone, params.min_cell, protect.quotes_allowed()))
     return section
 
 
 def _contribution_sentences(everyone: pd.DataFrame, test: pd.Series) -> list[str]:
     lines = []
-    if len(everyone) and everyone["share"].notna().all():
-        top = everyone.sort_values("share", ascending=False).iloc[0]
-        lines.append(
-            sentence(
-                "Il nodo più discusso è stato «{n}», con {s} dei contributi.",
-                n=top["node"],
-                s=fmt.pct_article(top["share"]),
-            )
+    shares = everyone.set_index("node")["share"]
+    if len(shares):
+        top = claims.best(
+            shares,
+            fmt.pct,
+            "Il nodo più discusso{scope} è stato {name}, con {value} dei contributi.",
+            "I nodi più discussi{scope} sono stati {names}, con {value} dei contributi ciascuno.",
+            scope=" tra quelli mostrati",
+            say=fmt.pct_article,
+            name=lambda node: sentence("«{n}»", n=node),
+            hidden_below=1 - shares.sum(),
         )
-    if pd.notna(test["p_value"]):
-        strength = "debole" if test["cramers_v"] < 0.2 else "moderata" if test["cramers_v"] < 0.4 else "forte"
-        if test["p_value"] < 0.05:
-            text = (
-                "I temi scelti sono associati alla categoria dell'ente (test di permutazione, {p}; V di Cramér "
-                "{cv}, associazione {a})"
+        lines += [top] if top else []
+    rounded = pd.isna(test["statistic"])
+    tested = claims.verdict(
+        test["p_value"],
+        p_decimals=_ROUNDED_P_DECIMALS if rounded else None,
+        effect=test["cramers_v"],
+        effect_decimals=_ROUNDED_V_DECIMALS if rounded else 2,
+        significant="I temi scelti sono associati alla categoria dell'ente (test di permutazione, {p}; V di Cramér "
+        "{effect}, associazione {strength}).",
+        not_significant="Il test non rileva un'associazione tra temi scelti e categoria dell'ente (test di "
+        "permutazione, {p}; V di Cramér {effect}): secondo il test, una V come questa può nascere anche dal caso.",
+        borderline="Il test è al limite della soglia del 5% (test di permutazione, {p}; V di Cramér {effect}): con "
+        "il p arrotondato non si può dire se temi e categoria dell'ente siano associati.",
+    )
+    if tested is not None:
+        lines.append(tested)
+        if test["n_contributions"] < 100:
+            lines.append("È una stima indicativa, su pochi contributi.")
+        if rounded:
+            lines.append(
+                "La tabella ha celle nascoste: per questo la statistica del test non è mostrata e p e V sono arrotondati."
             )
-        else:
-            text = (
-                "Il test non rileva un'associazione tra temi scelti e categoria dell'ente (test di "
-                "permutazione, {p}; V di Cramér {cv}, associazione {a})"
-            )
-        caution = ": stima indicativa, su pochi contributi." if test["n_contributions"] < 100 else "."
-        if pd.isna(test["statistic"]):
-            caution = caution[:-1] + " (valori arrotondati: la tabella ha celle nascoste)."
-        lines.append(
-            sentence(text, p=fmt.p_clause(test["p_value"]), cv=fmt.num(test["cramers_v"], 2), a=strength) + caution
-        )
-    elif len(everyone):
+    elif len(everyone) and bool(test["suppressed"]):
         lines.append("Il legame tra categoria e temi non è mostrato: alcune categorie hanno troppo pochi delegati.")
+    elif len(everyone):
+        lines.append(
+            "Il legame tra categoria e temi non si può verificare: i contributi vengono da una sola categoria o riguardano un solo nodo."
+        )
     return lines
 
 
-def _examples(contributions_1: pd.DataFrame, everyone: pd.DataFrame, min_cell: int):
-    """A few contributions per node, as plain escaped text, only where enough delegates spoke."""
+def _examples(contributions_1: pd.DataFrame, everyone: pd.DataFrame, min_cell: int, allowed_here: bool):
+    """A few contributions per node, as plain escaped text, only where enough delegates spoke.
+
+    Quotes appear in one report only (the region's: see ``Guard.quotes_allowed``).
+    """
+    if not allowed_here:
+        return paragraph(
+            "Gli esempi di contributi sono riportati soltanto nel rapporto dell'intera regione, perché una frase "
+            "citata in più rapporti si potrebbe ricondurre a pochi enti."
+        )
     allowed = set(everyone.loc[everyone["n_entities"].notna(), "node"])
     items = []
     for node in NODES:

@@ -3,7 +3,9 @@
 Every function takes a tidy table from :mod:`palestre_analysis.stats` and returns a
 :class:`matplotlib.figure.Figure` built without pyplot (no global state: a notebook shows
 it with ``display(fig)``, exactly once). Suppressed values are drawn as empty grey cells
-marked ``‡``, never as numbers.
+marked ``‡``, never as numbers. A bar chart with no bar to draw (every value hidden or
+zero) is not drawn: its function returns ``None``, which
+:meth:`~palestre_analysis.report.section.Section.add` leaves out.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
     "meetings_timeline",
     "attendance_chart",
     "attendance_histogram",
+    "has_bars",
     "contributions_chart",
     "heatmaps",
     "agreement_chart",
@@ -221,11 +224,13 @@ def _month_axis(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda x, _: f"{fmt.MONTHS[num2date(x).month - 1][:3]}\n{num2date(x).year}"))
 
 
-def attendance_chart(table: pd.DataFrame, title: str) -> Figure:
+def attendance_chart(table: pd.DataFrame, title: str) -> Figure | None:
     """Present at each meeting, split into newcomers and returning entities.
 
     Where the newcomers are hidden, the whole bar is hatched grey: drawing it as "returning"
-    would read as zero newcomers.
+    would read as zero newcomers. When no meeting has a shown, positive number of entities
+    present there is no bar to draw, only ``‡`` marks: the function returns ``None`` and the
+    caller says so in a sentence instead of showing an empty chart.
 
     Parameters
     ----------
@@ -238,8 +243,9 @@ def attendance_chart(table: pd.DataFrame, title: str) -> Figure:
 
     Returns
     -------
-    matplotlib.figure.Figure
-        Stacked bars, labelled with the meeting ids (turned vertical beyond 12 meetings).
+    matplotlib.figure.Figure or None
+        Stacked bars, labelled with the meeting ids (turned vertical beyond 12 meetings);
+        ``None`` when every ``n_present`` is hidden, missing or zero.
 
     Examples
     --------
@@ -249,7 +255,11 @@ def attendance_chart(table: pd.DataFrame, title: str) -> Figure:
     >>> ax = attendance_chart(table, "Presenze").axes[0]
     >>> [t.get_text() for t in ax.get_xticklabels()], [t.get_text() for t in ax.texts]
     (['M1', 'M2', 'M3'], ['‡'])
+    >>> print(attendance_chart(table.assign(n_present=None), "Presenze"))
+    None
     """
+    if not has_bars(table["n_present"]):
+        return None
     data = table.sort_values("date").reset_index(drop=True)
     fig = _figure(9, 4.4)
     ax = fig.subplots()
@@ -280,8 +290,13 @@ def attendance_chart(table: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def attendance_histogram(table: pd.DataFrame, title: str) -> Figure:
+def attendance_histogram(table: pd.DataFrame, title: str) -> Figure | None:
     """How many entities attended 0, 1, 2 ... meetings (or bands of meetings), in the table's order.
+
+    When every count is hidden or zero (a small territory: the bands with entities are
+    hidden, the others are 0) there is no bar to draw, only ``‡`` marks over a flat axis: the
+    function returns ``None`` and the caller says so in a sentence instead of showing an
+    empty chart.
 
     Parameters
     ----------
@@ -294,8 +309,9 @@ def attendance_histogram(table: pd.DataFrame, title: str) -> Figure:
 
     Returns
     -------
-    matplotlib.figure.Figure
-        One bar per row, with whole-number ticks.
+    matplotlib.figure.Figure or None
+        One bar per row, with whole-number ticks; ``None`` when no count is shown and
+        positive.
 
     Examples
     --------
@@ -304,7 +320,11 @@ def attendance_histogram(table: pd.DataFrame, title: str) -> Figure:
     >>> ax = attendance_histogram(table, "Frequenza").axes[0]
     >>> [t.get_text() for t in ax.get_xticklabels()], [t.get_text() for t in ax.texts]
     (['1', '2-3', '4 o più'], ['‡'])
+    >>> print(attendance_histogram(table.assign(n_entities=[0.0, None, None]), "Frequenza"))
+    None
     """
+    if not has_bars(table["n_entities"]):
+        return None
     data = table.reset_index(drop=True)
     fig = _figure(7.5, 3.8)
     ax = fig.subplots()
@@ -320,6 +340,29 @@ def attendance_histogram(table: pd.DataFrame, title: str) -> Figure:
     ax.yaxis.set_major_formatter(fmt.axis_formatter(0))
     ax.set_title(title)
     return fig
+
+
+def has_bars(values) -> bool:
+    """Whether a bar chart of ``values`` would draw any bar: some value is shown and positive.
+
+    Hidden values (missing, drawn as ``‡``) and zeros draw nothing.
+
+    Parameters
+    ----------
+    values : array-like
+        The heights, with missing values where they are hidden.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> has_bars([0.0, None, 3.0]), has_bars([0.0, None, float("nan")]), has_bars([])
+    (True, False, False)
+    """
+    heights = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce")
+    return bool((heights.fillna(0) > 0).any())
 
 
 def _integer_locator():

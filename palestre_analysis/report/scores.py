@@ -14,13 +14,13 @@ import pandas as pd
 
 from palestre_analysis import config, stats
 from palestre_analysis.ingest.processed import Processed
+from palestre_analysis.report import claims, plots
 from palestre_analysis.report import formatting as fmt
-from palestre_analysis.report import plots
-from palestre_analysis.report.display import bullets, paragraph, sentence, table_html
+from palestre_analysis.report.display import Safe, bullets, paragraph, sentence, table_html
 from palestre_analysis.report.parameters import Parameters
+from palestre_analysis.report.protection import guard
 from palestre_analysis.report.section import Section, too_small, unless_small
 from palestre_analysis.stats.consensus import resolve_consensus_rule
-from palestre_analysis.stats.distribution import resource_summary
 
 __all__ = [
     "Scores",
@@ -36,6 +36,13 @@ __all__ = [
 ]
 
 _SIGNIFICANT = 0.05
+#: Means are printed with one decimal in every table and sentence: two are "tied" when they print alike.
+_MEAN_DECIMALS = 1
+_GROUP_OF = {"aps_odv": "di APS e ODV", "fondazioni_csv_altri": "di fondazioni, CSV e altri enti"}
+#: The three bands of the percent consensus rule and of the diverging bars: 1-4, 5-6, 7-10.
+_BANDS_TEXT = (
+    f"1-{10 - config.HIGH_SCORE + 1}, {10 - config.HIGH_SCORE + 2}-{config.HIGH_SCORE - 1}, {config.HIGH_SCORE}-10"
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,12 @@ class Scores:
     comparison : DataFrame
         The two groups compared cell by cell (Mann-Whitney, Benjamini-Hochberg, Cliff's delta).
     resources : DataFrame
-        How votes spread over the scale, per resource.
+        How votes spread over the scale, per resource (over the shown cells).
+    voters : DataFrame
+        Delegates who voted, in all and per group (``group``, ``n_delegates``,
+        ``suppressed``), as the batch-wide disclosure control allows.
+    all_cells_shown : bool
+        True when no cell of the territory is hidden.
     territory : str
         The report's territory.
     small : bool
@@ -69,6 +81,8 @@ class Scores:
     comparison: pd.DataFrame
     resources: pd.DataFrame
     territory: str
+    voters: pd.DataFrame = None
+    all_cells_shown: bool = True
     small: bool = False
 
 
@@ -89,17 +103,29 @@ def compute(data: Processed, params: Parameters) -> Scores:
         ``params.min_cell`` entities or voting delegates.
     """
     votes = stats.prepare_votes(data.votes, data.entities, by=())
-    if too_small(data, params) or votes["rater"].nunique() < params.min_cell:
+    protect = guard(data, params)
+    voters = protect.voters()
+    everyone = voters.loc[voters["group"] == "all", "n_delegates"]
+    if too_small(data, params) or everyone.isna().all() or everyone.iloc[0] < params.min_cell:
         empty = pd.DataFrame()
-        return Scores(votes, empty, empty, empty, empty, empty, data.territory, small=True)
+        return Scores(votes, empty, empty, empty, empty, empty, data.territory, voters=voters, small=True)
+    shown = protect.shown_votes(votes)
+
+    best = (
+        stats.best_crossing(shown, n_boot=config.BEST_CROSSING_DRAWS, seed=params.seed, min_cell=params.min_cell)
+        if len(shown)
+        else None
+    )
     return Scores(
         votes=votes,
-        cells=stats.cell_stats(votes, min_cell=params.min_cell),
-        best=stats.best_crossing(votes, n_boot=config.BEST_CROSSING_DRAWS, seed=params.seed, min_cell=params.min_cell),
-        agreement=stats.agreement(votes, seed=params.seed, min_cell=params.min_cell),
-        comparison=stats.group_comparison(votes, min_cell=params.min_cell),
-        resources=resource_summary(votes, min_cell=params.min_cell),
+        cells=protect.cells(stats.cell_stats(votes, min_cell=params.min_cell)),
+        best=protect.best(votes, best),
+        agreement=protect.agreement(stats.agreement(votes, seed=params.seed, min_cell=params.min_cell)),
+        comparison=protect.group_comparison(stats.group_comparison(votes, min_cell=params.min_cell)),
+        resources=protect.resources(votes),
         territory=data.territory,
+        voters=voters,
+        all_cells_shown=protect.hidden_cells().empty,
     )
 
 
@@ -126,45 +152,86 @@ def overview(scores: Scores, params: Parameters) -> Section:
             [
                 paragraph(
                     sentence(
-                        "Meno di {k} delegati hanno votato {where}: per tutelare la loro riservatezza, questo rapporto non "
-                        "mostra alcuna statistica. I loro voti contano nei risultati dell'intera regione (rapporto "
-                        "«Lombardia»).",
+                        "Per tutelare la riservatezza dei delegati che hanno votato {where} (ogni statistica deve "
+                        "poggiare su almeno {k} delegati, e nessun conteggio deve poterne ricostruire uno più "
+                        "piccolo), questo rapporto non mostra alcuna statistica. I loro voti contano nei risultati "
+                        "dell'intera regione (rapporto «Lombardia»).",
                         k=params.min_cell,
                         where=where,
                     )
                 )
             ]
         )
-    raters = votes.groupby("group")["rater"].nunique()
+    counts = scores.voters.set_index("group")["n_delegates"]
     lines = [
         sentence(
-            "{where} hanno votato {n}: {a} e {f}. Ciascuno ha dato un voto da 1 a 10 a ogni incrocio tra {r} "
-            "e {e}, per i campi di attività in cui lavora il suo ente ({c} in tutto): {v} in totale.",
-            where=where[0].upper() + where[1:],
-            n=fmt.plural(votes["rater"].nunique(), "delegato", "delegati"),
-            a=_group_count(raters.get("aps_odv", 0), "di APS e ODV", params.min_cell),
-            f=_group_count(raters.get("fondazioni_csv_altri", 0), "di fondazioni, CSV e altri enti", params.min_cell),
-            r=fmt.plural(votes["resource"].nunique(), "fonte di risorse", "fonti di risorse"),
-            e=fmt.plural(votes["need"].nunique(), "esigenza", "esigenze"),
-            c=fmt.plural(votes["field"].nunique(), "campo", "campi"),
-            v=fmt.plural(len(votes), "voto", "voti"),
-        )
+            "{where} hanno votato {n}: {a} e {f}.",
+            where=Safe(where[0].upper() + where[1:]),
+            n=fmt.plural(counts["all"], "delegato", "delegati"),
+            a=_group_count(counts.get("aps_odv"), _GROUP_OF["aps_odv"], params.min_cell),
+            f=_group_count(counts.get("fondazioni_csv_altri"), _GROUP_OF["fondazioni_csv_altri"], params.min_cell),
+        ),
+        _what_was_voted(votes, with_total=scores.all_cells_shown),
     ]
-    if raters.reindex(["aps_odv", "fondazioni_csv_altri"], fill_value=0).min() < params.min_cell:
+    hidden = [g for g in _GROUP_OF if pd.isna(counts.get(g))]
+    if len(hidden) == 2:
         lines.append(
-            sentence(
-                "Un gruppo ha meno di {k} delegati: il confronto tra i due gruppi non è mostrato.", k=params.min_cell
-            )
+            "I due gruppi non sono contati separatamente, per tutelare la riservatezza di quello più piccolo: "
+            "il confronto tra i due gruppi non è mostrato."
         )
-    return Section([paragraph(*lines)])
+    elif hidden:
+        lines.append(
+            f"Il numero dei delegati {_GROUP_OF[hidden[0]]} non è mostrato: il confronto tra i gruppi nemmeno."
+        )
+    elif (counts[list(_GROUP_OF)] == 0).any():
+        empty = next(g for g in _GROUP_OF if counts[g] == 0)
+        lines.append(f"Senza delegati {_GROUP_OF[empty]}, il confronto tra i due gruppi non è possibile.")
+    return Section([paragraph(*lines)], tables={"voters": scores.voters})
 
 
-def _group_count(n: int, who: str, min_cell: int) -> str:
-    """A group's delegates, or "fewer than k" when the count itself would single them out."""
+def _what_was_voted(votes: pd.DataFrame, *, with_total: bool = True) -> str:
+    """What each delegate voted: every crossing of their fields only if that is what the votes show.
+
+    The total of votes is given only where every cell is shown: elsewhere, minus the shown
+    cells, it would give the votes of the hidden ones.
+    """
+    grid = votes["resource"].nunique() * votes["need"].nunique()
+    every = bool(votes.groupby(["rater", "field"]).size().eq(grid).all())
+    uneven = votes.groupby(["field", "resource", "need"]).size().nunique() > 1
+    values = {
+        "r": fmt.plural(votes["resource"].nunique(), "fonte di risorse", "fonti di risorse"),
+        "e": fmt.plural(votes["need"].nunique(), "esigenza", "esigenze"),
+        "c": fmt.plural(votes["field"].nunique(), "campo", "campi"),
+        "v": fmt.plural(len(votes), "voto", "voti"),
+    }
+    total = ": {v} in totale" if with_total else ""
+    if every:
+        text = (
+            "Ciascuno ha dato un voto da 1 a 10 a ogni incrocio tra {r} e {e}, nei campi di attività in cui lavora il "
+            "suo ente ({c} in tutto)" + total + "."
+        )
+        if uneven:
+            text += " Ogni campo ha i suoi delegati: le caselle non hanno tutte lo stesso numero di voti."
+    else:
+        text = (
+            "Ciascuno ha votato da 1 a 10 gli incroci tra {r} e {e} nei campi di attività in cui lavora il suo ente "
+            "({c} in tutto), ma non tutti hanno votato ogni incrocio"
+            + total
+            + (", e le caselle non hanno tutte lo stesso numero di voti." if uneven else ".")
+        )
+    return sentence(text, **values)
+
+
+def _group_count(n, who: str, min_cell: int) -> str:
+    """A group's delegates, or a plain "not shown" when disclosure control hides the count.
+
+    A hidden count is not always small (a larger one is hidden with a small one, or the
+    total would give the small one away), so the sentence does not say "fewer than".
+    """
+    if n is None or pd.isna(n):
+        return f"un numero non mostrato di delegati {who}"
     if n == 0:
         return f"nessun delegato {who}"
-    if 0 < n < min_cell:
-        return f"meno di {min_cell} delegati {who}"
     return fmt.plural(n, f"delegato {who}", f"delegati {who}")
 
 
@@ -198,20 +265,40 @@ def means(scores: Scores, params: Parameters) -> Section:
             colorbar="Voto medio (1-10)",
         )
     )
-    shown = everyone["mean"].notna().sum()
-    section.add(
-        paragraph(
-            sentence(
-                "Ogni casella riporta il voto medio; il titolo di ogni riquadro dice quanti delegati hanno votato in quel "
-                "campo. {s} su {t} "
-                + ("ha almeno {k} voti ed è mostrata." if shown == 1 else "hanno almeno {k} voti e sono mostrate."),
-                s=fmt.plural(shown, "casella", "caselle"),
-                t=fmt.integer(len(everyone)),
-                k=params.min_cell,
-            )
-        )
-    )
+    section.add(paragraph(_shown_cells(int(everyone["mean"].notna().sum()), len(everyone), params.min_cell)))
     return section
+
+
+def _shown_cells(shown: int, total: int, min_cell: int) -> str:
+    """How many cells of the heatmaps show their mean, and why the others do not.
+
+    >>> _shown_cells(0, 240, 5)
+    'Nessuna delle <strong>240</strong> caselle è mostrata: per tutelare la riservatezza dei delegati, il voto medio di una casella compare solo se l'hanno votata almeno <strong>5</strong> delegati e se i conteggi nascosti non si possono ricavare dagli altri.'
+    >>> _shown_cells(240, 240, 5)[:66]
+    'Ogni casella riporta il voto medio; il titolo di ogni riquadro dic'
+    """
+    if shown == 0:
+        return sentence(
+            "Nessuna delle {t} caselle è mostrata: per tutelare la riservatezza dei delegati, il voto medio di una "
+            "casella compare solo se l'hanno votata almeno {k} delegati e se i conteggi nascosti non si possono "
+            "ricavare dagli altri.",
+            t=fmt.integer(total),
+            k=min_cell,
+        )
+    head = "Ogni casella riporta il voto medio; il titolo di ogni riquadro dice quanti delegati hanno votato in quel campo. "
+    if shown == total:
+        return sentence(head + "Tutte le {t} caselle sono mostrate.", t=fmt.integer(total))
+    return sentence(
+        head
+        + "{s} su {t} "
+        + ("è mostrata" if shown == 1 else "sono mostrate")
+        + "; le altre sono nascoste ({mark}): hanno meno di {k} voti, o permetterebbero di ricavare una casella "
+        "che ne ha meno.",
+        s=fmt.plural(shown, "casella", "caselle"),
+        t=fmt.integer(total),
+        k=min_cell,
+        mark=fmt.SUPPRESSED_MARK,
+    )
 
 
 @unless_small
@@ -231,9 +318,19 @@ def best(scores: Scores, params: Parameters) -> Section:
         Heatmaps, table and one sentence per field; table ``best_crossing``.
     """
     section = Section(tables={"best_crossing": scores.best})
-    if scores.best.empty or scores.best["p_best"].notna().sum() == 0:
-        return section.add(paragraph("I migliori incroci non sono mostrati: troppo pochi voti per campo."))
-    marked = scores.best.assign(is_best=scores.best["rank"].eq(1).fillna(False) & scores.best["p_best"].notna())
+    if scores.best.empty or scores.best["mean"].notna().sum() == 0:
+        return section.add(
+            paragraph(
+                sentence(
+                    "I migliori incroci non sono mostrati: nessuna casella è mostrata (ciascuna ha meno di {k} voti, "
+                    "o permetterebbe di ricavarne una che ne ha meno).",
+                    k=params.min_cell,
+                )
+            )
+        )
+    contenders = scores.best.groupby(["field", "need"], sort=False)["mean"].transform("count")
+    lead = _leaders_by_contest(scores.best) & (contenders > 1)  # one shown resource is no contest
+    marked = scores.best.assign(is_best=lead)
     section.add(
         plots.heatmaps(
             marked,
@@ -248,54 +345,84 @@ def best(scores: Scores, params: Parameters) -> Section:
             colorbar="Quota delle repliche bootstrap",
         )
     )
-    top = scores.best[scores.best["rank"] == 1].dropna(subset=["mean"])
+    top = scores.best[lead]
     section.add(
         table_html(
             top,
             {
                 "field": "Campo",
                 "need": "Esigenza",
-                "resource": "Fonte migliore",
+                "resource": "Fonte con il voto medio più alto",
                 "mean": "Voto medio",
                 "p_best": "Repliche in cui è la migliore",
                 "n": "Delegati",
             },
             f"Il miglior incrocio per ogni campo ed esigenza – {scores.territory}",
-            formats={"p_best": fmt.share_of_draws},
+            formats={"mean": lambda m: fmt.num(m, _MEAN_DECIMALS), "p_best": fmt.share_of_draws},
             min_cell=params.min_cell,
-            note=f"In {fmt.integer(config.BEST_CROSSING_DRAWS)} repliche bootstrap la media di ogni casella è ricalcolata su voti ricampionati; la colonna dice "
-            "in quale quota di repliche la fonte resta la prima. Le caselle sono ricampionate una per una: poiché "
-            "gli stessi delegati votano tutte le fonti, la stima è prudente (sottostima la sicurezza del primato). "
-            "Due righe per la stessa casella: primato a pari merito.",
+            note=f"In {fmt.integer(config.BEST_CROSSING_DRAWS)} repliche bootstrap la media di ogni casella è ricalcolata "
+            "su voti ricampionati; la colonna dice in quale quota di repliche la fonte resta la prima. Le caselle sono "
+            "ricampionate una per una: poiché gli stessi delegati votano tutte le fonti, la stima è prudente "
+            "(sottostima la sicurezza del primato). Due righe per la stessa casella: primato a pari merito, al "
+            f"decimale mostrato. Una fonte votata da meno di {params.min_cell} delegati ha la media nascosta e non entra "
+            "nel confronto: il primato vale tra le fonti mostrate, e una casella con una sola fonte mostrata non è "
+            "in tabella.",
         )
     )
-    section.add(bullets(_best_sentences(top)))
+    section.add(bullets(_best_sentences(scores.best, params.min_cell)))
     return section
 
 
-def _best_sentences(top: pd.DataFrame) -> list[str]:
+def _leaders_by_contest(table: pd.DataFrame) -> pd.Series:
+    """Per field and need, the resources whose mean prints like the highest (ties at the decimal shown)."""
+    lead = pd.Series(False, index=table.index)
+    for _, part in table.groupby(["field", "need"], sort=False):
+        lead[part.index] = claims.leaders(part["mean"], _MEAN_DECIMALS).to_numpy()
+    return lead
+
+
+def _best_sentences(table: pd.DataFrame, min_cell: int) -> list[str]:
+    """Per field, the best crossing over every need and resource, as far as the shown means tell."""
     lines = []
-    for field, part in top.groupby("field", sort=False):
-        row = part.sort_values(["mean", "p_best"], ascending=False).iloc[0]
-        certainty = (
-            "un primato netto"
-            if row["p_best"] >= 0.9
-            else "un primato incerto"
-            if row["p_best"] < 0.6
-            else "un primato probabile"
+    contenders = table.groupby(["field", "need"], sort=False)["mean"].count()
+    for field, part in table.groupby("field", sort=False):
+        means = part.set_index(["resource", "need"])["mean"]
+        rows = part.set_index(["resource", "need"])
+        line = claims.best(
+            means,
+            _MEAN_DECIMALS,
+            "Per il campo {field} il miglior incrocio{scope} è {name} (voto medio {value}){certainty}.",
+            "Per il campo {field} i migliori incroci{scope}, a pari merito con voto medio {value}, sono {names}.",
+            scope=" tra quelli mostrati",
+            single="Per il campo {field} una sola casella è mostrata: {name} (voto medio {value}).",
+            name=lambda key: sentence("{r} per l'esigenza {n}", r=key[0], n=key[1]),
+            extra=lambda key, field=field, rows=rows: {
+                "certainty": _certainty(rows.loc[key, "p_best"], contenders[(field, key[1])])
+            },
+            field=field,
+            k=min_cell,
         )
         lines.append(
-            sentence(
-                "Per il campo {field} il miglior incrocio è {resource} per l'esigenza {need} (voto medio {m}): "
-                f"{certainty}, la fonte resta la prima {{p}} delle repliche bootstrap.",
+            line
+            or sentence(
+                "Per il campo {field} nessuna casella è mostrata: il miglior incrocio non è mostrato.",
                 field=field,
-                resource=row["resource"],
-                need=row["need"],
-                m=fmt.num(row["mean"]),
-                p=fmt.in_share_of_draws(row["p_best"]),
+                k=min_cell,
             )
         )
     return lines
+
+
+def _certainty(p_best: float, contenders: int) -> Safe:
+    """How sure the bootstrap is of the winner of its need; nothing to say when it had no shown rival."""
+    if contenders < 2:
+        return Safe(", l'unica fonte mostrata per questa esigenza")
+    certainty = (
+        "un primato netto" if p_best >= 0.9 else "un primato incerto" if p_best < 0.6 else "un primato probabile"
+    )
+    return sentence(
+        ": " + certainty + ", la fonte resta la prima {p} delle repliche bootstrap", p=fmt.in_share_of_draws(p_best)
+    )
 
 
 @unless_small
@@ -312,47 +439,74 @@ def consensus(scores: Scores, params: Parameters) -> Section:
     Returns
     -------
     Section
-        Heatmaps and one sentence stating the rule (the consensus marks are in ``cells``).
+        Heatmaps and one sentence stating the rule; table ``consensus`` (what the heatmaps
+        show: per cell the share of votes from 7 to 10 and the consensus mark).
     """
     section = Section()
     if scores.cells.empty:
         return section
     everyone = scores.cells[scores.cells["group"] == "all"]
+    section.tables["consensus"] = everyone[
+        ["field", "resource", "need", "n", "share_high", "consensus", "suppressed"]
+    ].reset_index(drop=True)
     rule = resolve_consensus_rule(config.CONSENSUS_RULE)
     section.add(
         plots.heatmaps(
             everyone,
             "share_high",
-            f"Quota di voti alti (7-10) e consenso – {scores.territory}",
+            f"Quota di voti alti ({config.HIGH_SCORE}-10) e consenso – {scores.territory}",
             cmap="Greens",
             vmin=0,
             vmax=1,
             percent=True,
             annotate=False,
             marks="consensus",
-            colorbar="Quota di voti da 7 a 10",
+            colorbar=f"Quota di voti da {config.HIGH_SCORE} a 10",
         )
     )
     judged = everyone.dropna(subset=["consensus"])
-    agreed = judged["consensus"].astype(bool)
+    if len(judged):
+        section.add(paragraph(_consensus_sentence(int(judged["consensus"].astype(bool).sum()), len(judged), rule)))
+    return section
+
+
+def _consensus_sentence(agreed: int, judged: int, rule) -> str:
+    """How many shown cells reach consensus, and the rule.
+
+    >>> from palestre_analysis.stats.consensus import resolve_consensus_rule
+    >>> _consensus_sentence(0, 66, resolve_consensus_rule("percent"))[:72]
+    "Non c'è consenso in nessuna delle <strong>66</strong> caselle mostrate: "
+    >>> _consensus_sentence(28, 66, resolve_consensus_rule("percent"))[:90]
+    "C'è consenso (caselle con l'asterisco) in <strong>28</strong> delle <strong>66</strong> ca"
+    """
     rule_text = (
-        f"almeno il {fmt.pct(rule.threshold)} dei voti nella stessa fascia (1-4, 5-6, 7-10)"
+        f"almeno il {fmt.pct(rule.threshold)} dei voti nella stessa fascia ({_BANDS_TEXT})"
         if rule.kind == "percent"
         else f"scarto interquartile non superiore a {fmt.num(rule.threshold)}"
     )
-    if len(judged):
-        section.add(
-            paragraph(
-                sentence(
-                    "C'è consenso (caselle con l'asterisco) in {a} su {t}: la regola chiede {r}. Un asterisco su "
-                    "una casella chiara indica consenso su voti bassi o intermedi.",
-                    a=fmt.plural(agreed.sum(), "casella", "caselle"),
-                    t=fmt.integer(len(judged)),
-                    r=rule_text,
-                )
-            )
+    if agreed == 0:
+        where = (
+            "nell'unica casella mostrata"
+            if judged == 1
+            else sentence("in nessuna delle {t} caselle mostrate", t=fmt.integer(judged))
         )
-    return section
+        return sentence("Non c'è consenso {w}: la regola chiede {r}.", w=Safe(where), r=rule_text)
+    if judged == 1:
+        where = Safe("nell'unica casella mostrata")
+    elif agreed == judged:
+        where = sentence("in tutte le {t} caselle mostrate", t=fmt.integer(judged))
+    else:
+        where = sentence(
+            "in {a} delle {t} caselle mostrate",
+            a=fmt.integer(agreed),
+            t=fmt.integer(judged),
+        )
+    return sentence(
+        "C'è consenso (caselle con l'asterisco) {w}: la regola chiede {r}. Un asterisco su una casella chiara indica "
+        "consenso su voti bassi o intermedi.",
+        w=where,
+        r=rule_text,
+    )
 
 
 @unless_small
@@ -394,46 +548,59 @@ def agreement(scores: Scores, params: Parameters) -> Section:
             "e 0,667 come minimo per conclusioni provvisorie.",
         )
     )
-    shown = scores.agreement.dropna(subset=["alpha_interval"])
-    if len(shown):
-        section.add(paragraph(agreement_sentence(shown)))
+    reading = agreement_sentence(scores.agreement)
+    if reading:
+        section.add(paragraph(reading))
     return section
 
 
-def agreement_sentence(shown: pd.DataFrame) -> str:
-    """One sentence reading Krippendorff's alpha against his thresholds (0,667 and 0,8).
+def agreement_sentence(agreement: pd.DataFrame) -> str | None:
+    """One sentence reading Krippendorff's alpha against his thresholds (0,667 and 0,8), field by field.
+
+    The alphas are read as printed (two decimals), and the sentence says which fields it
+    covers: all of them, or only those shown when some are hidden.
 
     Parameters
     ----------
-    shown : DataFrame
-        Agreement rows that are shown (``alpha_interval`` not missing).
+    agreement : DataFrame
+        The agreement table, one row per field: ``alpha_interval``, NaN where hidden.
 
     Returns
     -------
-    str
-        Escaped HTML text, built with :func:`~palestre_analysis.report.display.sentence`.
+    str or None
+        Escaped HTML text, built with :func:`~palestre_analysis.report.display.sentence`;
+        ``None`` when no alpha is shown.
 
     Examples
     --------
-    >>> agreement_sentence(pd.DataFrame({"alpha_interval": [0.81, 0.9]}))
+    >>> agreement_sentence(pd.DataFrame({"alpha_interval": [0.81, 0.9, 0.85]}))
     "L'accordo tra i delegati è alto in tutti i campi (alfa tra <strong>0,81</strong> e <strong>0,90</strong>)."
+    >>> agreement_sentence(pd.DataFrame({"alpha_interval": [0.2799, None]}))[:86]
+    "L'accordo tra i delegati è basso nell'unico campo mostrato (alfa <strong>0,28</strong>"
     """
-    lo, hi = shown["alpha_interval"].min(), shown["alpha_interval"].max()
-    values = {"lo": fmt.num(lo, 2), "hi": fmt.num(hi, 2)}
-    if hi < 0.667:
-        return sentence(
-            "L'accordo tra i delegati è basso in tutti i campi (alfa tra {lo} e {hi}, sotto il minimo di "
-            "0,667 indicato da Krippendorff): i voti medi sintetizzano opinioni diverse, non un giudizio "
-            "condiviso.",
-            **values,
+    alpha = pd.to_numeric(agreement["alpha_interval"], errors="coerce")
+    printed = alpha.map(lambda a: fmt.rounded(a, 2)).dropna()
+    if printed.empty:
+        return None
+    low, high = printed < 0.667, printed >= 0.8
+    if low.all():
+        template = (
+            "L'accordo tra i delegati è basso {where} ({values}, sotto il minimo di 0,667 indicato da Krippendorff): "
+            "i voti medi sintetizzano opinioni diverse, non un giudizio condiviso."
         )
-    if lo >= 0.8:
-        return sentence("L'accordo tra i delegati è alto in tutti i campi (alfa tra {lo} e {hi}).", **values)
-    return sentence(
-        "L'accordo tra i delegati varia da campo a campo (alfa tra {lo} e {hi}): dove è sotto 0,667, "
-        "i voti medi sintetizzano opinioni diverse.",
-        **values,
-    )
+    elif high.all():
+        template = "L'accordo tra i delegati è alto {where} ({values})."
+    elif not (low | high).any():
+        template = (
+            "L'accordo tra i delegati basta per conclusioni provvisorie {where} ({values}: almeno 0,667, ma sotto "
+            "lo 0,8 che Krippendorff chiede per conclusioni solide)."
+        )
+    else:
+        across = "tra i campi mostrati" if len(printed) < len(alpha) else "da campo a campo"
+        template = f"L'accordo tra i delegati varia {across} ({{values}})" + (
+            ": dove è sotto 0,667, i voti medi sintetizzano opinioni diverse." if low.any() else "."
+        )
+    return claims.span(alpha, 2, template)
 
 
 @unless_small
@@ -536,34 +703,37 @@ def _group_sentences(ranked: pd.DataFrame, comparison: pd.DataFrame, params: Par
     if tested.empty:
         return [
             sentence(
-                "Il confronto tra i gruppi non è mostrato: in nessuna casella entrambi i gruppi hanno almeno "
-                "{k} delegati che l'hanno votata.",
+                "Il confronto tra i gruppi non è mostrato: in nessuna casella si possono mostrare i voti di "
+                "entrambi i gruppi (ognuno deve avere almeno {k} delegati che l'hanno votata, senza che i conteggi "
+                "nascosti si possano ricavare dagli altri).",
                 k=params.min_cell,
             )
         ]
-    significant = tested[tested["p_bh"] < _SIGNIFICANT]
+    significant = int((tested["p_bh"] < _SIGNIFICANT).sum())
+    cells = claims.count_of(significant, len(tested), "casella", "caselle")
     lines = [
         sentence(
-            "Dopo la correzione per i confronti multipli, i due gruppi differiscono in {s} su {t}.",
-            s=fmt.plural(len(significant), "casella", "caselle"),
-            t=fmt.integer(len(tested)),
+            "Dopo la correzione per i confronti multipli, i due gruppi "
+            + ("non differiscono in {c} confrontate." if significant == 0 else "differiscono in {c}."),
+            c=cells,
         )
     ]
-    if len(ranked):
-        top = ranked.iloc[0]
-        who = "di APS e ODV" if top["cliffs_delta"] > 0 else "di fondazioni, CSV e altri enti"
-        lines.append(
-            sentence(
-                "La distanza più ampia riguarda {r} per l'esigenza {n} nel campo {f}: i voti più alti "
-                "vengono dai delegati {w} (delta di Cliff {d}).",
-                r=top["resource"],
-                n=top["need"],
-                f=top["field"],
-                w=who,
-                d=fmt.num(top["cliffs_delta"], 2),
-            )
-        )
-    return lines
+    deltas = comparison.set_index(["field", "resource", "need"])["cliffs_delta"]
+    widest = claims.best(
+        deltas.abs(),
+        2,
+        "La distanza più ampia{scope} riguarda {name}: i voti più alti vengono dai delegati {who} (delta di Cliff "
+        "{d}).",
+        "Le distanze più ampie{scope}, a pari merito con un delta di Cliff di {value} in valore assoluto, riguardano "
+        "{names}.",
+        scope=" tra le caselle confrontate",
+        name=lambda key: sentence("{r} per l'esigenza {n} nel campo {f}", f=key[0], r=key[1], n=key[2]),
+        extra=lambda key: {
+            "who": Safe(_GROUP_OF["aps_odv" if deltas[key] > 0 else "fondazioni_csv_altri"]),
+            "d": fmt.num(deltas[key], 2),
+        },
+    )
+    return lines + ([widest] if widest else [])
 
 
 @unless_small
@@ -589,19 +759,38 @@ def distributions(scores: Scores, params: Parameters) -> Section:
     section.add(
         plots.diverging_bars(ordered, f"Come si distribuiscono i voti per fonte di risorse – {scores.territory}")
     )
-    shown = ordered.dropna(subset=["share_high"])
-    if len(shown):
-        first, last = shown.iloc[0], shown.iloc[-1]
-        section.add(
-            paragraph(
-                sentence(
-                    "Su tutti i campi e le esigenze, la fonte con più voti alti è {a} ({pa} di voti da 7 a 10); quella "
-                    "con meno è {b} ({pb}).",
-                    a=first["resource"],
-                    pa=fmt.pct(first["share_high"]),
-                    b=last["resource"],
-                    pb=fmt.pct(last["share_high"]),
-                )
-            )
-        )
+    extremes = _extremes(scores.resources["share_high"], scores.resources["resource"])
+    if extremes:
+        section.add(paragraph(extremes))
     return section
+
+
+def _extremes(share_high: pd.Series, resource: pd.Series) -> str | None:
+    """The resources with the largest and the smallest share of high votes, as far as the shown shares tell."""
+    shares = pd.Series(share_high.to_numpy(), index=resource.to_numpy())
+    high = f"voti da {config.HIGH_SCORE} a 10"
+    if shares.notna().sum() > 1 and claims.leaders(shares, fmt.pct)[shares.notna()].all():
+        return sentence(
+            "Su tutti i campi e le esigenze, le fonti mostrate hanno la stessa quota di " + high + " ({v}).",
+            v=fmt.pct(shares.max()),
+        )
+    most = claims.best(
+        shares,
+        fmt.pct,
+        "Su tutti i campi e le esigenze, la fonte con più voti alti{scope} è {name} ({value} di " + high + ")",
+        "Su tutti i campi e le esigenze, le fonti con più voti alti{scope} sono {names} ({value} di "
+        + high
+        + " ciascuna)",
+        scope=" tra quelle mostrate",
+    )
+    least = claims.best(
+        shares,
+        fmt.pct,
+        "; quella con meno{scope} è {name} ({value}).",
+        "; quelle con meno{scope} sono {names} ({value} ciascuna).",
+        scope=" tra quelle mostrate",
+        lowest=True,
+    )
+    if most is None:
+        return None
+    return Safe(most + (least or "."))

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from palestre_analysis import config
+from palestre_analysis.report.protection import guard
 from palestre_analysis.report.tables import save_table
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "figure_bundle",
     "figure_title",
     "too_small",
+    "publishes_nothing",
     "unless_small",
 ]
 
@@ -53,17 +55,26 @@ class Section:
     tables : dict of str to DataFrame
         The tidy tables behind the items, by file name without ``.csv``; :func:`show`
         writes them next to the report.
+    notice_only : bool
+        Set by :func:`title` when the report publishes only a notice (:func:`publishes_nothing`):
+        the :class:`Shower` then leaves out the sections that need statistics.
+    needs_statistics : bool
+        A section that makes sense only next to statistics (:func:`privacy_note`, which
+        explains the ``‡`` marks): a :class:`Shower` does not show it in a report that
+        publishes only a notice.
 
     Examples
     --------
     >>> from palestre_analysis.report.display import paragraph
-    >>> section = Section().add(paragraph("Prima frase."), paragraph("Seconda frase."))
+    >>> section = Section().add(paragraph("Prima frase."), None, paragraph("Seconda frase."))
     >>> len(section.items), section.tables
     (2, {})
     """
 
     items: list = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notice_only: bool = False
+    needs_statistics: bool = False
 
     def add(self, *items) -> Section:
         """Append items to show and return the section itself, so that calls chain.
@@ -71,14 +82,16 @@ class Section:
         Parameters
         ----------
         *items
-            Figures or rich-display objects, in the order the reader sees them.
+            Figures or rich-display objects, in the order the reader sees them. ``None``
+            is left out: a figure function with nothing to draw returns ``None`` (see
+            :func:`~palestre_analysis.report.plots.attendance_histogram`).
 
         Returns
         -------
         Section
             This section.
         """
-        self.items.extend(items)
+        self.items.extend(item for item in items if item is not None)
         return self
 
 
@@ -86,6 +99,8 @@ def too_small(data, params) -> bool:
     """A territory with fewer entities than the threshold publishes no statistic at all.
 
     Even "n = 1" and the list of its meetings would describe one identifiable organisation.
+    So does a territory whose number of entities the batch-wide disclosure control hides
+    (:meth:`~palestre_analysis.report.protection.Guard.entities_hidden`).
 
     Parameters
     ----------
@@ -105,7 +120,39 @@ def too_small(data, params) -> bool:
     >>> too_small(SimpleNamespace(entities=[1, 2]), SimpleNamespace(min_cell=5))
     True
     """
-    return len(data.entities) < params.min_cell
+    if len(data.entities) < params.min_cell:
+        return True
+    # the batch-wide disclosure control may hide a larger count too (the region minus the other
+    # territories would give a small one): then the territory publishes nothing either
+    return hasattr(data, "region") and guard(data, params).entities_hidden()
+
+
+def publishes_nothing(data, params) -> bool:
+    """Whether a report publishes only a notice: every section guarded by :func:`unless_small` is empty.
+
+    Parameters
+    ----------
+    data : Processed or Scores
+        The processed tables of one territory (:func:`too_small` decides), or the phase-2
+        :class:`~palestre_analysis.report.scores.Scores` (its ``small`` decides).
+    params : Parameters
+        The checked notebook parameters.
+
+    Returns
+    -------
+    bool
+        True when the territory is too small to publish anything.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> params = SimpleNamespace(min_cell=5)
+    >>> publishes_nothing(SimpleNamespace(entities=[1, 2]), params), publishes_nothing(SimpleNamespace(small=True), params)
+    (True, True)
+    >>> publishes_nothing(SimpleNamespace(entities=list(range(5))), params)
+    False
+    """
+    return bool(getattr(data, "small", None) or (hasattr(data, "entities") and too_small(data, params)))
 
 
 def unless_small(section_function):
@@ -136,7 +183,7 @@ def unless_small(section_function):
 
     @functools.wraps(section_function)
     def guarded(data, params, *args, **kwargs):
-        if getattr(data, "small", None) or (hasattr(data, "entities") and too_small(data, params)):
+        if publishes_nothing(data, params):
             return Section()
         return section_function(data, params, *args, **kwargs)
 
@@ -177,6 +224,10 @@ class Shower:
     ``show(network.composition(data, params))``, and the tables folder cannot differ
     from one cell to the next.
 
+    It also remembers whether the report publishes only a notice (its :func:`title`
+    said so): from then on the sections that need statistics (:func:`privacy_note`) are
+    not shown, so that a notice-only report gives one explanation, the notice.
+
     Parameters
     ----------
     tables_dir : path, optional
@@ -187,11 +238,20 @@ class Shower:
     --------
     >>> show = Shower(None)
     >>> show(Section())  # nothing to display, no folder to write to
-    >>> show.tables_dir is None
+    >>> show.tables_dir is None, show.notice_only
+    (True, False)
+    >>> show(Section(notice_only=True))
+    >>> show.notice_only
     True
     """
 
     tables_dir: Path | str | None = None
+    _state: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def notice_only(self) -> bool:
+        """Whether a section shown so far said that the report publishes only a notice."""
+        return self._state.get("notice_only", False)
 
     def __call__(self, section: Section) -> None:
         """Display ``section`` and write its tables to :attr:`tables_dir` (see :func:`show`).
@@ -199,12 +259,17 @@ class Shower:
         Parameters
         ----------
         section : Section
-            What to show.
+            What to show; nothing is shown of a section that ``needs_statistics`` once a
+            section ``notice_only`` was shown.
         """
+        if section.notice_only:
+            self._state["notice_only"] = True
+        if section.needs_statistics and self.notice_only:
+            return
         show(section, self.tables_dir)
 
 
-def title(report: str, params) -> Section:
+def title(report: str, params, data=None) -> Section:
     """The line under a report's heading: territory and privacy threshold, as the reader needs them.
 
     Parameters
@@ -213,6 +278,11 @@ def title(report: str, params) -> Section:
         The report's name, in Italian (``"Risorse ed esigenze"``).
     params : Parameters
         The checked notebook parameters (territory and ``min_cell``).
+    data : Processed or Scores, optional
+        What the report shows (see :func:`publishes_nothing`). When the territory is too
+        small to publish anything, the line names only the territory (the report's notice
+        says why nothing is shown, and the threshold would promise statistics) and the
+        section is ``notice_only``.
 
     Returns
     -------
@@ -222,26 +292,26 @@ def title(report: str, params) -> Section:
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> text = title("Risorse ed esigenze", SimpleNamespace(territorio="Brescia", min_cell=4)).items[0].data
+    >>> params = SimpleNamespace(territorio="Brescia", min_cell=4)
+    >>> text = title("Risorse ed esigenze", params).items[0].data
     >>> text[:80]
     '<p><strong>Risorse ed esigenze</strong> – territorio: <strong>Brescia</strong>. '
     >>> text[80:]
     'Sono mostrate solo le statistiche calcolate su almeno <strong>4</strong> delegati.</p>'
+    >>> small = title("Risorse ed esigenze", params, SimpleNamespace(small=True))
+    >>> small.items[0].data.endswith("<strong>Brescia</strong>.</p>"), small.notice_only
+    (True, True)
     """
     from palestre_analysis.report.display import paragraph, sentence
 
     where = "l'intera regione" if params.territorio == config.REGION else params.territorio
+    text = "{report} – territorio: {where}."
+    notice_only = data is not None and publishes_nothing(data, params)
+    if not notice_only:
+        text += " Sono mostrate solo le statistiche calcolate su almeno {k} delegati."
     return Section(
-        [
-            paragraph(
-                sentence(
-                    "{report} – territorio: {where}. Sono mostrate solo le statistiche calcolate su almeno {k} delegati.",
-                    report=report,
-                    where=where,
-                    k=params.min_cell,
-                )
-            )
-        ]
+        [paragraph(sentence(text, report=report, where=where, k=params.min_cell))],
+        notice_only=notice_only,
     )
 
 
@@ -256,13 +326,16 @@ def privacy_note(params) -> Section:
     Returns
     -------
     Section
-        A rule and one paragraph.
+        One paragraph; it ``needs_statistics`` (it explains the ``‡`` marks), so a
+        :class:`Shower` leaves it out of a report that publishes only a notice. The rule
+        above it is the notebook's.
 
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> "meno di <strong>7</strong> delegati" in privacy_note(SimpleNamespace(min_cell=7)).items[0].data
-    True
+    >>> note = privacy_note(SimpleNamespace(min_cell=7))
+    >>> "meno di <strong>7</strong> delegati" in note.items[0].data, note.needs_statistics
+    (True, True)
     """
     from palestre_analysis.report.display import HTML, sentence
     from palestre_analysis.report.formatting import SUPPRESSED_MARK, integer
@@ -275,11 +348,12 @@ def privacy_note(params) -> Section:
     return Section(
         [
             HTML(
-                f"<hr><p><em>Nota sulla riservatezza.</em> {text} Nomi ed email dei delegati non entrano "
+                f"<p><em>Nota sulla riservatezza.</em> {text} Nomi ed email dei delegati non entrano "
                 "mai nelle analisi. I metodi e i loro riferimenti sono descritti nella relazione "
                 "finale.</p>"
             )
-        ]
+        ],
+        needs_statistics=True,
     )
 
 

@@ -27,6 +27,7 @@ CONTRACT = {
         "mean",
         "median",
         "iqr",
+        "share_high",
         "ci_low",
         "ci_high",
         "consensus",
@@ -44,8 +45,8 @@ CONTRACT = {
         "cliffs_delta",
         "suppressed",
     ],
-    "agreement": ["field", "alpha_interval", "ci_low", "ci_high", "n_raters", "n_units"],
-    "best_crossing": ["field", "need", "resource", "mean", "p_best", "rank"],
+    "agreement": ["field", "alpha_interval", "ci_low", "ci_high", "alpha_ordinal", "n_raters", "n_units"],
+    "best_crossing": ["field", "need", "resource", "n", "mean", "p_best", "rank"],
 }
 _SAFE_NAME = re.compile(r"^[a-z0-9_]+$")
 

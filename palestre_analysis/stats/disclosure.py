@@ -58,6 +58,7 @@ __all__ = [
     "suppress_counts",
     "protect_complement",
     "any_hidden_per_subset",
+    "blank_where",
 ]
 
 
@@ -418,6 +419,36 @@ def protect_complement(
     return table
 
 
+def blank_where(table: pd.DataFrame, mask, columns: Sequence[str], *, flag: str = "suppressed") -> pd.DataFrame:
+    """A copy of ``table`` with ``columns`` blank where ``mask``, and the flag set there.
+
+    Parameters
+    ----------
+    table : DataFrame
+    mask : array_like of bool, shape (len(table),)
+    columns : sequence of str
+        Columns to blank; names absent from ``table`` are skipped.
+    flag : str, default "suppressed"
+        Boolean column OR-ed with ``mask`` (created when absent).
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> blank_where(pd.DataFrame({"n": [3, 9]}), [True, False], ["n"])
+         n  suppressed
+    0  NaN        True
+    1  9.0       False
+    """
+    mask = np.asarray(mask, dtype=bool)
+    table = table.copy()
+    _blank(table, mask, [c for c in columns if c in table.columns])
+    _set_flag(table, mask, flag)
+    return table
+
+
 def _blank(table: pd.DataFrame, mask: np.ndarray, columns: Sequence[str]) -> None:
     """Set ``columns`` to NaN (or NA) where ``mask``; integer columns become float."""
     if not mask.any():
@@ -433,7 +464,7 @@ def _blank(table: pd.DataFrame, mask: np.ndarray, columns: Sequence[str]) -> Non
             new[mask] = np.nan
             table[column] = new
         else:
-            new = values.astype(object)
+            new = values.astype(object).copy()
             new[mask] = None
             table[column] = new
 

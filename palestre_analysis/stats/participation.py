@@ -30,6 +30,7 @@ __all__ = [
     "gini",
     "attendance_by_meeting",
     "attendance_distribution",
+    "band_labels",
     "participation_summary",
     "coattendance_graph",
     "network_summary",
@@ -246,7 +247,7 @@ def attendance_distribution(
     if bands is not None:
         edges = _check_bands(bands)
         k = np.searchsorted(edges, k, side="right") - 1
-        labels = _band_labels(edges)
+        labels = band_labels(edges)
     k_max = np.zeros(n_sub, dtype=np.int64)
     np.maximum.at(k_max, sub, k)
     if labels is not None:
@@ -286,12 +287,24 @@ def _check_bands(bands: Sequence[int]) -> np.ndarray:
     return edges
 
 
-def _band_labels(edges: np.ndarray) -> list[str]:
+def band_labels(edges: Sequence[int]) -> list[str]:
     """``0``, ``1``, ``3–5``, ``6+``: how a reader names a band of meetings.
 
-    >>> _band_labels(np.array([0, 1, 3, 6]))
+    Parameters
+    ----------
+    edges : sequence of int
+        Lower edges of the bands, increasing from 0.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> band_labels(np.array([0, 1, 3, 6]))
     ['0', '1–2', '3–5', '6+']
     """
+    edges = np.asarray(list(edges))
     labels = [str(lo) if hi - lo == 1 else f"{lo}–{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
     return labels + [f"{edges[-1]}+"]
 

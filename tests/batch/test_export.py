@@ -113,3 +113,36 @@ def test_export_refuses_a_page_that_would_load_something(tmp_path):
 )
 def test_external_resources_finds_what_a_browser_would_fetch(snippet, expected):
     assert external_resources(snippet) == expected
+
+
+def sectioned_notebook(shown: set[str]):
+    """A title, then three sections (heading, caption, one code cell); the ``shown`` ones have an output."""
+    v4 = nbformat.v4
+    cells = [v4.new_markdown_cell("# Rapporto\n\nIntroduzione."), v4.new_code_cell("show(title(params))")]
+    cells[1].outputs = [v4.new_output("display_data", data={"text/html": "<p>Territorio: Lodi.</p>"})]
+    for name in ("Chi c'è nella rete", "Il calendario degli incontri", "Di che cosa si è parlato"):
+        code = v4.new_code_cell(f"show({name!r})")
+        if name in shown:
+            code.outputs = [v4.new_output("display_data", data={"text/html": f"<p>Sezione {name}.</p>"})]
+        cells += [v4.new_markdown_cell(f"## {name}\n\nDidascalia di {name}."), code]
+    return v4.new_notebook(cells=cells)
+
+
+def test_headings_whose_section_showed_nothing_are_left_out_of_the_page():
+    page = notebook_to_html(sectioned_notebook({"Il calendario degli incontri"}), title="T")
+    assert '>Il calendario degli incontri<a class="anchor-link"' in page and "Didascalia di Il calendario" in page
+    assert "Chi c'è nella rete" not in page and "Didascalia di Chi" not in page
+    assert "Di che cosa si è parlato" not in page
+    assert re.search(r"<h1[^>]*>Rapporto<", page) and "Introduzione." in page
+
+
+def test_a_failed_report_keeps_its_headings_to_show_where_it_stopped():
+    page = notebook_to_html(sectioned_notebook(set()), title="T", failure="ValueError: x (cella [3])")
+    assert all(re.search(f"<h2[^>]*>{name}<", page) for name in ("Chi c'è nella rete", "Di che cosa si è parlato"))
+
+
+def test_the_executed_notebook_keeps_every_cell():
+    """Only the page leaves empty sections out: the notebook passed in is not changed."""
+    nb = sectioned_notebook(set())
+    notebook_to_html(nb, title="T")
+    assert sum(c.cell_type == "markdown" for c in nb.cells) == 4

@@ -146,3 +146,39 @@ def test_a_silent_fork_is_killed_and_replaced_in_seconds(tmp_path, monkeypatch):
         launch["reason"].count("non ha risposto a kernel_info entro 3 s: terminato e sostituito")
         == kernels.FORK_ATTEMPTS
     )
+
+
+def _server_command(monkeypatch, script: str) -> None:
+    """Make the fork server's interpreter a shell running ``script`` (its arguments are ignored)."""
+    monkeypatch.setattr(kernels, "kernel_command_prefix", lambda name=None: ["sh", "-c", script, "sh"])
+
+
+def test_a_server_without_a_socket_in_time_is_stopped_and_refused(monkeypatch):
+    """``start`` honours its timeout: it does not leave a server preloading on the shared cores."""
+    started = []
+    popen = kernels.subprocess.Popen
+    monkeypatch.setattr(kernels.subprocess, "Popen", lambda *a, **k: started.append(popen(*a, **k)) or started[-1])
+    _server_command(monkeypatch, "exec sleep 30")
+    server = kernels.KernelForkServer(preload=[], start_timeout=1)
+    clock = time.monotonic()
+    with pytest.raises(kernels.ForkUnavailable, match="did not open its socket within 1 s"):
+        server.start()
+    assert time.monotonic() - clock < 10
+    assert server._process is None and server.address is None and server._folder is None
+    [process] = started
+    assert process.poll() is not None, "the server was stopped, not left running"
+
+
+def test_a_server_that_exits_at_once_is_refused_with_its_last_words(monkeypatch):
+    _server_command(monkeypatch, "echo 'ImportError: no module named boom' >&2; exit 3")
+    with pytest.raises(kernels.ForkUnavailable, match="exited with code 3: ImportError: no module named boom"):
+        with kernels.KernelForkServer(preload=[]):
+            pytest.fail("the block must not run without a server")
+
+
+def test_the_batch_runs_ordinary_kernels_when_the_server_does_not_start(monkeypatch):
+    from palestre_analysis.batch import runner
+
+    _server_command(monkeypatch, "exit 1")
+    server, note = runner._start_fork_server(config.KERNEL_NAME, [])
+    assert server is None and note == "fork server unavailable: fork server exited with code 1"

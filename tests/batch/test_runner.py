@@ -91,20 +91,25 @@ def test_manifest_records_parameters_status_inputs_versions_and_commit(batch):
     entry = manifest["reports"]["monza-e-della-brianza/fx_01_profilo"]
     assert entry["territory"] == "Monza e della Brianza" and entry["status"] == "ok" and entry["error"] is None
     assert entry["parameters"]["territorio"] == "Monza e della Brianza"
-    assert entry["parameters"]["processed_dir"] == str((out / "processed").resolve())
+    # paths relative to the reports folder, as the manifest says
+    assert manifest["paths"]["relative_to"] == "reports"
+    assert "relative to the reports folder" in manifest["paths"]["note"]
+    assert entry["parameters"]["processed_dir"] == "../processed"
+    assert entry["parameters"]["tables_dir"] == "monza-e-della-brianza/tables"
     assert entry["parameters"]["reference_shares"] == config.REFERENCE_SHARES
     assert entry["parameters"]["min_cell"] == config.MIN_CELL and entry["parameters"]["seed"] == config.SEED
-    assert Path(entry["parameters"]["tables_dir"]).is_relative_to((out / "reports" / "monza-e-della-brianza").resolve())
     assert 0 < entry["duration_s"] < 600
-    notebook = Path(entry["inputs"]["notebook"]["path"])
-    assert entry["inputs"]["notebook"]["sha256"] == fingerprint.sha256_file(notebook)
+    notebook = entry["inputs"]["notebook"]["path"]
+    assert notebook == "tests/batch/fixtures/fx_01_profilo.ipynb", "the notebook's path in the project"
+    assert entry["inputs"]["notebook"]["sha256"] == fingerprint.sha256_file(config.PROJECT_ROOT / notebook)
     assert entry["inputs"]["processed"] == processed and "entities.parquet" in processed
     assert re.fullmatch(r"[0-9a-f]{64}", entry["inputs"]["library_sha256"])  # see test_fingerprint
     assert entry["packages"]["pandas"] == fingerprint.package_versions()["pandas"]
     assert entry["git_commit"] == fingerprint.git_commit(config.PROJECT_ROOT)
     assert entry["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}", entry["git_commit"])
     assert entry["outputs"]["tables"] == ["monza-e-della-brianza/tables/composition.csv"]
-    assert manifest["cleaning"]["n_rejected"] == 2
+    assert manifest["cleaning"]["n_rejected"] == 2 and manifest["cleaning"]["rejected_csv_rows"] == 2
+    assert manifest["cleaning"]["rejected_path"] == "../processed/rejected.csv"
     assert manifest["territories"]["names"] == ["Brescia", "Cremona", "Monza e della Brianza"]
 
 
@@ -117,6 +122,7 @@ def test_index_links_every_report_with_its_status_and_the_rejected_rows(batch):
     assert sorted(links) == sorted(str(r.html.relative_to(out / "reports")) for r in result.reports)
     assert page.count("completato") == 9
     assert "sono state scartate 2 righe" in page and "rejected.csv" in page
+    assert "ha 2 righe oltre all'intestazione, una per ogni riga scartata" in page
     assert 'href="../processed' not in page and str(out) not in page, "nothing outside the published folder"
     summary = format_summary(result)
     assert "9 rapporti: 9 eseguiti, 0 invariati, 0 con errore" in summary
@@ -144,8 +150,43 @@ def test_executed_notebooks_keep_parameters_and_outputs(batch):
     nb = nbformat.read(out / "reports" / "cremona" / "fx_01_profilo.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'territorio = "Cremona"' in injected[0].source
-    assert nb.metadata.papermill.output_path == str(out / "reports" / "cremona" / "fx_01_profilo.ipynb")
+    # recorded as published, relative to the reports folder: where the tables are, not the staging folder
+    assert 'processed_dir = "../processed"' in injected[0].source
+    assert 'tables_dir = "cremona/tables"' in injected[0].source
+    assert nb.metadata.papermill.parameters["tables_dir"] == "cremona/tables"
+    assert nb.metadata.papermill.output_path == "cremona/fx_01_profilo.ipynb"
+    assert nb.metadata.papermill.input_path == "tests/batch/fixtures/fx_01_profilo.ipynb"
     assert any(o.get("output_type") == "display_data" for c in nb.cells for o in c.get("outputs", []))
+
+
+def machine_paths(*folders: Path) -> set[str]:
+    """The absolute forms of ``folders`` (as given and resolved) and of the project folder."""
+    paths = {str(config.PROJECT_ROOT), str(config.PROJECT_ROOT.resolve())}
+    for folder in folders:
+        paths |= {str(folder), str(folder.resolve())}
+    return paths
+
+
+def files_naming(folder: Path, paths: set[str]) -> dict[str, list[str]]:
+    """Published files under ``folder`` whose bytes hold one of ``paths``, with the paths found."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            named = sorted(p for p in paths if p in text)
+            if named:
+                found[str(path.relative_to(folder))] = named
+    return found
+
+
+@pytest.mark.slow
+def test_no_published_file_names_a_folder_of_the_machine(batch):
+    """Manifest, index, HTML pages, executed notebooks (parameters, papermill metadata) and tables."""
+    root, out, _ = batch
+    reports = out / "reports"
+    published = [p for p in reports.rglob("*") if p.is_file()]
+    assert {p.suffix for p in published} == {".html", ".ipynb", ".csv", ".json"} and len(published) > 20
+    assert files_naming(reports, machine_paths(root, out, reports)) == {}
 
 
 @pytest.mark.slow
@@ -248,6 +289,8 @@ def test_a_failing_report_does_not_stop_the_others(make_out, run, kit):
     assert "ValueError: errore voluto per Cremona" in index
     manifest = json.loads((out / "reports" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["reports"]["cremona/fx_errore"]["status"] == "failed"
+
+    assert files_naming(out / "reports", machine_paths(out)) == {}, "not even in an error's traceback"
 
     again = run(out, notebooks=kit.FAILING_PLAN)
     assert {r.key: r.status for r in again.reports if r.status != "skipped"} == {"cremona/fx_errore": "failed"}
@@ -424,3 +467,64 @@ def test_the_summary_and_the_index_agree_in_number_with_one_report(tmp_path):
     assert "<p>1 rapporto, completato.</p>" in page
     page = render_index({"reports": {"bs/01": entry, "bs/02": {**entry, "status": "failed"}}}, tmp_path)
     assert "2 rapporti, di cui <strong>1 con errore</strong>." in page
+
+
+@pytest.mark.parametrize(
+    ("rejected", "lines", "expected"),
+    [
+        (0, 0, "La pulizia dei dati grezzi non ha scartato alcuna riga."),
+        (
+            1,
+            1,
+            "è stata scartata 1 riga. Per chi cura i dati: il file <code>rejected.csv</code> della cartella dei "
+            "dati elaborati (non pubblicato con i rapporti) ha 1 riga oltre all'intestazione, una per ogni riga scartata",
+        ),
+        (
+            5,
+            7,
+            "sono state scartate 5 righe. Per chi cura i dati: il file <code>rejected.csv</code> della cartella dei "
+            "dati elaborati (non pubblicato con i rapporti) ha 7 righe oltre all'intestazione, una per ogni errore "
+            "trovato, con file, riga, colonna e motivo: una riga scartata può avere più di un errore, e in un modulo con "
+            "molti voti per riga un voto non valido scarta solo quel voto, non la riga.",
+        ),
+        (
+            0,
+            2,
+            "non ha scartato alcuna riga intera. Per chi cura i dati: il file <code>rejected.csv</code> della "
+            "cartella dei dati elaborati (non pubblicato con i rapporti) ha 2 righe oltre all'intestazione, una per ogni "
+            "errore trovato, con file, riga, colonna e motivo: in un modulo con molti voti per riga un voto non valido "
+            "scarta solo quel voto, non la riga.",
+        ),
+        (
+            3,
+            None,
+            "sono state scartate 3 righe. Per chi cura i dati: file, riga, colonna e motivo di ciascuna sono nel "
+            "file <code>rejected.csv</code>",
+        ),
+    ],
+)
+def test_the_index_says_what_each_count_of_rejected_rows_counts(tmp_path, rejected, lines, expected):
+    """Rows rejected (the cleaning's totals) and lines of rejected.csv (one per error) are different counts."""
+    from palestre_analysis.batch.index import render_index
+
+    page = render_index({"reports": {}, "cleaning": {"n_rejected": rejected, "rejected_csv_rows": lines}}, tmp_path)
+    assert expected in page
+
+
+@pytest.mark.slow
+def test_the_index_and_the_summary_count_the_lines_of_rejected_csv(make_out, run, kit):
+    """Three lines in rejected.csv, two rows rejected: the numbers a reader can check."""
+    out = make_out(rows=TWO_TERRITORIES, n_rejected=3)
+    result = run(out, clean=kit.FakeCleaning(n_rejected=2), notebooks=kit.FIXTURE_PLAN[:1])
+    assert result.exit_code == 0 and result.rejected_lines == 3
+    manifest = json.loads((out / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["cleaning"] | {"raw_sha256": None} == {
+        "n_rejected": 2,
+        "rejected_csv_rows": 3,
+        "rejected_path": "../processed/rejected.csv",
+        "raw_sha256": None,
+    }
+    page = (out / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "sono state scartate 2 righe" in page and "ha 3 righe oltre all'intestazione, una per ogni errore" in page
+    summary = format_summary(result)
+    assert "Righe scartate dalla pulizia: 2; errori trovati: 3, uno per riga in " in summary

@@ -167,3 +167,95 @@ def test_every_report_opens_in_chromium_offline_without_errors(batch):
             page.close()
         browser.close()
     assert not problems, "\n".join(problems)
+
+
+SMALL = ["lecco", "lodi", "mantova", "sondrio"]  # fewer than MIN_CELL entities in the demo
+
+
+def page_text(path) -> str:
+    """The text a reader sees on a page: no style, no tags, entities decoded, spaces collapsed."""
+    import html
+    import re
+
+    page = path.read_text(encoding="utf-8")
+    body = re.sub(r"<style.*?</style>", " ", page[page.index("<body") :], flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).replace("¶", " ").split())
+
+
+def test_no_published_file_names_a_folder_of_this_machine(batch):
+    """Manifest, index, pages, executed notebooks (parameters, papermill's paths) and tables."""
+    from pathlib import Path
+
+    out, _ = batch
+    machine = {str(out), str(out.resolve()), str(config.PROJECT_ROOT), str(Path.home()) + "/"}
+    found = {}
+    for path in (out / "reports").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            named = sorted(m for m in machine if m in text)
+            if named:
+                found[str(path.relative_to(out))] = named
+    assert found == {}
+    manifest = json.loads((out / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["paths"]["relative_to"] == "reports"
+    entry = manifest["reports"]["brescia/01_rete_partecipazione"]
+    assert entry["parameters"]["processed_dir"] == "../processed"
+    assert entry["inputs"]["notebook"]["path"] == "notebooks/01_rete_partecipazione.ipynb"
+
+
+def test_the_index_says_what_each_rejected_count_counts(batch):
+    """Rows rejected (the cleaning report's totals) and lines of rejected.csv (one per error) differ in the demo."""
+    out, _ = batch
+    report = json.loads((out / "processed" / "cleaning_report.json").read_text(encoding="utf-8"))
+    with open(out / "processed" / "rejected.csv", encoding="utf-8", newline="") as handle:
+        lines = len(list(csv.DictReader(handle)))
+    rows = report["totals"]["rejected"]
+    assert lines == report["problems"]["errors"] and lines > rows > 0, "the demo has both kinds"
+    index = page_text(out / "reports" / "index.html")
+    assert f"sono state scartate {rows} righe" in index
+    assert f"rejected.csv della cartella dei dati elaborati (non pubblicato con i rapporti) ha {lines} righe" in index
+    assert "una per ogni errore trovato" in index and "un voto non valido scarta solo quel voto" in index
+
+
+@pytest.mark.parametrize("slug", SMALL)
+@pytest.mark.parametrize("stem", ["01_rete_partecipazione", "02_risorse_esigenze"])
+def test_a_notice_only_report_has_no_empty_heading_and_one_explanation(batch, slug, stem):
+    out, _ = batch
+    path = out / "reports" / slug / f"{stem}.html"
+    page = path.read_text(encoding="utf-8")
+    text = page_text(path)
+    assert page.count("<h1") == 1 and "<h2" not in page, "no heading with nothing under it"
+    assert text.count("non mostra alcuna statistica") == 1
+    assert "Sono mostrate solo" not in text and "Nota sulla riservatezza" not in text and "‡" not in text
+    assert "<img" not in page
+
+
+@pytest.mark.parametrize("stem", ["01_rete_partecipazione", "02_risorse_esigenze"])
+def test_a_report_with_statistics_keeps_its_headings_and_its_privacy_note(batch, stem):
+    import nbformat
+
+    out, _ = batch
+    page = (out / "reports" / "brescia" / f"{stem}.html").read_text(encoding="utf-8")
+    notebook = nbformat.read(config.NOTEBOOKS_DIR / f"{stem}.ipynb", as_version=4)
+    headings = [c.source.split("\n")[0] for c in notebook.cells if c.source.startswith("## ")]
+    assert page.count("<h2") == len(headings) > 3
+    text = page_text(out / "reports" / "brescia" / f"{stem}.html")
+    assert "Sono mostrate solo le statistiche calcolate su almeno 5 delegati" in text
+    assert "Nota sulla riservatezza" in text and "non mostra alcuna statistica" not in text
+
+
+@pytest.mark.parametrize("slug", sorted(set(PROVINCES) - set(SMALL)))
+def test_no_attendance_chart_without_a_bar(batch, slug):
+    """Bergamo, Como, Pavia: hidden bands and zeros only; the chart is left out, not drawn empty."""
+    out, _ = batch
+    tables = out / "reports" / slug / "tables"
+    page = (out / "reports" / slug / "01_rete_partecipazione.html").read_text(encoding="utf-8")
+    for table, column, title in (
+        ("attendance_distribution.csv", "n_entities", "Quanti incontri ha frequentato ogni ente"),
+        ("meetings.csv", "n_present", "Presenze e nuovi arrivi per incontro"),
+    ):
+        frame = pd.read_csv(tables / table)
+        if "category" in frame:
+            frame = frame[frame["category"] == "all"]
+        drawn = f'alt="Figura: {title}' in page
+        assert drawn == bool((frame[column].fillna(0) > 0).any()), (slug, title)

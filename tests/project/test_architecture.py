@@ -26,6 +26,7 @@ STAGES = (
     ("stats", ("palestre_analysis.stats",)),
     ("report", ("palestre_analysis.report",)),
     ("batch", ("palestre_analysis.batch",)),
+    ("audit", ("palestre_analysis.audit",)),
     ("command line", ("palestre_analysis.cli", "palestre_analysis.__main__")),
 )
 

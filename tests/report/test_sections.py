@@ -300,13 +300,15 @@ def test_counts_of_one_take_the_singular(demo):
     assert not re.search(r"(?<![\d.,])1 (?:\w+ )?(?:abituali|nuovi) hanno\b", text)
 
 
-def test_one_newcomer_takes_the_singular(demo):
-    """Everyone at the first meeting but one entity, who comes only to the last: "si è aggiunto 1 ente nuovo".
+def test_one_newcomer_is_not_counted(demo):
+    """Everyone at the first meeting but one entity, who comes only to the last: "1 ente nuovo" would be a count of
+    one, the difference of two shown counts.
 
     Milano has enough entities that the regulars (all but six) and the others (five at the first meeting only, and
     the newcomer) are both shown."""
     data = for_territory(demo, "Milano")
     meetings = list(data.meetings.sort_values("date")["meeting_id"])
+    others = demo.attendance[~demo.attendance["entity_id"].isin(set(data.entities["entity_id"]))]
     ids = list(data.entities["entity_id"])
     regulars, occasional, newcomer = ids[:-6], ids[-6:-1], ids[-1]
     rows = (
@@ -315,8 +317,12 @@ def test_one_newcomer_takes_the_singular(demo):
         + [(meetings[-1], newcomer)]
     )
     attendance = pd.DataFrame(rows, columns=["meeting_id", "entity_id"])[list(data.attendance.columns)]
-    text = text_of(network.participation(replace(data, attendance=attendance), check_parameters("Milano", 5, 1)))
-    assert "Dopo il primo incontro si è aggiunto 1 ente nuovo: la rete non è rimasta quella di partenza." in text
+    # the whole region changes with Milano: disclosure control decides from every territory at once
+    region = replace(demo, attendance=pd.concat([others, attendance], ignore_index=True))
+    milano = for_territory(region, "Milano")
+    text = text_of(network.participation(milano, check_parameters("Milano", 5, 1)))
+    assert "Dopo il primo incontro si sono aggiunti altri enti: la rete non è rimasta quella di partenza." in text
+    assert "1 ente nuovo" not in text, "a difference of shown counts below min_cell is a small count too"
 
 
 def test_diverging_bars_are_symmetric_around_zero():

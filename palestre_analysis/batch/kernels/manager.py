@@ -43,6 +43,7 @@ __all__ = [
     "launch_log",
     "FORK_READY_TIMEOUT",
     "FORK_ATTEMPTS",
+    "SERVER_START_TIMEOUT",
 ]
 
 #: Imported once by the fork server, in this order (a missing one is skipped).
@@ -81,6 +82,8 @@ launch_log: list[dict] = []
 FORK_READY_TIMEOUT = 10.0
 #: Forks tried for one kernel before an ordinary kernel is started instead.
 FORK_ATTEMPTS = 2
+#: Seconds the fork server may take to open its socket (it does so before preloading).
+SERVER_START_TIMEOUT = 30.0
 #: Seconds to wait for a killed kernel to be gone (as jupyter_client's own kill waits 5 s).
 _KILL_WAIT_S = 5.0
 
@@ -251,6 +254,8 @@ class KernelForkServer:
         Kernelspec whose interpreter and flags the server (hence every kernel) uses.
     preload : sequence of str, optional
         Modules to import once; :func:`default_preload` by default.
+    start_timeout : float
+        Seconds :meth:`start` waits for the server's socket (:data:`SERVER_START_TIMEOUT`).
 
     Examples
     --------
@@ -261,9 +266,15 @@ class KernelForkServer:
             papermill.execute_notebook(src, dest, kernel_manager_class=manager)
     """
 
-    def __init__(self, kernel_name: str = config.KERNEL_NAME, preload: list[str] | None = None):
+    def __init__(
+        self,
+        kernel_name: str = config.KERNEL_NAME,
+        preload: list[str] | None = None,
+        start_timeout: float = SERVER_START_TIMEOUT,
+    ):
         self.kernel_name = kernel_name
         self.preload = list(preload) if preload is not None else default_preload()
+        self.start_timeout = start_timeout
         self.address: str | None = None
         self._process: subprocess.Popen | None = None
         self._folder: str | None = None
@@ -271,20 +282,24 @@ class KernelForkServer:
     def start(self) -> KernelForkServer:
         """Start the server (it preloads in the background) and return ``self``.
 
-        It waits up to 30 s for the server's socket to appear, or for the server to exit;
-        it does not raise when neither happened: forks requested from a server that is not
-        there fail with :class:`ForkUnavailable` and fall back to ordinary kernels.
+        The server opens its socket before it preloads, in about a second; ``start`` waits
+        for it at most :attr:`start_timeout` seconds. A server that exits first, or is
+        still without a socket then, is stopped and its folder removed: the batch then runs
+        ordinary kernels, instead of competing for the cores with a server that may never
+        serve.
 
         Returns
         -------
         KernelForkServer
-            ``self``, with :attr:`address` set.
+            ``self``, with :attr:`address` set, its socket accepting connections.
 
         Raises
         ------
         ForkUnavailable
             When the kernelspec does not run ``-m ipykernel_launcher``
-            (:func:`kernel_command_prefix`).
+            (:func:`kernel_command_prefix`), when the server exited before opening its
+            socket (the message ends with its last log line), or when it had not opened it
+            within :attr:`start_timeout` seconds.
         """
         prefix = kernel_command_prefix(self.kernel_name)
         # a Unix socket path has at most 107 bytes: a long TMPDIR falls back to /tmp
@@ -302,8 +317,20 @@ class KernelForkServer:
                 stderr=log,
                 cwd=self._folder,
             )
-        _wait_for(lambda: os.path.exists(self.address) or self._process.poll() is not None, timeout=30)
-        return self
+        process = self._process
+        ready = _wait_for(lambda: os.path.exists(self.address) or process.poll() is not None, self.start_timeout)
+        if ready and os.path.exists(self.address):
+            return self
+        if ready:  # it exited before opening its socket
+            lines = self.log_text().strip().splitlines()
+            reason = f"fork server exited with code {process.returncode}" + (f": {lines[-1]}" if lines else "")
+        else:
+            reason = f"fork server did not open its socket within {self.start_timeout:g} s"
+            process.kill()  # it forked no kernel yet: nothing to wait for
+            process.wait()
+        self.close()
+        self.address = None
+        raise ForkUnavailable(reason)
 
     def log_text(self) -> str:
         """What the server wrote on its standard error (preload problems, kernel crashes).
