@@ -50,6 +50,22 @@ def demo_processed(tmp_path_factory):
     return load_processed(folder)
 
 
+_PROTECTION_REPORTS: list[tuple[str, str]] = []
+
+
+@pytest.fixture(scope="session")
+def protection_reports() -> list:
+    """Where attacker tests leave their protection reports: printed at the end of the run."""
+    return _PROTECTION_REPORTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print every protection report the attacker tests produced (CI shows them)."""
+    for title, text in _PROTECTION_REPORTS:
+        terminalreporter.section(f"Rapporto di protezione – {title}")
+        terminalreporter.write_line(text)
+
+
 def append_line(path: Path, line: str) -> None:
     """Add ``line`` at the end of a source file (an edit that changes its hash and nothing else)."""
     with open(path, "a", encoding="utf-8") as handle:

@@ -3,7 +3,7 @@
 Reads only the published files of a batch (the CSV tables of every territory and the
 manifest), turns every number into linear facts over the unknown counts
 (:mod:`.published`), and bounds every blank count with integer programs
-(:mod:`.problem`). A count is *disclosed* when a blank cell is pinned to one value, or
+(:mod:`palestre_analysis.stats.intervals`). A count is *disclosed* when a blank cell is pinned to one value, or
 when any count (a blank cell, or a count no table shows, like the region-wide bodies')
 is confined to 1..``min_cell - 1``.
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from palestre_analysis import config
+from palestre_analysis.stats.intervals import settled
 
 from .published import Facts, Target, read_batch
 
@@ -147,11 +148,21 @@ def _bound_all(facts: Facts, min_cell: int) -> list:
     for target in facts.targets:
         distinct.setdefault((target.terms, target.published_blank), []).append(target)
     observed = _sample(problem, [terms for terms, _ in distinct])
+    by_part: dict[tuple, list] = {}
+    for terms, _ in distinct:
+        by_part.setdefault(problem.part_of(dict(terms)), []).append(terms)
     exact: dict[tuple, tuple] = {}
     for (terms, blank), _ in distinct.items():
-        low, high = observed.get(terms, (math.inf, -math.inf))
-        if not _settled(low, high, blank, min_cell):
-            exact[terms] = problem.bounds(dict(terms))
+        if terms in observed and settled(*observed[terms], blank, min_cell):
+            continue
+        # the extremes of this count; each table found also moves every other count of its part
+        extremes = []
+        for maximise in (True, False):
+            value, solution = problem.optimum(dict(terms), maximise)
+            extremes.append(value)
+            if solution is not None:
+                _observe(observed, by_part[problem.part_of(dict(terms))], solution)
+        exact[terms] = (extremes[1], extremes[0])
     by_table: dict[str, list] = {}
     for (terms, _), targets in distinct.items():
         if terms not in exact:
@@ -162,10 +173,10 @@ def _bound_all(facts: Facts, min_cell: int) -> list:
             exact[terms] = problem.bounds(dict(terms))
     for (terms, blank), targets in distinct.items():
         low, high = exact.get(terms, observed.get(terms))
-        settled = terms not in exact
+        is_exact = terms in exact
         for target in targets:
-            disclosed = False if settled else _disclosed(low, high, blank, min_cell)
-            findings.append(Finding(target, low, high, disclosed, exact=not settled))
+            disclosed = _disclosed(low, high, blank, min_cell) if is_exact else False
+            findings.append(Finding(target, low, high, disclosed, exact=is_exact))
     return findings
 
 
@@ -174,21 +185,19 @@ def _sample(problem, all_terms: list) -> dict:
     by_part: dict[tuple, list] = {}
     for terms in all_terms:
         by_part.setdefault(problem.part_of(dict(terms)), []).append(terms)
-    observed = {}
+    observed: dict = {}
     for part, members in by_part.items():
         for solution in problem.solutions(part, _SAMPLES):
-            for terms in members:
-                value = sum(c * solution.get(k, 0) for k, c in terms)
-                low, high = observed.get(terms, (value, value))
-                observed[terms] = (min(low, value), max(high, value))
+            _observe(observed, members, solution)
     return observed
 
 
-def _settled(low: float, high: float, published_blank: bool, min_cell: int) -> bool:
-    outside_small = low == 0 or low >= min_cell or high >= min_cell
-    if not published_blank:
-        return outside_small
-    return high > low and outside_small
+def _observe(observed: dict, members: list, solution: dict) -> None:
+    """Widen each target's observed range with its value in one feasible table."""
+    for terms in members:
+        value = sum(c * solution.get(k, 0) for k, c in terms)
+        low, high = observed.get(terms, (value, value))
+        observed[terms] = (min(low, value), max(high, value))
 
 
 def _disclosed(low: float, high: float, published_blank: bool, min_cell: int) -> bool:

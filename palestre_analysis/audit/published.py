@@ -29,9 +29,9 @@ import pandas as pd
 
 from palestre_analysis import config
 from palestre_analysis.core.vocabulary import GROUPS, PROVINCES, TERRITORY_NAMES, slugify
+from palestre_analysis.stats.intervals import Problem
 
 from .nonlinear import category_splits, with_hidden_bands
-from .problem import Problem
 
 __all__ = ["BODIES", "PLACES", "Target", "Facts", "read_batch"]
 

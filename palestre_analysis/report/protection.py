@@ -38,7 +38,9 @@ def guard(data, params) -> Guard:
     -------
     Guard
     """
-    protection = linked.batch_protection(data.region, params.min_cell, config.ATTENDANCE_BANDS)
+    protection = linked.batch_protection(
+        data.region, params.min_cell, config.ATTENDANCE_BANDS, cache_dir=params.processed_dir
+    )
     return Guard(protection, data.territory, params.min_cell, data)
 
 
@@ -60,7 +62,7 @@ def places(data, params):
     from dataclasses import replace
 
     region = data.region
-    protection = linked.batch_protection(region, params.min_cell, config.ATTENDANCE_BANDS)
+    protection = linked.batch_protection(region, params.min_cell, config.ATTENDANCE_BANDS, params.processed_dir)
     names = sorted(set(region.entities["territory"]) - {config.REGION})
     for name in [*names, linked.BODIES]:
         territory = config.REGION if name == linked.BODIES else name
@@ -168,6 +170,8 @@ class Guard:
         }
         concentration = entities_hidden or any_band_hidden or not self._concentration_protected()
         blank["share_by_regulars"] = blank["gini"] = concentration
+        if entities_hidden:  # even a zero would describe the whole small group
+            blank = dict.fromkeys([c for c in table.columns if c not in ("category", "suppressed")], True)
         for column, hide in blank.items():
             if hide:
                 table = _blank(table, is_all, [column])
@@ -232,6 +236,8 @@ class Guard:
         table = self._counts(table, "n_contributions", "contributions", {"node": "node"}, rows=is_all)
         table = _blank(table, contributors, ["n_entities", "n_contributions", "share"])
         table = _blank(table, contributions, ["n_contributions", "share"])
+        if self._cell("contributing")[1]:  # few contributors: even a node's zero would describe them all
+            table = _blank(table, is_all, ["n_entities", "n_contributions", "share"])
         test = test.reset_index(drop=True).copy()
         _, total_hidden = self._cell("contributions", node="all")
         _, contributing_hidden = self._cell("contributing")
@@ -256,7 +262,11 @@ class Guard:
     def cells(self, cells: pd.DataFrame) -> pd.DataFrame:
         """Blank the cells (by group, ``all`` included) that the cells cube hides."""
         statistics = [c for c in cells.columns if c not in ("field", "resource", "need", "group", "suppressed", "n")]
-        return self._counts(cells, "n", "cells", {**_CELL, "group": "group"}, also=statistics)
+        table = self._counts(cells, "n", "cells", {**_CELL, "group": "group"}, also=statistics)
+        # a group whose size is hidden keeps even its zeros hidden ("none of them voted here")
+        voters = self.voters().set_index("group")["n_delegates"]
+        small = [g for g in ("aps_odv", "fondazioni_csv_altri") if pd.isna(voters.get(g))]
+        return _blank(table, table["group"].isin(small).to_numpy(), ["n", *statistics])
 
     def hidden_cells(self) -> pd.DataFrame:
         """The territory's ``all`` cells that the cube hides (field, resource, need)."""
@@ -268,11 +278,13 @@ class Guard:
         """Blank the group counts the cube hides, and the test wherever a group count is blank."""
         table = comparison.reset_index(drop=True).copy()
         statistics = [c for c in ("u", "p", "p_bh", "cliffs_delta", "significant") if c in table.columns]
+        voters = self.voters().set_index("group")["n_delegates"]
         for group in ("aps_odv", "fondazioni_csv_altri"):
             counts, hidden = linked.lookup(
                 table.assign(group=group), self.protection, "cells", self.territory, {**_CELL, "group": "group"}
             )
             table[f"n_{group}"] = counts
+            hidden = hidden | bool(pd.isna(voters.get(group)))
             table = _blank(table, hidden, [f"n_{group}", *statistics])
         return table
 

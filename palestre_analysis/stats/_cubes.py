@@ -20,12 +20,17 @@ from .participation import band_labels
 
 #: Pseudo-territory of the region-wide bodies (entities whose territory is the region itself).
 BODIES = "__regional_bodies__"
-__all__ = ["ALL", "BODIES", "ZEROS_KNOWN", "HIDDEN_WITH", "build"]
+__all__ = ["ALL", "BODIES", "ZEROS_KNOWN", "RULES_SUFFICE", "HIDDEN_WITH", "build"]
 
 _PLACES = [*PROVINCES.values(), BODIES]
 
 #: Cubes whose zeros the reports tell apart (a meeting is listed only where someone came).
 ZEROS_KNOWN = frozenset({"present"})
+
+#: Cubes whose sets are a two-way table per cell (places x groups), where the rules alone
+#: leave no hidden cell pinned (checked by the attacker on the demo and generated batches);
+#: the integer-program check of the other cubes would take seconds per report here.
+RULES_SUFFICE = frozenset({"cells"})
 
 #: Cubes whose cells the reports blank wherever a cell of an earlier cube is: the newcomers of a
 #: meeting whose presences are hidden, the contributions of a node whose contributors are.

@@ -11,7 +11,9 @@ and every report blanks what its cube hides.
 Rules, for each cube (Hundepool et al. 2012, ch. 5, secondary suppression in linked
 tables):
 
-* primary: a count from 1 to ``min_cell - 1`` is hidden. The region-wide bodies are a
+* primary: a count from 1 to ``min_cell - 1`` is hidden, and so is every cell (zeros
+  included) of a set whose total is such a count: a zero there would describe the whole
+  small group. The region-wide bodies are a
   territory like the provinces: no report of their own, but the region minus the
   provinces gives their counts, and the final report compares them with the provinces;
 * secondary: the cells of a cube that add up to a published total (the provinces and
@@ -31,17 +33,23 @@ publishes (:func:`lookup`).
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from palestre_analysis import config
+from palestre_analysis.core.files import atomic_write_with
+from palestre_analysis.core.fingerprint import code_hash
 from palestre_analysis.stats import _cubes
 from palestre_analysis.stats._cubes import ALL, BODIES
 from palestre_analysis.stats.disclosure import check_min_cell
+from palestre_analysis.stats.intervals import Problem, settled
 
 __all__ = ["BODIES", "ALL", "BatchProtection", "protect_cube", "batch_protection", "lookup"]
 
@@ -54,6 +62,7 @@ def protect_cube(
     value: str = "count",
     zeros_known: bool = False,
     initial=None,
+    check: bool = True,
 ) -> pd.DataFrame:
     """Hide the cells of one cube: primary suppression, the bodies, and secondary suppression.
 
@@ -78,6 +87,10 @@ def protect_cube(
     initial : array_like of bool, optional
         Cells hidden from the start for another reason (the contributions of a node whose
         contributors are hidden): they take part in the sets like any hidden cell.
+    check : bool, default True
+        After the rules, bound every hidden cell with an integer program over all the
+        cube's sets, and hide one more cell wherever several sets together pin a hidden
+        cell or confine it to 1..``min_cell - 1``; repeat until none does.
 
     Returns
     -------
@@ -100,12 +113,29 @@ def protect_cube(
     if initial is not None:
         hidden |= np.asarray(initial, dtype=bool)
     sets = _sets(cube, dims)
+    known_zero = np.zeros(len(n), dtype=bool)  # cells of a set whose total is a shown zero
+    for members, margin in sets:
+        if margin >= 0 and n[margin] == 0:
+            known_zero[members] = True
+    for members, margin in sets:
+        if margin >= 0 and 0 < n[margin] < min_cell:
+            # a small group's zeros describe all of it ("none of its entities came"): hide them too,
+            # unless another total of zero gives them away anyway
+            hidden[members] |= ~known_zero[members]
     while True:
-        added = False
-        for members, margin in sets:
-            added |= _widen(n, hidden, members, margin, min_cell, zeros_known)
-        if not added:
+        while True:
+            added = False
+            for members, margin in sets:
+                added |= _widen(n, hidden, members, margin, min_cell, zeros_known)
+            if not added:
+                break
+        # the rules look at one set at a time; an integer program over all the cube's sets
+        # finds what several sets give away together, and one more cell is hidden there
+        exposed = _exposed(n, hidden, sets, min_cell, zeros_known) if check else []
+        if not exposed:
             return cube.assign(hidden=hidden)
+        for cell in exposed:
+            _hide_beside(cell, n, hidden, sets)
 
 
 def _sets(cube: pd.DataFrame, dims: Mapping[str, str | None]) -> list[tuple[np.ndarray, int]]:
@@ -130,7 +160,13 @@ def _widen(
 ) -> bool:
     """Hide one more cell of a set that breaks the rule (its total, when none is left); True if changed."""
     if margin >= 0 and hidden[margin]:
-        return False  # the total is not published: nothing to subtract from
+        if hidden[members].any() or len(members) == 0:
+            return False  # the hidden total and a hidden member: two unknowns in one sum
+        # every member is shown, so they add up to the hidden total: one of them goes
+        nonzero = members[n[members] > 0]
+        pool = nonzero if len(nonzero) else members
+        hidden[pool[np.argmin(n[pool])]] = True
+        return True
     blank = members[hidden[members] & ((n[members] > 0) | (not zeros_known))]
     if len(blank) == 0:
         return False
@@ -147,6 +183,57 @@ def _widen(
     else:
         return False
     return True
+
+
+def _exposed(n, hidden, sets, min_cell: int, zeros_known: bool) -> list[int]:
+    """Hidden cells that the shown cells and the totals pin, or confine to 1..min_cell-1."""
+    problem = Problem()
+    for i in np.flatnonzero(~hidden):
+        problem.add({i: 1}, n[i], n[i])
+    if zeros_known:
+        for i in np.flatnonzero(hidden & (n == 0)):
+            problem.add({i: 1}, 0, 0)
+    for members, margin in sets:
+        if margin >= 0 and len(members):
+            problem.add({**{int(m): 1 for m in members}, int(margin): -1}, 0, 0)
+    targets = [int(i) for i in np.flatnonzero(hidden & ~(zeros_known & (n == 0)))]
+    for i in targets:
+        problem.var(i)
+    observed: dict[int, tuple] = {}
+    parts: dict[tuple, list[int]] = {}
+    for i in targets:
+        parts.setdefault(problem.part_of({i: 1}), []).append(i)
+    for part, members in parts.items():
+        for solution in problem.solutions(part, 6):
+            for i in members:
+                value = solution.get(i, 0)
+                low, high = observed.get(i, (value, value))
+                observed[i] = (min(low, value), max(high, value))
+    exposed = []
+    for i in targets:
+        if i in observed and settled(*observed[i], True, min_cell):
+            continue
+        low, high = problem.bounds({i: 1})
+        if not settled(low, high, True, min_cell):
+            exposed.append(i)
+    return exposed
+
+
+def _hide_beside(cell: int, n, hidden, sets) -> None:
+    """Hide the smallest shown cell of a set that holds ``cell`` (its total when none is left)."""
+    best = None
+    for members, margin in sets:
+        if cell not in members and cell != margin:
+            continue
+        pool = [int(m) for m in members if not hidden[m]] + (
+            [int(margin)] if margin >= 0 and not hidden[margin] else []
+        )
+        for candidate in pool:
+            key = (n[candidate] == 0, n[candidate])  # a non-zero cell protects better than a zero
+            if best is None or key < best[0]:
+                best = (key, candidate)
+    if best is not None:
+        hidden[best[1]] = True
 
 
 @dataclass(frozen=True)
@@ -199,7 +286,7 @@ class BatchProtection:
 _CACHE: dict[tuple[int, int], tuple[weakref.ref, BatchProtection]] = {}
 
 
-def batch_protection(data, min_cell: int, bands: Sequence[int]) -> BatchProtection:
+def batch_protection(data, min_cell: int, bands: Sequence[int], cache_dir=None) -> BatchProtection:
     """Protect every count a batch publishes, from the tables of the whole region.
 
     Parameters
@@ -211,40 +298,85 @@ def batch_protection(data, min_cell: int, bands: Sequence[int]) -> BatchProtecti
         Threshold.
     bands : sequence of int
         Lower edges of the published attendance bands.
+    cache_dir : Path, optional
+        The processed folder: the decisions are kept in its hidden ``.disclosure``
+        sub-folder, keyed by the tables' content, the threshold, the bands and the code of
+        :mod:`palestre_analysis.stats`, so that the reports of one batch (one process each)
+        decide once.
 
     Returns
     -------
     BatchProtection
         Cubes ``entities`` (category), ``attendance`` (band), ``present`` and
         ``newcomers`` (meeting), ``voters`` (group), ``cells`` (field, resource, need,
-        group), ``raters`` (field), ``contributors`` (node) and ``contributions`` (node).
+        group), ``raters`` (field), ``resource_raters`` (resource), ``contributors`` and
+        ``contributions`` (node), ``contributing``.
 
     Notes
     -----
-    The result is cached per ``data`` object and threshold: every section of every
-    report of a run takes its decisions from the same cubes.
+    Within a process the result is also kept per ``data`` object and threshold.
     """
     min_cell = check_min_cell(min_cell)
     key = (id(data), min_cell)
     cached = _CACHE.get(key)
     if cached is not None and cached[0]() is data:
         return cached[1]
+    path = None if cache_dir is None else Path(cache_dir) / ".disclosure" / f"{_content_key(data, min_cell, bands)}.pkl"
+    protection = _read_cache(path)
+    if protection is None:
+        protection = BatchProtection(min_cell=min_cell, cubes=_protect_all(data, min_cell, bands))
+        _write_cache(path, protection)
+    _CACHE[key] = (weakref.ref(data), protection)
+    return protection
+
+
+def _protect_all(data, min_cell: int, bands: Sequence[int]) -> dict:
     cubes = {}
     for name, (frame, dims) in _cubes.build(data, bands).items():
         initial = None
         if name in _cubes.HIDDEN_WITH:  # a count blanked with another one starts hidden
             other = cubes[_cubes.HIDDEN_WITH[name]]
             keys = [c for c in other.columns if c not in ("count", "hidden")]
-            initial = (
-                frame[keys]
-                .merge(other[[*keys, "hidden"]], on=keys, how="left")["hidden"]
-                .astype("boolean")
-                .fillna(False)
-            )
-        cubes[name] = protect_cube(frame, dims, min_cell, zeros_known=name in _cubes.ZEROS_KNOWN, initial=initial)
-    protection = BatchProtection(min_cell=min_cell, cubes=cubes)
-    _CACHE[key] = (weakref.ref(data), protection)
-    return protection
+            initial = frame[keys].merge(other[[*keys, "hidden"]], on=keys, how="left")["hidden"]
+            initial = initial.astype("boolean").fillna(False)
+        cubes[name] = protect_cube(
+            frame,
+            dims,
+            min_cell,
+            zeros_known=name in _cubes.ZEROS_KNOWN,
+            initial=initial,
+            check=name not in _cubes.RULES_SUFFICE,
+        )
+    return cubes
+
+
+def _content_key(data, min_cell: int, bands: Sequence[int]) -> str:
+    digest = hashlib.sha256(f"{min_cell}|{list(bands)}|{code_hash(('stats',))}".encode())
+    for name in ("entities", "meetings", "attendance", "contributions", "votes"):
+        table = getattr(data, name)
+        digest.update(name.encode())
+        digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _read_cache(path):
+    if path is None or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # our own file, keyed by content
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return None
+
+
+def _write_cache(path, protection: BatchProtection) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_with(path, lambda tmp: Path(tmp).write_bytes(pickle.dumps(protection)))
+    except OSError:
+        pass  # a read-only processed folder: decide again in the next process
 
 
 def lookup(

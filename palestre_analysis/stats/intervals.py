@@ -1,4 +1,8 @@
-"""An integer program over unknown counts: what an attacker can derive from linear facts.
+"""An integer program over unknown counts: what can be derived about them from linear facts.
+
+Shared by the disclosure control (:mod:`.linked`, which checks its own suppression
+pattern with it) and by the attacker (:mod:`palestre_analysis.audit`, which reads the
+published files).
 
 Every unknown is a non-negative integer (a count of entities, delegates or
 contributions). Every published fact is a linear constraint ``lo <= sum(c * x) <= hi``:
@@ -21,7 +25,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "settled"]
 
 
 @dataclass
@@ -110,6 +114,36 @@ class Problem:
         low = self._solve(objective, matrix, lo, hi, upper)
         high = self._solve(-objective, matrix, lo, hi, upper)
         return low, (-high if math.isfinite(high) else math.inf)
+
+    def optimum(self, terms: Mapping[Hashable, float], maximise: bool) -> tuple[float, dict | None]:
+        """The extreme value of an expression and one table that reaches it.
+
+        Parameters
+        ----------
+        terms : mapping of key to float
+        maximise : bool
+
+        Returns
+        -------
+        tuple
+            ``(value, solution)``: ``inf`` and ``None`` when unbounded; the solution maps
+            every unknown of the part to its value.
+        """
+        target = {self.var(k): float(c) for k, c in terms.items() if c}
+        columns, matrix, lo, hi = self._part(set(target))
+        position = {c: i for i, c in enumerate(columns)}
+        objective = np.zeros(len(columns))
+        for column, coefficient in target.items():
+            objective[position[column]] = -coefficient if maximise else coefficient
+        upper = np.array([self.upper[c] for c in columns])
+        x = self._solve_point(objective, matrix, lo, hi, upper)
+        if x is None:
+            value = self._solve(objective, matrix, lo, hi, upper)  # raises when infeasible
+            return (math.inf if maximise else value), None
+        keys = {column: key for key, column in self.index.items()}
+        solution = {keys[c]: int(round(v)) for c, v in zip(columns, x, strict=True)}
+        value = sum(c * solution[k] for k, c in terms.items() if c)
+        return float(value), solution
 
     def part_of(self, terms: Mapping[Hashable, float]) -> tuple:
         """The key of the connected part an expression lies in (targets of one part share solutions)."""
@@ -226,3 +260,29 @@ class Problem:
         if solve(np.zeros_like(objective)).status == 0:
             return -math.inf
         raise RuntimeError(f"the published facts admit no solution ({result.message})")
+
+
+def settled(low: float, high: float, published_blank: bool, min_cell: int) -> bool:
+    """True when a count's known range already shows it is safe: not pinned, not confined to small counts.
+
+    Parameters
+    ----------
+    low, high : float
+        Values the count takes in some feasible tables (or its exact bounds).
+    published_blank : bool
+        True for a blank cell of a published table (it must not be pinned either).
+    min_cell : int
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> settled(0, 3, True, 5), settled(2, 4, True, 5), settled(7, 7, True, 5), settled(7, 7, False, 5)
+    (True, False, False, True)
+    """
+    outside_small = low == 0 or low >= min_cell or high >= min_cell
+    if not published_blank:
+        return outside_small
+    return high > low and outside_small

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from palestre_analysis.audit.problem import Problem
+from palestre_analysis.stats.intervals import Problem
 
 
 def brute_force(n_vars, upper, rows, target):
