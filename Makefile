@@ -24,6 +24,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 reports: $(STAMP)
 	$(BIN)/palestre run
+	$(BIN)/palestre audit
 
 test: $(STAMP) browser lint
 	$(BIN)/python -m pytest

@@ -63,17 +63,20 @@ class Audit:
     tables_read : list of str
     not_enumerated : list of str
         Non-linear statistics with too many candidates to list.
+    shown : list of Finding
+        Counts the tables print; one from 1 to ``min_cell - 1`` is a disclosure as it stands.
     """
 
     min_cell: int
     findings: list
     tables_read: list
     not_enumerated: list
+    shown: list
 
     @property
     def disclosures(self) -> list:
-        """Every finding that discloses a count."""
-        return [f for f in self.findings if f.disclosed]
+        """Every finding that discloses a count, printed or rebuilt."""
+        return [f for f in self.shown if f.disclosed] + [f for f in self.findings if f.disclosed]
 
     @property
     def safe(self) -> bool:
@@ -123,7 +126,8 @@ def attack(reports_dir: Path | str, min_cell: int | None = None) -> Audit:
     """
     min_cell = min_cell_of(reports_dir) if min_cell is None else int(min_cell)
     facts = read_batch(reports_dir)
-    return Audit(min_cell, _bound_all(facts, min_cell), facts.tables_read, facts.not_enumerated)
+    shown = [Finding(t, v, v, 0 < v < min_cell) for t, v in facts.shown]
+    return Audit(min_cell, _bound_all(facts, min_cell), facts.tables_read, facts.not_enumerated, shown)
 
 
 #: Random directions solved per part of the problem: each gives a whole feasible table, and
@@ -217,9 +221,12 @@ def protection_report(audit: Audit) -> str:
     -------
     str
     """
+    small = sum(f.disclosed for f in audit.shown)
     lines = [
         f"Controllo di riservatezza (soglia: {audit.min_cell} delegati o enti), "
-        f"su {len(audit.tables_read)} tabelle pubblicate.",
+        f"su {len(audit.tables_read)} tabelle pubblicate: {len(audit.shown)} conteggi mostrati, "
+        + ("nessuno" if not small else str(small))
+        + f" tra 1 e {audit.min_cell - 1}.",
     ]
     by_table: dict[str, list] = {}
     for finding in audit.findings:

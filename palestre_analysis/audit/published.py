@@ -71,6 +71,7 @@ class Facts:
     problem: Problem = field(default_factory=Problem)
     targets: list = field(default_factory=list)
     found: list = field(default_factory=list)
+    shown: list = field(default_factory=list)
     not_enumerated: list = field(default_factory=list)
     tables_read: list = field(default_factory=list)
     categories: list = field(default_factory=list)
@@ -226,11 +227,14 @@ def _value(row: pd.Series, column: str) -> float | None:
 
 
 def _publish(facts: Facts, table: str, label: str, terms: dict, value: float | None) -> None:
-    """A published count: exact when shown, a target when blank."""
+    """A published count: exact when shown (and itself a finding: a small one is a disclosure), a target when blank."""
+    if not terms:
+        return  # the tables this count is a sum of were not published: nothing to tie it to
     if value is None:
         facts.target(table, label, terms)
     else:
         facts.problem.add(terms, value, value)
+        facts.shown.append((Target(table, label, tuple(sorted(terms.items())), False), value))
 
 
 def _over(places: list[str], *key) -> dict:

@@ -236,6 +236,7 @@ def table_html(
     suppressed = (
         frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame else pd.Series(False, index=frame.index)
     )
+    columns, dropped = _without_hidden_columns(frame, columns, suppressed)
     rows = []
     for index, record in frame.iterrows():
         cells = []
@@ -248,6 +249,10 @@ def table_html(
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
     notes = [note] if note else []
+    if dropped:
+        notes.append(
+            "Non mostrate in nessuna riga, per tutelare la riservatezza: " + ", ".join(f"«{d}»" for d in dropped) + "."
+        )
     if min_cell is not None and suppressed.any():
         notes.append(suppression_note(min_cell))
     notes_html = "".join(f'<p class="palestre-note">{html.escape(n)}</p>' for n in notes)
@@ -257,6 +262,23 @@ def table_html(
         f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}{empty}</tbody></table>'
         f"{notes_html}</figure>"
     )
+
+
+def _without_hidden_columns(frame: pd.DataFrame, columns: Mapping[str, str], suppressed: pd.Series):
+    """Drop the value columns that are blank in every row because of suppression (a column of ‡ says nothing).
+
+    The first column (the row's label) always stays; so does every column of a table without
+    suppressed rows.
+    """
+    if frame.empty or not suppressed.any():
+        return dict(columns), []
+    keep, dropped = {}, []
+    for position, (column, label) in enumerate(columns.items()):
+        if position > 0 and frame[column].isna().all():
+            dropped.append(label)
+        else:
+            keep[column] = label
+    return keep, dropped
 
 
 def _is_count(column: str) -> bool:

@@ -318,7 +318,7 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
             resources,
             "mean",
             "Voto medio per fonte di risorse, territorio per territorio",
-            "Voto medio (1-10), su tutti i campi e le esigenze",
+            "Voto medio (1-10), sulle caselle mostrate del territorio",
             xlim=(1, 10),
         )
     )

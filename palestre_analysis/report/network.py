@@ -269,6 +269,8 @@ def _meetings_sentence(everyone: pd.DataFrame, data: Processed) -> str:
         split = ", tutti regionali"
     elif territorial == len(everyone):
         split = ", tutti territoriali"
+    if data.territory == config.REGION:
+        return sentence("Gli incontri del percorso sono {n}" + split + in_groups + ".", **values)
     return sentence("Gli incontri con enti {where} sono {n}" + split + in_groups + ".", **values)
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from palestre_analysis import config, stats
 from palestre_analysis.stats import linked
-from palestre_analysis.stats.concentration import concentration_is_protected
+from palestre_analysis.stats.concentration import concentration_is_protected, total_is_protected
 from palestre_analysis.stats.disclosure import blank_where as _blank
 
 __all__ = ["Guard", "guard", "places"]
@@ -162,8 +162,8 @@ class Guard:
             "n_attending": entities_hidden or band_hidden.get("0", False),
             # the total of attendances bounds every band (each lies between its edges): with a band
             # hidden, it would narrow the hidden ones down
-            "n_attendances": entities_hidden or any_band_hidden,
-            "mean_meetings": entities_hidden or any_band_hidden,
+            "n_attendances": entities_hidden or (any_band_hidden and not self._total_protected(bands)),
+            "mean_meetings": entities_hidden or (any_band_hidden and not self._total_protected(bands)),
             # regulars are the sum of the upper bands: shown where the shown bands give it anyway
             "n_regulars": any(band_hidden[b] for b in regular_bands)
             and (entities_hidden or any(band_hidden[b] for b in non_regular)),
@@ -178,6 +178,19 @@ class Guard:
         if not is_all.all():  # categories: counts only; concentration needs bands nobody publishes by category
             table = _blank(table, ~is_all, ["n_regulars", "share_by_regulars", "gini"])
         return table
+
+    def _total_protected(self, bands: pd.DataFrame) -> bool:
+        if self.data is None:
+            return False
+        n_meetings = len(self.data.region.meetings)
+        edges = [*config.ATTENDANCE_BANDS, n_meetings + 1]
+        rows = bands.set_index("band")
+        described = [
+            (low, min(high, n_meetings + 1) - 1, int(rows.loc[label, "count"]), bool(rows.loc[label, "hidden"]))
+            for label, low, high in zip(rows.index, edges[:-1], edges[1:], strict=True)
+        ]
+        total = int(self.data.attendance.drop_duplicates(["meeting_id", "entity_id"]).shape[0])
+        return total_is_protected(described, total, self.min_cell, stats.REGULAR_MIN_MEETINGS)
 
     def _concentration_protected(self) -> bool:
         if self.data is None:

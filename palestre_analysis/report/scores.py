@@ -176,7 +176,7 @@ def overview(scores: Scores, params: Parameters) -> Section:
     hidden = [g for g in _GROUP_OF if pd.isna(counts.get(g))]
     if len(hidden) == 2:
         lines.append(
-            "I due gruppi non sono contati separatamente, per tutelare la riservatezza di quello più piccolo: "
+            "I due gruppi non sono contati separatamente, per tutelare la riservatezza dei loro delegati: "
             "il confronto tra i due gruppi non è mostrato."
         )
     elif hidden:
@@ -255,16 +255,17 @@ def means(scores: Scores, params: Parameters) -> Section:
     if scores.cells.empty:
         return section
     everyone = scores.cells[scores.cells["group"] == "all"]
-    section.add(
-        plots.heatmaps(
-            everyone,
-            "mean",
-            f"Voto medio per fonte di risorse ed esigenza – {scores.territory}",
-            vmin=1,
-            vmax=10,
-            colorbar="Voto medio (1-10)",
+    if everyone["mean"].notna().any():  # a map of hidden cells only would draw nothing
+        section.add(
+            plots.heatmaps(
+                everyone,
+                "mean",
+                f"Voto medio per fonte di risorse ed esigenza – {scores.territory}",
+                vmin=1,
+                vmax=10,
+                colorbar="Voto medio (1-10)",
+            )
         )
-    )
     section.add(paragraph(_shown_cells(int(everyone["mean"].notna().sum()), len(everyone), params.min_cell)))
     return section
 
@@ -285,7 +286,10 @@ def _shown_cells(shown: int, total: int, min_cell: int) -> str:
             t=fmt.integer(total),
             k=min_cell,
         )
-    head = "Ogni casella riporta il voto medio; il titolo di ogni riquadro dice quanti delegati hanno votato in quel campo. "
+    head = (
+        "Ogni casella mostrata riporta il voto medio; il titolo di ogni riquadro dice quanti delegati hanno votato "
+        "le sue caselle (il più piccolo e il più grande di quei numeri). "
+    )
     if shown == total:
         return sentence(head + "Tutte le {t} caselle sono mostrate.", t=fmt.integer(total))
     return sentence(
@@ -352,7 +356,7 @@ def best(scores: Scores, params: Parameters) -> Section:
             {
                 "field": "Campo",
                 "need": "Esigenza",
-                "resource": "Fonte con il voto medio più alto",
+                "resource": "Fonte con il voto medio più alto tra quelle mostrate",
                 "mean": "Voto medio",
                 "p_best": "Repliche in cui è la migliore",
                 "n": "Delegati",
@@ -421,7 +425,9 @@ def _certainty(p_best: float, contenders: int) -> Safe:
         "un primato netto" if p_best >= 0.9 else "un primato incerto" if p_best < 0.6 else "un primato probabile"
     )
     return sentence(
-        ": " + certainty + ", la fonte resta la prima {p} delle repliche bootstrap", p=fmt.in_share_of_draws(p_best)
+        ": per questa esigenza è " + certainty + ", la fonte resta la prima tra quelle mostrate {p} delle repliche "
+        "bootstrap",
+        p=fmt.in_share_of_draws(p_best),
     )
 
 
@@ -450,6 +456,10 @@ def consensus(scores: Scores, params: Parameters) -> Section:
         ["field", "resource", "need", "n", "share_high", "consensus", "suppressed"]
     ].reset_index(drop=True)
     rule = resolve_consensus_rule(config.CONSENSUS_RULE)
+    if everyone["share_high"].isna().all():
+        return section.add(
+            paragraph("Il consenso non è mostrato: nessuna casella è mostrata, per tutelare la riservatezza.")
+        )
     section.add(
         plots.heatmaps(
             everyone,
@@ -528,6 +538,13 @@ def agreement(scores: Scores, params: Parameters) -> Section:
     section = Section(tables={"agreement": scores.agreement})
     if scores.agreement.empty:
         return section
+    if scores.agreement["alpha_interval"].isna().all():
+        return section.add(
+            paragraph(
+                "L'accordo tra i delegati non è mostrato: in nessun campo i delegati sono abbastanza, o il loro "
+                "numero si può mostrare senza ricavarne uno più piccolo."
+            )
+        )
     section.add(plots.agreement_chart(scores.agreement, f"Accordo tra i delegati per campo – {scores.territory}"))
     section.add(
         table_html(
@@ -755,6 +772,12 @@ def distributions(scores: Scores, params: Parameters) -> Section:
     section = Section(tables={"resource_distribution": scores.resources})
     if scores.resources.empty:
         return section
+    if scores.resources["share_high"].isna().all():
+        return section.add(
+            paragraph(
+                "La distribuzione dei voti non è mostrata: nessuna casella è mostrata, per tutelare la riservatezza."
+            )
+        )
     ordered = scores.resources.sort_values("share_high", ascending=False, na_position="last")
     section.add(
         plots.diverging_bars(ordered, f"Come si distribuiscono i voti per fonte di risorse – {scores.territory}")
@@ -771,16 +794,14 @@ def _extremes(share_high: pd.Series, resource: pd.Series) -> str | None:
     high = f"voti da {config.HIGH_SCORE} a 10"
     if shares.notna().sum() > 1 and claims.leaders(shares, fmt.pct)[shares.notna()].all():
         return sentence(
-            "Su tutti i campi e le esigenze, le fonti mostrate hanno la stessa quota di " + high + " ({v}).",
+            "Sulle caselle mostrate, le fonti hanno la stessa quota di " + high + " ({v}).",
             v=fmt.pct(shares.max()),
         )
     most = claims.best(
         shares,
         fmt.pct,
-        "Su tutti i campi e le esigenze, la fonte con più voti alti{scope} è {name} ({value} di " + high + ")",
-        "Su tutti i campi e le esigenze, le fonti con più voti alti{scope} sono {names} ({value} di "
-        + high
-        + " ciascuna)",
+        "Sulle caselle mostrate, la fonte con più voti alti{scope} è {name} ({value} di " + high + ")",
+        "Sulle caselle mostrate, le fonti con più voti alti{scope} sono {names} ({value} di " + high + " ciascuna)",
         scope=" tra quelle mostrate",
     )
     least = claims.best(

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .disclosure import check_min_cell
 
-__all__ = ["concentration_is_protected", "attendance_profile"]
+__all__ = ["concentration_is_protected", "total_is_protected", "attendance_profile"]
 
 _ENUMERATION_LIMIT = 200_000
 _SEARCH_STEPS = 20_000
@@ -120,6 +120,66 @@ def concentration_is_protected(
             if not _witness(part, values, i, min_cell, slack):
                 return False
     return True
+
+
+def total_is_protected(
+    bands: list[tuple[int, int, int, bool]], total: int, min_cell: int, regular_from: int = 3
+) -> bool:
+    """True when the total of attendances, next to the bands, narrows no hidden band dangerously.
+
+    Each band's entities attended between its edges, so the total bounds the hidden bands:
+    with few entities it can pin one. Every split of the hidden entities over the hidden
+    bands that agrees with the total is listed; the total may be shown when every hidden
+    band can still hold two different counts, one of them 0 or at least ``min_cell``.
+
+    Parameters
+    ----------
+    bands : list of (int, int, int, bool)
+        ``(lowest, highest, entities, hidden)`` of each band, the last up to the number
+        of meetings of the process.
+    total : int
+        Attendances.
+    min_cell : int
+    regular_from : int, default 3
+        Regulars attended at least this many meetings (a band edge): their number, the sum
+        of the upper bands, must stay open too.
+
+    Returns
+    -------
+    bool
+        False also when the splits are too many to list.
+
+    Examples
+    --------
+    Seven entities: 4 at one meeting and 1 at two (hidden), 2 at six to nine (hidden), 20
+    attendances: only 2 entities fit in the top band, so the total would give it away.
+
+    >>> bands = [(0, 0, 0, False), (1, 1, 4, True), (2, 2, 1, True), (3, 5, 0, False), (6, 9, 2, True)]
+    >>> total_is_protected(bands, 20, 5)
+    False
+    """
+    from math import comb
+
+    hidden = [b for b in bands if b[3]]
+    if not hidden:
+        return True
+    rest = sum(b[2] for b in hidden)
+    if comb(rest + len(hidden) - 1, len(hidden) - 1) > _ENUMERATION_LIMIT:
+        return False
+    low_shown = sum(lo * n for lo, _, n, h in bands if not h)
+    high_shown = sum(hi * n for _, hi, n, h in bands if not h)
+    regulars_shown = sum(n for lo, _, n, h in bands if not h and lo >= regular_from)
+    seen: list[set] = [set() for _ in range(len(hidden) + 1)]  # each hidden band, and the regulars
+    for split in _compositions(rest, len(hidden)):
+        low = low_shown + sum(b[0] * n for b, n in zip(hidden, split, strict=True))
+        high = high_shown + sum(b[1] * n for b, n in zip(hidden, split, strict=True))
+        if low <= total <= high:
+            for values, n in zip(seen[:-1], split, strict=True):
+                values.add(n)
+            seen[-1].add(regulars_shown + sum(n for b, n in zip(hidden, split, strict=True) if b[0] >= regular_from))
+    if not any(b[0] >= regular_from for b in hidden):
+        seen.pop()  # the regulars are a sum of shown bands
+    return all(len(v) >= 2 and any(n == 0 or n >= min_cell for n in v) for v in seen)
 
 
 def _slack(histogram: np.ndarray, decimals: int) -> tuple[float, float]:

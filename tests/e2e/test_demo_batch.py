@@ -259,3 +259,32 @@ def test_no_attendance_chart_without_a_bar(batch, slug):
             frame = frame[frame["category"] == "all"]
         drawn = f'alt="Figura: {title}' in page
         assert drawn == bool((frame[column].fillna(0) > 0).any()), (slug, title)
+
+
+def test_the_attacker_rebuilds_nothing_from_the_demo_batch(batch, protection_reports):
+    """Every hidden count bounded from all published tables together (``palestre audit``, exit 0)."""
+    out, _ = batch
+    result = palestre("audit", "--out", str(out))
+    protection_reports.append(("batch dimostrativo", result.stdout))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "la protezione regge" in result.stdout
+    assert "cells:" in result.stdout and "composition:" in result.stdout, "it attacked the linked tables"
+
+
+def test_the_attacker_finds_what_an_unprotected_table_gives_away(batch, tmp_path):
+    """The same attacker on a copy of the batch where one hidden count is printed again: it finds it."""
+    from palestre_analysis.audit import attack
+
+    out, _ = batch
+    copy = tmp_path / "reports"
+    shutil.copytree(out / "reports", copy)
+    path = copy / "milano" / "tables" / "composition.csv"
+    table = pd.read_csv(path)
+    hidden = table["n"].isna()
+    assert hidden.sum() >= 2, "the demo hides Milano's small categories"
+    first = table.index[hidden][0]
+    truth = pd.read_parquet(out / "processed" / "entities.parquet").query("territory == 'Milano'")
+    table.loc[first, "n"] = int((truth["category"] == table.loc[first, "category"]).sum())
+    table.to_csv(path, index=False)
+    audit = attack(copy)
+    assert not audit.safe, "one published small count must show up"
