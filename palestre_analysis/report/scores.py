@@ -274,9 +274,9 @@ def _shown_cells(shown: int, total: int, min_cell: int) -> str:
     """How many cells of the heatmaps show their mean, and why the others do not.
 
     >>> _shown_cells(0, 240, 5)
-    'Nessuna delle <strong>240</strong> caselle è mostrata: per tutelare la riservatezza dei delegati, il voto medio di una casella compare solo se l'hanno votata almeno <strong>5</strong> delegati e se i conteggi nascosti non si possono ricavare dagli altri.'
+    "Nessuna delle <strong>240</strong> caselle è mostrata: per tutelare la riservatezza dei delegati, il voto medio di una casella compare solo se l'hanno votata almeno <strong>5</strong> delegati e se i conteggi nascosti non si possono ricavare dagli altri."
     >>> _shown_cells(240, 240, 5)[:66]
-    'Ogni casella riporta il voto medio; il titolo di ogni riquadro dic'
+    'Ogni casella mostrata riporta il voto medio; il titolo di ogni riq'
     """
     if shown == 0:
         return sentence(

@@ -40,7 +40,7 @@ class Problem:
     >>> p.add({"a": 1, "b": 1}, 7, 7)
     >>> p.add({"a": 1}, 5, math.inf)
     >>> p.bounds({"a": 1}), p.bounds({"b": 1})
-    ((5, 7), (0, 2))
+    ((5.0, 7.0), (0.0, 2.0))
     """
 
     index: dict = field(default_factory=dict)
