@@ -125,6 +125,7 @@ def read_batch(reports_dir: Path | str) -> Facts:
     for name, found in tables.items():
         places = list(PLACES) if name == config.REGION else [name]
         _enumerate(facts, name, places, found)
+        _complements(facts, name, found)
     for key in list(facts.problem.index):
         if key[1] == BODIES and key[0] in _TABLE_OF:
             facts.target(_TABLE_OF[key[0]], f"{BODIES}: {_describe(key)}", {key: 1}, published_blank=False)
@@ -455,6 +456,47 @@ def _read_territories(facts: Facts, territory: str, places: list[str], table: pd
     for _, row in table.iterrows():
         name = row["territory"]
         _participation_row(facts, "territories_participation", name, [name], row)
+
+
+# --- complements: what is left of a total once a part of it is shown -------------------
+
+
+def _complements(facts: Facts, territory: str, found: dict) -> None:
+    """Counts no table prints but any reader can subtract: they must not be small either.
+
+    Entities that did not vote (entities minus voters); entities absent from a meeting
+    (those who attended any minus those present); delegates of the territory or of a group
+    who skipped a shown cell. Computed where both numbers are printed (then the difference
+    is exact); a hidden side is left to the integer program of its own table.
+    """
+    entities = _first(found, "participation", "n_entities", category="all")
+    attending = _first(found, "participation", "n_attending", category="all")
+    voters = {}
+    if "voters" in found:
+        voters = {r["group"]: r["n_delegates"] for _, r in found["voters"].iterrows() if pd.notna(r["n_delegates"])}
+    if entities is not None and "all" in voters:
+        facts.bound(
+            "voters", f"{territory}: enti che non hanno votato", entities - voters["all"], entities - voters["all"]
+        )
+    if attending is not None and "meetings" in found and "n_present" in found["meetings"].columns:
+        for _, row in found["meetings"].query("category == 'all'").dropna(subset=["n_present"]).iterrows():
+            absent = attending - row["n_present"]
+            facts.bound("meetings", f"{territory}: assenti a {row['meeting_id']}", absent, absent)
+    if "cells" in found and "n" in found["cells"].columns:
+        for _, row in found["cells"].dropna(subset=["n"]).iterrows():
+            if row["group"] in voters:
+                skipped = voters[row["group"]] - row["n"]
+                label = f"{territory}: {row['field']} · {row['resource']} · {row['need']} · {row['group']}"
+                facts.bound("cells", f"{label}: delegati che non l'hanno votata", skipped, skipped)
+
+
+def _first(found: dict, table: str, column: str, **where) -> float | None:
+    if table not in found or column not in found[table].columns:
+        return None
+    frame = found[table]
+    for key, value in where.items():
+        frame = frame[frame[key] == value]
+    return None if frame.empty or pd.isna(frame[column].iloc[0]) else float(frame[column].iloc[0])
 
 
 # --- enumerations, for the statistics that are not linear ---------------------------

@@ -265,12 +265,11 @@ def table_html(
 
 
 def _without_hidden_columns(frame: pd.DataFrame, columns: Mapping[str, str], suppressed: pd.Series):
-    """Drop the value columns that are blank in every row because of suppression (a column of ‡ says nothing).
+    """Drop the value columns that are blank in every row (a column of ‡ says nothing); a note names them.
 
-    The first column (the row's label) always stays; so does every column of a table without
-    suppressed rows.
+    The first column (the row's label) always stays.
     """
-    if frame.empty or not suppressed.any():
+    if frame.empty:
         return dict(columns), []
     keep, dropped = {}, []
     for position, (column, label) in enumerate(columns.items()):

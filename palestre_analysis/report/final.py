@@ -435,7 +435,6 @@ def _pseudonyms(data: Processed) -> str:
 
 
 _METHODS_HTML = """
-<h3>Metodi</h3>
 <ul>
 <li><strong>Composizione della rete</strong>: quota di ogni categoria con intervallo di confidenza al 95% di Wilson
 (Wilson 1927; Newcombe 1998); confronto con le quote di riferimento del progetto con un test Monte Carlo sul
@@ -458,8 +457,14 @@ a due code per casella, p corretti con Benjamini-Hochberg (1995), dimensione del
 </ul>
 <h3>Riservatezza</h3>
 <p>Nessuna statistica calcolata su meno di <strong>{min_cell}</strong> delegati è mostrata (la soglia non può
-scendere sotto {floor}, minimo del codice di deontologia statistica Sistan); quando un dato nascosto si potrebbe
-ricavare per differenza da un totale, si nasconde anche il successivo. I valori nascosti sono segnati con ‡.
+scendere sotto {floor}, minimo del codice di deontologia statistica Sistan). Ogni conteggio è deciso una volta per
+tutti i rapporti e tutti i territori insieme: quando un dato nascosto si potrebbe ricavare per differenza (dalla
+regione meno le altre province, da un totale meno le sue parti, da un gruppo meno l'altro), si nascondono anche
+altri dati, finché un programma lineare intero su tutte le somme non lo lascia più ricavare; medie e quote si
+calcolano solo sulle caselle mostrate. Un controllo automatico («palestre audit», che «make reports» esegue dopo ogni
+batch) prova a ricostruire ogni dato nascosto da tutte le tabelle pubblicate. I valori nascosti sono segnati con ‡; un valore
+nascosto può anche essere zero.
 {pseudonyms}
-I testi liberi dei contributi sono mostrati come testo, mai interpretati.</p>
+I testi liberi dei contributi sono citati solo nei rapporti dell'intera regione, per nodi con almeno {min_cell} enti
+che hanno contribuito, e sono mostrati come testo, mai interpretati.</p>
 """

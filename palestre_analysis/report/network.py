@@ -319,8 +319,8 @@ def participation(data: Processed, params: Parameters) -> Section:
     if histogram is None:
         section.add(
             paragraph(
-                "Il grafico di quanti incontri ha frequentato ogni ente non è mostrato: le classi con enti sono "
-                "nascoste per tutelare la riservatezza, e le altre non ne hanno nessuno."
+                "Il grafico di quanti incontri ha frequentato ogni ente non è mostrato: tutte le classi che "
+                "contano qualche ente sono nascoste, per tutelare la riservatezza."
             )
         )
     section.add(

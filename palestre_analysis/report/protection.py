@@ -275,11 +275,8 @@ class Guard:
     def cells(self, cells: pd.DataFrame) -> pd.DataFrame:
         """Blank the cells (by group, ``all`` included) that the cells cube hides."""
         statistics = [c for c in cells.columns if c not in ("field", "resource", "need", "group", "suppressed", "n")]
-        table = self._counts(cells, "n", "cells", {**_CELL, "group": "group"}, also=statistics)
-        # a group whose size is hidden keeps even its zeros hidden ("none of them voted here")
-        voters = self.voters().set_index("group")["n_delegates"]
-        small = [g for g in ("aps_odv", "fondazioni_csv_altri") if pd.isna(voters.get(g))]
-        return _blank(table, table["group"].isin(small).to_numpy(), ["n", *statistics])
+        # a small group's zero in a cell stays: it is the cell's total minus the other group, both shown
+        return self._counts(cells, "n", "cells", {**_CELL, "group": "group"}, also=statistics)
 
     def hidden_cells(self) -> pd.DataFrame:
         """The territory's ``all`` cells that the cube hides (field, resource, need)."""
@@ -291,20 +288,26 @@ class Guard:
         """Blank the group counts the cube hides, and the test wherever a group count is blank."""
         table = comparison.reset_index(drop=True).copy()
         statistics = [c for c in ("u", "p", "p_bh", "cliffs_delta", "significant") if c in table.columns]
-        voters = self.voters().set_index("group")["n_delegates"]
         for group in ("aps_odv", "fondazioni_csv_altri"):
             counts, hidden = linked.lookup(
                 table.assign(group=group), self.protection, "cells", self.territory, {**_CELL, "group": "group"}
             )
             table[f"n_{group}"] = counts
-            hidden = hidden | bool(pd.isna(voters.get(group)))
             table = _blank(table, hidden, [f"n_{group}", *statistics])
         return table
 
     def agreement(self, agreement: pd.DataFrame) -> pd.DataFrame:
         """Blank the number of delegates of a field when the raters cube hides it, with its alpha."""
         statistics = [c for c in agreement.columns if c not in ("field", "suppressed", "n_raters")]
-        return self._counts(agreement, "n_raters", "raters", {"field": "field"}, also=statistics)
+        counts, hidden = linked.lookup(agreement, self.protection, "raters", self.territory, {"field": "field"})
+        table = agreement.copy()
+        table["n_raters"] = counts
+        # a field's alpha needs min_cell delegates; its count is hidden more often (next to a cell that
+        # some of them skipped, it would count those)
+        table = _blank(table, counts < self.min_cell, statistics)
+        # the count alone goes (not the row: its alpha stands on enough delegates)
+        table.loc[hidden, "n_raters"] = np.nan
+        return table
 
     def voters(self) -> pd.DataFrame:
         """Delegates who voted, in all and per group, blank where the voters cube hides them."""
@@ -340,10 +343,13 @@ class Guard:
             return _blank(table, np.ones(len(table), dtype=bool), statistics)
         table = stats.resource_summary(shown, min_cell=self.min_cell)
         partial = set(self.hidden_cells()["resource"])
-        table = self._counts(table, "n_raters", "resource_raters", {"resource": "resource"})
+        counts, hidden = linked.lookup(
+            table, self.protection, "resource_raters", self.territory, {"resource": "resource"}
+        )
         # a resource with hidden cells keeps its statistics over the shown ones; only its count of
-        # delegates (over every cell) goes
-        table.loc[table["resource"].isin(partial), "n_raters"] = np.nan
+        # delegates (over every cell) goes, and so does a count the cube hides
+        table = table.copy()
+        table["n_raters"] = np.where(hidden | table["resource"].isin(partial).to_numpy(), np.nan, counts)
         return table
 
     def best(self, votes: pd.DataFrame, ranked_shown: pd.DataFrame | None) -> pd.DataFrame:

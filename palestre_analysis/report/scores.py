@@ -105,8 +105,7 @@ def compute(data: Processed, params: Parameters) -> Scores:
     votes = stats.prepare_votes(data.votes, data.entities, by=())
     protect = guard(data, params)
     voters = protect.voters()
-    everyone = voters.loc[voters["group"] == "all", "n_delegates"]
-    if too_small(data, params) or everyone.isna().all() or everyone.iloc[0] < params.min_cell:
+    if too_small(data, params) or votes["rater"].nunique() < params.min_cell:
         empty = pd.DataFrame()
         return Scores(votes, empty, empty, empty, empty, empty, data.territory, voters=voters, small=True)
     shown = protect.shown_votes(votes)
@@ -163,14 +162,23 @@ def overview(scores: Scores, params: Parameters) -> Section:
             ]
         )
     counts = scores.voters.set_index("group")["n_delegates"]
-    lines = [
-        sentence(
+    if pd.isna(counts["all"]):
+        who = sentence(
+            "{where} hanno votato almeno {k} delegati; il loro numero non è mostrato, perché con quello degli enti "
+            "o dei voti di una casella direbbe quanti non hanno votato.",
+            where=Safe(where[0].upper() + where[1:]),
+            k=params.min_cell,
+        )
+    else:
+        who = sentence(
             "{where} hanno votato {n}: {a} e {f}.",
             where=Safe(where[0].upper() + where[1:]),
             n=fmt.plural(counts["all"], "delegato", "delegati"),
             a=_group_count(counts.get("aps_odv"), _GROUP_OF["aps_odv"], params.min_cell),
             f=_group_count(counts.get("fondazioni_csv_altri"), _GROUP_OF["fondazioni_csv_altri"], params.min_cell),
-        ),
+        )
+    lines = [
+        who,
         _what_was_voted(votes, with_total=scores.all_cells_shown),
     ]
     hidden = [g for g in _GROUP_OF if pd.isna(counts.get(g))]
@@ -541,8 +549,8 @@ def agreement(scores: Scores, params: Parameters) -> Section:
     if scores.agreement["alpha_interval"].isna().all():
         return section.add(
             paragraph(
-                "L'accordo tra i delegati non è mostrato: in nessun campo i delegati sono abbastanza, o il loro "
-                "numero si può mostrare senza ricavarne uno più piccolo."
+                "L'accordo tra i delegati non è mostrato: in nessun campo hanno votato almeno "
+                f"{params.min_cell} delegati."
             )
         )
     section.add(plots.agreement_chart(scores.agreement, f"Accordo tra i delegati per campo – {scores.territory}"))

@@ -20,7 +20,7 @@ from .participation import band_labels
 
 #: Pseudo-territory of the region-wide bodies (entities whose territory is the region itself).
 BODIES = "__regional_bodies__"
-__all__ = ["ALL", "BODIES", "ZEROS_KNOWN", "RULES_SUFFICE", "HIDDEN_WITH", "build"]
+__all__ = ["ALL", "BODIES", "ZEROS_KNOWN", "RULES_SUFFICE", "TOTALS_OF_CELLS", "HIDDEN_WITH", "build"]
 
 _PLACES = [*PROVINCES.values(), BODIES]
 
@@ -31,6 +31,15 @@ ZEROS_KNOWN = frozenset({"present"})
 #: leave no hidden cell pinned (checked by the attacker on the demo and generated batches);
 #: the integer-program check of the other cubes would take seconds per report here.
 RULES_SUFFICE = frozenset({"cells"})
+
+#: Totals of delegates that sit next to the cells they contain (the voters of a territory and group,
+#: the raters of a field or a resource): hidden where some cell's delegates fall short of them by 1 to
+#: min_cell - 1, the number who skipped that cell. Value: the columns they share with the cells.
+TOTALS_OF_CELLS = {
+    "voters": ["territory", "group"],
+    "raters": ["territory", "field"],
+    "resource_raters": ["territory", "resource"],
+}
 
 #: Cubes whose cells the reports blank wherever a cell of an earlier cube is: the newcomers of a
 #: meeting whose presences are hidden, the contributions of a node whose contributors are.

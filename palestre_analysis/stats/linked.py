@@ -332,13 +332,20 @@ def batch_protection(data, min_cell: int, bands: Sequence[int], cache_dir=None) 
 
 def _protect_all(data, min_cell: int, bands: Sequence[int]) -> dict:
     cubes = {}
-    for name, (frame, dims) in _cubes.build(data, bands).items():
-        initial = None
+    built = _cubes.build(data, bands)
+    for name, (frame, dims) in built.items():
+        initial = np.zeros(len(frame), dtype=bool)
         if name in _cubes.HIDDEN_WITH:  # a count blanked with another one starts hidden
             other = cubes[_cubes.HIDDEN_WITH[name]]
             keys = [c for c in other.columns if c not in ("count", "hidden")]
-            initial = frame[keys].merge(other[[*keys, "hidden"]], on=keys, how="left")["hidden"]
-            initial = initial.astype("boolean").fillna(False)
+            merged = frame[keys].merge(other[[*keys, "hidden"]], on=keys, how="left")["hidden"]
+            initial |= merged.astype("boolean").fillna(False).to_numpy(dtype=bool)
+        if name in _COMPLEMENTS:  # a count whose complement in a shown total would be small
+            whole = _COMPLEMENTS[name](cubes, frame)
+            rest = whole - frame["count"].to_numpy(dtype=float)
+            initial |= (rest > 0) & (rest < min_cell) & _COMPLEMENT_ROWS[name](frame)
+        if name in _cubes.TOTALS_OF_CELLS:  # the delegates of a territory, field or resource, next to a cell's
+            initial |= _small_rest_in_a_cell(frame, built["cells"][0], _cubes.TOTALS_OF_CELLS[name], min_cell)
         cubes[name] = protect_cube(
             frame,
             dims,
@@ -348,6 +355,46 @@ def _protect_all(data, min_cell: int, bands: Sequence[int]) -> dict:
             check=name not in _cubes.RULES_SUFFICE,
         )
     return cubes
+
+
+def _territory_total(cubes: dict, frame: pd.DataFrame, *, attending: bool) -> np.ndarray:
+    """Each row's territory total of entities (or of entities that attended at least once)."""
+    entities = cubes["entities"]
+    total = entities[entities["category"] == ALL].set_index("territory")["count"].astype(float)
+    if attending:
+        bands = cubes["attendance"]
+        total = total - bands[bands["band"] == "0"].set_index("territory")["count"].astype(float)
+    return frame["territory"].map(total).to_numpy(dtype=float)
+
+
+#: Counts published next to a total they are part of: entities who voted (of all entities), entities
+#: present at a meeting (of those who attended any). The rest must not be small either: "3 entities
+#: did not vote" describes 3 entities.
+_COMPLEMENTS = {
+    "voters": lambda cubes, frame: _territory_total(cubes, frame, attending=False),
+    "present": lambda cubes, frame: _territory_total(cubes, frame, attending=True),
+}
+_COMPLEMENT_ROWS = {
+    "voters": lambda frame: (frame["group"] == ALL).to_numpy(),
+    "present": lambda frame: (frame["meeting_id"] != ALL).to_numpy(),
+}
+
+
+def _small_rest_in_a_cell(frame: pd.DataFrame, cells: pd.DataFrame, on: list[str], min_cell: int) -> np.ndarray:
+    """True where a total of delegates minus some cell's delegates is 1..min_cell-1 ("3 did not vote this").
+
+    ``on`` are the columns the total and the cells share (``territory`` and ``group`` for
+    the voters; ``territory`` and ``field`` or ``resource`` for the raters).
+    """
+    cells = cells if "group" in on else cells[cells["group"] == ALL]
+    cells = cells[cells["count"] > 0][[*on, "count"]].astype(dict.fromkeys(on, str))
+    totals = frame[on].astype(str).reset_index(drop=True)
+    totals["row"] = np.arange(len(frame))
+    totals["total"] = frame["count"].to_numpy(dtype=float)
+    joined = totals.merge(cells, on=on, how="left")
+    rest = joined["total"] - joined["count"]
+    small = ((rest > 0) & (rest < min_cell)).groupby(joined["row"]).any()
+    return small.reindex(range(len(frame)), fill_value=False).to_numpy(dtype=bool)
 
 
 def _content_key(data, min_cell: int, bands: Sequence[int]) -> str:

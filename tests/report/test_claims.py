@@ -511,6 +511,8 @@ def test_a_hidden_group_is_named_without_saying_it_is_small(phase2):
 
     milano = phase2["Milano"]
     voters = milano.voters.copy()
+    voters.loc[voters["group"] == "all", ["n_delegates", "suppressed"]] = [18.0, False]
+    voters.loc[voters["group"] == "aps_odv", ["n_delegates", "suppressed"]] = [13.0, False]
     voters.loc[voters["group"] == "fondazioni_csv_altri", ["n_delegates", "suppressed"]] = [float("nan"), True]
     text = text_of(scores.overview(replace(milano, voters=voters), check_parameters("Milano", 5, 1)))
     assert "meno di" not in text
