@@ -28,17 +28,18 @@ from pathlib import Path
 import pandas as pd
 
 from palestre_analysis import config
-from palestre_analysis.core.vocabulary import GROUPS, PROVINCES, TERRITORY_NAMES, slugify
+from palestre_analysis.core.vocabulary import GROUPS, PROVINCES, REGION_WIDE_NAME, TERRITORY_NAMES, slugify
 from palestre_analysis.stats.intervals import Problem
+from palestre_analysis.stats.participation import REGULAR_MIN_MEETINGS
 
 from .nonlinear import category_splits, with_hidden_bands
 
 __all__ = ["BODIES", "PLACES", "Target", "Facts", "read_batch"]
 
 #: The region-wide bodies, a place with no report of its own.
-BODIES = "Enti regionali"
+BODIES = REGION_WIDE_NAME
 PLACES = (*PROVINCES.values(), BODIES)
-_REGULAR_FROM = 3  # a regular attended at least 3 meetings (stats.REGULAR_MIN_MEETINGS)
+_REGULAR_FROM = REGULAR_MIN_MEETINGS  # the attacker knows how a regular is defined
 
 
 @dataclass(frozen=True)

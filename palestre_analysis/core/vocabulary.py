@@ -25,6 +25,7 @@ __all__ = [
     "PROVINCES",
     "REGION_CODE",
     "TERRITORY_NAMES",
+    "REGION_WIDE_NAME",
     "NODES",
     "LEVELS",
     "parse_entity_type",
@@ -254,6 +255,8 @@ PROVINCES = {
 }
 REGION_CODE = "LOM"
 TERRITORY_NAMES = {**PROVINCES, REGION_CODE: "Lombardia"}
+#: How reports name the entities whose territory is the whole region (no province of their own).
+REGION_WIDE_NAME = "Enti regionali"
 
 _TERRITORY_LOOKUP = {normalize_label(name): code for code, name in TERRITORY_NAMES.items()}
 _TERRITORY_LOOKUP.update({normalize_label(code): code for code in TERRITORY_NAMES})

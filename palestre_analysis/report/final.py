@@ -11,6 +11,7 @@ import pandas as pd
 
 from palestre_analysis import config, stats
 from palestre_analysis.core.fingerprint import package_versions
+from palestre_analysis.core.vocabulary import REGION_WIDE_NAME
 from palestre_analysis.ingest.processed import Processed
 from palestre_analysis.report import claims, plots
 from palestre_analysis.report import formatting as fmt
@@ -24,7 +25,7 @@ from palestre_analysis.stats.linked import BODIES
 
 __all__ = ["require_region", "summary", "key_findings", "territories", "methods"]
 
-_REGIONAL = "Enti regionali"
+_REGIONAL = REGION_WIDE_NAME
 
 
 def _count(value) -> str:

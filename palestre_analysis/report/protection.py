@@ -149,7 +149,8 @@ class Guard:
         bands = self.protection.hidden("attendance", self.territory)
         bands = bands[bands["band"] != "all"]
         band_hidden = dict(zip(bands["band"], bands["hidden"], strict=True))
-        regular_bands = [b for b in bands["band"] if _lower_edge(b) >= _regular_min()]
+        lower = dict(zip(stats.band_labels(config.ATTENDANCE_BANDS), config.ATTENDANCE_BANDS, strict=True))
+        regular_bands = [b for b in bands["band"] if lower[b] >= stats.REGULAR_MIN_MEETINGS]
         counts = dict(zip(bands["band"], bands["count"], strict=True))
         entities, _ = self._cell("entities", category="all")
         table.loc[is_all, "n_entities"] = entities
@@ -366,11 +367,3 @@ class Guard:
         table["suppressed"] = table["suppressed"].astype("boolean").fillna(True).astype(bool)
         table = table.sort_values(["field", "need", "rank"], na_position="last", kind="stable")
         return table.reset_index(drop=True)
-
-
-def _regular_min() -> int:
-    return stats.REGULAR_MIN_MEETINGS
-
-
-def _lower_edge(band: str) -> int:
-    return int(str(band).split("–")[0].rstrip("+"))

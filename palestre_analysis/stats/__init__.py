@@ -41,6 +41,7 @@ from .participation import (
     REGULAR_MIN_MEETINGS,
     attendance_by_meeting,
     attendance_distribution,
+    band_labels,
     coattendance_graph,
     gini,
     network_summary,
@@ -55,6 +56,7 @@ __all__ = [
     # participation
     "attendance_by_meeting",
     "attendance_distribution",
+    "band_labels",
     "participation_summary",
     "gini",
     "coattendance_graph",
