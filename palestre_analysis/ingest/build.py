@@ -15,8 +15,8 @@ from palestre_analysis import config
 from palestre_analysis.core.files import atomic_write_with
 from palestre_analysis.core.fingerprint import ingest_hash
 from palestre_analysis.core.problems import Problem
+from palestre_analysis.ingest.inventory import raw_input_hashes
 from palestre_analysis.ingest.processed import REJECTED_NAME, REPORT_NAME, missing_tables, read_report, table_path
-from palestre_analysis.ingest.reading import raw_input_hashes
 
 __all__ = ["CleaningResult", "clean", "ensure_clean", "read_and_clean"]
 
@@ -81,7 +81,7 @@ def ensure_clean(raw_dir: Path | None = None, processed_dir: Path | None = None)
     Notes
     -----
     The tables are up to date when all of them exist and the cleaning report records
-    the same raw-file hashes (:func:`~palestre_analysis.ingest.reading.raw_input_hashes`)
+    the same raw-file hashes (:func:`~palestre_analysis.ingest.inventory.raw_input_hashes`)
     and the same :func:`~palestre_analysis.core.fingerprint.ingest_hash` as now.
 
     Examples

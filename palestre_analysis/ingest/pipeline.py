@@ -11,11 +11,12 @@ from palestre_analysis import __version__, config
 from palestre_analysis.core.fingerprint import ingest_hash, sha256_file
 from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_severity
 from palestre_analysis.ingest.forms import WideLayout, is_wide_layout, wide_layout
+from palestre_analysis.ingest.inventory import TABLE_NAMES, find_table_files, raw_input_hashes
 from palestre_analysis.ingest.ledger import FileAccount, Ledger
 from palestre_analysis.ingest.processed import COLUMNS
 from palestre_analysis.ingest.pseudonyms import load_key, pseudonym
 from palestre_analysis.ingest.raw_contract import SPECS, ColumnMap, map_columns
-from palestre_analysis.ingest.reading import TABLE_NAMES, RawTable, find_table_files, raw_input_hashes, read_raw_table
+from palestre_analysis.ingest.reading import RawTable, read_raw_table
 from palestre_analysis.ingest.rows import (
     Known,
     clean_attendance,

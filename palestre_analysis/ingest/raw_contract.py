@@ -24,7 +24,7 @@ class TableSpec:
     Parameters
     ----------
     name : str
-        The raw table (one of :data:`~palestre_analysis.ingest.reading.TABLE_NAMES`).
+        The raw table (one of :data:`~palestre_analysis.ingest.inventory.TABLE_NAMES`).
     required : dict of str to tuple of str
         Columns every file must have: canonical name → other accepted spellings.
     optional : dict of str to tuple of str

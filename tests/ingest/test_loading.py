@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 
 from palestre_analysis.core.problems import DataError
-from palestre_analysis.ingest.reading import find_table_files, read_raw_table
+from palestre_analysis.ingest.inventory import find_table_files
+from palestre_analysis.ingest.reading import read_raw_table
 
 ROWS = "ente_id;denominazione\nE1;Città di Lodi\nE2;Società Operaia\n"
 
