@@ -170,12 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     1
     """
     args = build_parser().parse_args(argv)
-    from palestre_analysis.core.problems import DataError
+    from palestre_analysis.core.problems import DataError, summarize
 
     try:
         return args.handler(args)
     except DataError as exc:
-        for message in exc.messages:
+        for message in summarize(exc.problems):
             print(message, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -184,11 +184,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(args) -> int:
+    from palestre_analysis.core.problems import summarize
     from palestre_analysis.ingest.validate import validate
 
     result = validate(args.raw)
-    for problem in result.problems:
-        print(problem.sentence(), file=sys.stderr if problem in result.errors else sys.stdout)
+    _print_files(result.report)
+    for message in summarize(result.warnings):
+        print(message)
+    for message in summarize(result.errors):
+        print(message, file=sys.stderr)
     totals = result.report.get("totals")
     if totals:
         print(_totals_sentence(totals))
@@ -197,11 +201,27 @@ def _validate(args) -> int:
 
 
 def _clean(args) -> int:
+    from palestre_analysis.core.problems import summarize
     from palestre_analysis.ingest.build import clean
 
     result = clean(args.raw, config.processed_dir_for(args.out))
+    _print_files(result.report)
+    for message in summarize(result.problems):
+        print(message)
     print(describe_cleaning(result))
     return 0
+
+
+def _print_files(report: dict) -> None:
+    """Every file of the raw folder: the table it was read as, or why it was not read."""
+    entries = report.get("raw_files")
+    if not entries:
+        return
+    from palestre_analysis.ingest.inventory import Entry
+
+    print("File della cartella dei dati:")
+    for entry in entries:
+        print("  " + Entry(**entry).sentence())
 
 
 def _totals_sentence(totals: dict) -> str:
@@ -209,7 +229,9 @@ def _totals_sentence(totals: dict) -> str:
     return (
         f"Righe lette {integer(totals['read'])}: tenute {integer(totals['kept'])}, "
         f"scartate {integer(totals['rejected'])}, duplicati uniti {integer(totals['merged_duplicates'])}, "
-        f"non valutate {integer(totals['not_scored'])}."
+        f"non valutate {integer(totals['not_scored'])}"
+        + (f" (di cui «non so» {integer(totals['dont_know'])})" if totals.get("dont_know") else "")
+        + "."
     )
 
 

@@ -1,9 +1,12 @@
 """Controlled vocabularies of the raw-data contract and their Italian labels.
 
-Entity types, composition categories, phase-2 groups, territories and the four
-strategic nodes of phase 1. Raw labels are matched after :func:`normalize_label`
-(case-, accent-, punctuation- and space-insensitive), so that "A.P.S.",
-"aps" and "Associazione di promozione sociale" all mean the same type.
+Entity types, composition categories, phase-2 groups, territories, the four
+strategic nodes of phase 1 and the "don't know" answers of the votes. Raw labels are
+matched after :func:`normalize_label` (case-, accent-, punctuation- and
+space-insensitive, typographic quotes and dashes folded, invisible characters dropped),
+so that "A.P.S.", "aps", "APS-ETS" and "Associazione di promozione sociale" all mean the
+same type. Each vocabulary's spellings are listed here and nowhere else; a label they do
+not cover stays unknown rather than guessed.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import re
 import unicodedata
 
 __all__ = [
+    "INVISIBLE_CHARACTERS",
+    "strip_invisible",
+    "fold_typography",
     "normalize_label",
     "ENTITY_TYPES",
     "ENTITY_TYPE_LABELS",
@@ -32,16 +38,85 @@ __all__ = [
     "parse_territory",
     "parse_node",
     "parse_level",
+    "DONT_KNOW_ANSWERS",
     "slugify",
 ]
+
+
+#: Characters that show nothing and are dropped (not turned into a space): zero-width space,
+#: non-joiner and joiner, left-to-right and right-to-left marks, word joiner, byte-order mark
+#: (zero-width no-break space) and soft hyphen.
+INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARACTERS))
+#: Apostrophes and quotes as word processors write them -> ASCII; every dash and minus -> "-";
+#: no-break and other fixed-width spaces -> " "; invisible characters dropped.
+_TYPOGRAPHY = {
+    **_DROP_INVISIBLE,
+    **dict.fromkeys(map(ord, "\u2019\u2018\u201a\u201b`\u00b4\u02bc\u2032"), "'"),
+    **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"'),
+    **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"),
+    **dict.fromkeys(map(ord, "\u00a0\u2007\u202f"), " "),
+}
+
+
+def strip_invisible(text: str) -> str:
+    """Drop the characters of :data:`INVISIBLE_CHARACTERS` (nothing takes their place).
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    str
+        The text without zero-width characters, byte-order marks and soft hyphens.
+
+    Examples
+    --------
+    >>> strip_invisible("E0\u200b01"), strip_invisible("\ufeffente_id")
+    ('E001', 'ente_id')
+    """
+    return text.translate(_DROP_INVISIBLE)
+
+
+def fold_typography(text: str) -> str:
+    """Write typography the ASCII way: quotes, apostrophes, dashes, spaces; drop invisible characters.
+
+    Typographic apostrophes and single quotes (’ ‘ ‚ ‛ ` ´ ʼ ′) become ``'``, double
+    quotes (“ ” „ ‟ ″) become ``"``, every Unicode dash and minus (‐ ‑ ‒ – — ― − ﹘ ﹣ －)
+    becomes ``-``, no-break spaces become a space, and the characters of
+    :data:`INVISIBLE_CHARACTERS` are dropped. Case, accents and everything else are kept.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    str
+        The folded text (same length or shorter).
+
+    Examples
+    --------
+    >>> fold_typography("Attivita\u2019 culturali \u2013 sport\u00a0e\u200b tempo libero")
+    "Attivita' culturali - sport e tempo libero"
+    >>> fold_typography("\u2212 5"), fold_typography("\u201cBandi\u201d")
+    ('- 5', '"Bandi"')
+    """
+    return text.translate(_TYPOGRAPHY)
 
 
 def normalize_label(text: object) -> str:
     """Fold a label for comparison: no accents, lower case, words only.
 
-    Accents are dropped (NFKD), dots inside acronyms are removed (``A.P.S.`` → ``aps``),
-    any other run of punctuation, underscores or spaces becomes one space, and the
-    result is trimmed.
+    Invisible characters (zero-width spaces, byte-order marks, soft hyphens: see
+    :data:`INVISIBLE_CHARACTERS`) are dropped, leaving no space; typographic
+    apostrophes, quotes and dashes count as their ASCII forms and a no-break space as a
+    space (see :func:`fold_typography`). Then accents are dropped (NFKD), dots inside
+    acronyms are removed (``A.P.S.`` → ``aps``), any other run of punctuation, underscores
+    or spaces becomes one space, and the result is trimmed.
 
     Parameters
     ----------
@@ -62,8 +137,12 @@ def normalize_label(text: object) -> str:
     'aps'
     >>> normalize_label("Nome_dell'ente"), normalize_label(" -- ")
     ('nome dell ente', '')
+    >>> normalize_label("E0\u200b01") == normalize_label("e001")
+    True
+    >>> normalize_label("Nome dell\u2019ente") == normalize_label("Nome dell'ente")
+    True
     """
-    decomposed = unicodedata.normalize("NFKD", str(text))
+    decomposed = unicodedata.normalize("NFKD", fold_typography(str(text)))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     plain = re.sub(r"(?<=\b\w)\.(?=\w\b|\w\.|$)", "", plain)  # "a.p.s." -> "aps"
     plain = re.sub(r"[^\w]+", " ", plain)
@@ -140,6 +219,12 @@ _TYPE_SPELLINGS = {
         "cooperativa",
         "cooperative sociali",
         "coop sociale",
+        "coop soc",
+        "soc coop",
+        "soc coop sociale",
+        "soc coop soc",
+        "societa cooperativa",
+        "societa cooperativa sociale",
         "coop",
         "impresa sociale",
         "imprese sociali",
@@ -158,21 +243,100 @@ _TYPE_SPELLINGS = {
         "regione",
         "ats",
         "asst",
+        "unione dei comuni",
+        "unione di comuni",
+        "comunita montana",
+        "citta metropolitana",
+        "azienda speciale consortile",
         "ente locale",
         "public administration",
     ],
     "altro": ["altro", "altri", "altro ente", "altri enti", "other"],
 }
+#: Tails that say a legal form or a registration, not a type: the 2017 Code of the Third
+#: Sector (``ETS``), the older ``ONLUS`` status, limited liability (``s.r.l.``, ``a r.l.``,
+#: ``s.c.a r.l.``) and ``s.c.s.`` (società cooperativa sociale). Dropped from the end of a
+#: label, repeatedly, before it is looked up; a label made only of them is not a type.
+_TYPE_TAILS = (
+    "ets",
+    "ente del terzo settore",
+    "ente di terzo settore",
+    "ente terzo settore",
+    "onlus",
+    "srl",
+    "s r l",
+    "arl",
+    "a rl",
+    "a r l",
+    "scarl",
+    "sca rl",
+    "s c a r l",
+    "scrl",
+    "s c r l",
+    "scs",
+    "s c s",
+)
+#: Leading words that name a body of one type whatever follows ("Comune di Bergamo",
+#: "ASST Papa Giovanni XXIII", "Fondazione della Comunità Bergamasca"). Whole words only.
+_TYPE_LEADS = {
+    "pubblica_amministrazione": (
+        "comune di",
+        "provincia di",
+        "regione",
+        "citta metropolitana di",
+        "unione dei comuni",
+        "unione di comuni",
+        "unione comuni",
+        "comunita montana",
+        "azienda speciale consortile",
+        "asst",
+        "ats",
+        "azienda socio sanitaria territoriale",
+        "agenzia di tutela della salute",
+    ),
+    "fondazione_comunita": (
+        "fondazione di comunita",
+        "fondazione della comunita",
+        "fondazione comunita",
+        "fondazione comunitaria",
+    ),
+}
 _TYPE_LOOKUP = {normalize_label(s): code for code, spellings in _TYPE_SPELLINGS.items() for s in spellings}
 _TYPE_LOOKUP.update({normalize_label(label): code for code, label in ENTITY_TYPE_LABELS.items()})
 _TYPE_LOOKUP.update({normalize_label(code): code for code in ENTITY_TYPES})
+_TAIL_PATTERN = re.compile(
+    r"(?:^|\s)(?:"
+    + "|".join(re.escape(t) for t in sorted(map(normalize_label, _TYPE_TAILS), key=len, reverse=True))
+    + r")$"
+)
+_LEAD_PATTERNS = [
+    (re.compile(r"^(?:" + "|".join(re.escape(normalize_label(w)) for w in leads) + r")(?:\s|$)"), code)
+    for code, leads in _TYPE_LEADS.items()
+]
+
+
+def _strip_type_tails(label: str) -> str:
+    """A folded label without its legal-form tails (``aps ets`` → ``aps``)."""
+    while True:
+        shorter = _TAIL_PATTERN.sub("", label).strip()
+        if shorter == label:
+            return label
+        label = shorter
 
 
 def parse_entity_type(text: object) -> str | None:
     """Return the type code of a raw ``tipologia`` label, or ``None`` when unknown.
 
     Accepted are the codes of :data:`ENTITY_TYPES`, their Italian labels and usual
-    spellings (Italian and English), compared after :func:`normalize_label`.
+    spellings (Italian and English), compared after :func:`normalize_label`. Tails that
+    state a legal form or registration rather than a type are dropped first: ``ETS`` (and
+    ``Ente del Terzo Settore``), ``ONLUS``, ``s.r.l.``, ``a r.l.``, ``s.c.s.`` — so
+    ``APS-ETS`` is an APS and ``Fondazione ONLUS`` another foundation, while ``ONLUS``
+    alone is no type at all. Public bodies are recognised by their leading words
+    (``Comune di …``, ``Provincia di …``, ``Regione …``, ``Unione dei comuni …``,
+    ``Comunità montana …``, ``ASST …``, ``ATS …``) and community foundations likewise
+    (``Fondazione di comunità …``, ``Fondazione della comunità …``, ``Fondazione
+    comunitaria …``). Nothing else is guessed: any other label is unknown.
 
     Parameters
     ----------
@@ -192,8 +356,23 @@ def parse_entity_type(text: object) -> str | None:
     'fondazione_comunita'
     >>> parse_entity_type("Comune") , parse_entity_type("Banca") is None
     ('pubblica_amministrazione', True)
+    >>> parse_entity_type("APS-ETS"), parse_entity_type("Coop. soc. a r.l. ONLUS")
+    ('aps', 'cooperativa_impresa_sociale')
+    >>> parse_entity_type("Comune di Bergamo"), parse_entity_type("ONLUS") is None
+    ('pubblica_amministrazione', True)
     """
-    return _TYPE_LOOKUP.get(normalize_label(text))
+    label = normalize_label(text)
+    code = _TYPE_LOOKUP.get(label)
+    if code is not None:
+        return code
+    label = _strip_type_tails(label)
+    code = _TYPE_LOOKUP.get(label)
+    if code is not None or not label:
+        return code
+    for pattern, code in _LEAD_PATTERNS:
+        if pattern.match(label):
+            return code
+    return None
 
 
 # --- Composition categories and phase-2 groups ------------------------------------------
@@ -262,22 +441,45 @@ _TERRITORY_LOOKUP = {normalize_label(name): code for code, name in TERRITORY_NAM
 _TERRITORY_LOOKUP.update({normalize_label(code): code for code in TERRITORY_NAMES})
 _TERRITORY_LOOKUP.update(
     {
-        normalize_label("Monza e Brianza"): "MB",
-        normalize_label("Monza Brianza"): "MB",
-        normalize_label("Monza"): "MB",
-        normalize_label("Città metropolitana di Milano"): "MI",
-        normalize_label("Regione Lombardia"): REGION_CODE,
-        normalize_label("Regionale"): REGION_CODE,
+        normalize_label(spelling): code
+        for code, spellings in {
+            "MB": ("Monza e Brianza", "Monza Brianza", "Monza"),
+            "MI": (
+                "Città metropolitana di Milano",
+                "Città metropolitana Milano",
+                "Milano Città metropolitana",
+                "CM Milano",
+                "CM di Milano",
+                "Milano CM",
+            ),
+            REGION_CODE: ("Regione Lombardia", "Regionale"),
+        }.items()
+        for spelling in spellings
     }
 )
+#: Words before the name of a province ("Provincia di Bergamo", "Prov. Lecco").
+_PROVINCE_PREFIX = re.compile(r"^(?:provincia|prov)(?: di)? (?=\S)")
+
+
+def _territory_of_name(label: str) -> str | None:
+    """The code of a folded territory name or sigla, possibly after "Provincia di"."""
+    code = _TERRITORY_LOOKUP.get(label)
+    if code is None and _PROVINCE_PREFIX.match(label):
+        code = _TERRITORY_LOOKUP.get(_PROVINCE_PREFIX.sub("", label))
+        code = code if code in PROVINCES else None
+    return code
 
 
 def parse_territory(text: object) -> str | None:
     """Return the territory code (a sigla, or ``LOM`` for the region), or ``None``.
 
     Sigle and official names of the twelve Lombard provinces are accepted, plus a few
-    common variants ("Monza", "Città metropolitana di Milano", "Regione Lombardia",
-    "Regionale"), compared after :func:`normalize_label`.
+    common variants ("Monza", "Monza-Brianza", "Città metropolitana di Milano", "CM
+    Milano", "Regione Lombardia", "Regionale"), the name of a province after
+    "Provincia di", "Prov. di" or "Prov." and a name written with its sigla ("Bergamo
+    (BG)", "BG - Bergamo"), all compared after :func:`normalize_label`. When the name and
+    the sigla name different territories ("Bergamo (BS)") the value is not recognised:
+    which of the two is meant is never guessed.
 
     Parameters
     ----------
@@ -294,10 +496,24 @@ def parse_territory(text: object) -> str | None:
     --------
     >>> parse_territory("Monza e Brianza"), parse_territory(" mi "), parse_territory("Lombardia")
     ('MB', 'MI', 'LOM')
-    >>> parse_territory("Torino") is None
-    True
+    >>> parse_territory("Prov. di Lecco"), parse_territory("Bergamo (BG)"), parse_territory("CM Milano")
+    ('LC', 'BG', 'MI')
+    >>> parse_territory("Torino") is None, parse_territory("Bergamo (BS)") is None
+    (True, True)
     """
-    return _TERRITORY_LOOKUP.get(normalize_label(text))
+    label = normalize_label(text)
+    code = _territory_of_name(label)
+    if code is not None or " " not in label:
+        return code
+    first, rest = label.split(" ", 1)
+    head, last = label.rsplit(" ", 1)
+    readings = set()
+    for sigla, name in ((first, rest), (last, head)):
+        if sigla.upper() in TERRITORY_NAMES:
+            named = _territory_of_name(name)
+            if named is not None:
+                readings.update({sigla.upper(), named})
+    return readings.pop() if len(readings) == 1 else None
 
 
 # --- Phase 1 strategic nodes and meeting levels -------------------------------------------
@@ -362,6 +578,39 @@ def parse_level(text: object) -> str | None:
     ('territoriale', None)
     """
     return _LEVEL_LOOKUP.get(normalize_label(text))
+
+
+# --- Answers that are not a score ----------------------------------------------------------
+
+#: What people write instead of a vote when they cannot or will not give one: not scored,
+#: unlike an invalid vote (an error). Matched after :func:`normalize_label`, so case, dots,
+#: slashes and a final full stop do not count (``N/A``, ``n.a.``, ``NON SO.``); the
+#: punctuation-only answers (``-``, ``—``, ``?``) are matched as written, also repeated.
+DONT_KNOW_ANSWERS = (
+    "Non so",
+    "Non lo so",
+    "non saprei",
+    "non so rispondere",
+    "N/A",
+    "NA",
+    "n.a.",
+    "n.v.",
+    "N.V.",
+    "non valutabile",
+    "n.d.",
+    "ND",
+    "n/d",
+    "n/v",
+    "non applicabile",
+    "non pertinente",
+    "-",
+    "—",
+    "?",
+    "don't know",
+    "not applicable",
+    "prefer not to say",
+    "preferisco non rispondere",
+)
 
 
 def slugify(text: object) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from palestre_analysis import config
 from palestre_analysis.core.files import atomic_write_with
 from palestre_analysis.core.fingerprint import ingest_hash
-from palestre_analysis.core.problems import Problem
+from palestre_analysis.core.problems import ROW_COLUMNS, Problem
 from palestre_analysis.ingest.inventory import raw_input_hashes
 from palestre_analysis.ingest.processed import REJECTED_NAME, REPORT_NAME, missing_tables, read_report, table_path
 
@@ -198,7 +198,7 @@ def _write_rejected(path: Path, problems: list[Problem]) -> None:
 
     def write(target):
         with open(target, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=["file", "line", "column", "reason"])
+            writer = csv.DictWriter(handle, fieldnames=list(ROW_COLUMNS))
             writer.writeheader()
             for problem in problems:
                 writer.writerow(problem.as_row())

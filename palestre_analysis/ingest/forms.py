@@ -1,9 +1,15 @@
-"""Google Forms grid exports of phase-2 votes (the "wide" layout).
+"""Google and Microsoft Forms grid exports of phase-2 votes (the "wide" layout).
 
 One row per submission; a column ``ente_id`` (or "Codice ente"), an optional timestamp
-("Informazioni cronologiche" in Italian exports, "Timestamp" in English ones), and one
-column per grid cell headed ``<campo> - <esigenza> [<risorsa>]`` (an en dash also
-separates). The field may not itself contain `` - ``: the first separator splits.
+("Informazioni cronologiche" in Italian Google exports, "Timestamp" in English ones,
+"Ora di completamento" in Microsoft Forms), and one column per grid cell headed
+``<campo> - <esigenza> [<risorsa>]`` (an en dash also separates). The field may not
+itself contain `` - ``: the first separator splits.
+
+Microsoft Forms exports open with fixed columns (``ID``, ``Ora di inizio``, ``Ora di
+completamento``, ``Posta elettronica``, ``Nome``; in English ``Start time``, ``Completion
+time``, ``Email``, ``Name``): they are recognised by them, their e-mail and name are never
+read, and question columns that are not grid cells are named with what to rename.
 """
 
 from __future__ import annotations
@@ -14,16 +20,65 @@ from dataclasses import dataclass
 from palestre_analysis.core.vocabulary import normalize_label
 from palestre_analysis.ingest.reading import RawTable
 
-__all__ = ["GridColumn", "parse_grid_header", "is_wide_layout", "WideLayout", "wide_layout"]
+__all__ = [
+    "GridColumn",
+    "parse_grid_header",
+    "is_forms_export",
+    "is_microsoft_forms",
+    "is_wide_layout",
+    "WideLayout",
+    "wide_layout",
+]
 
 _GRID = re.compile(r"^(?P<field>.+?)\s+[-–—]\s+(?P<need>.+?)\s*\[(?P<resource>[^\]]+)\]\s*$")
 _ID_HEADERS = {normalize_label(h) for h in ("ente_id", "codice ente", "id ente", "ente")}
 _STAMP_HEADERS = {
     normalize_label(h)
-    for h in ("informazioni cronologiche", "timestamp", "data e ora", "marca temporale", "informazione cronologica")
+    for h in (
+        "informazioni cronologiche",
+        "timestamp",
+        "data e ora",
+        "marca temporale",
+        "informazione cronologica",
+        "ora di completamento",
+        "completion time",
+    )
 }
 _EMAIL_HEADERS = {
-    normalize_label(h) for h in ("indirizzo email", "email", "e mail", "indirizzo e mail", "nome utente", "username")
+    normalize_label(h)
+    for h in (
+        "indirizzo email",
+        "email",
+        "e mail",
+        "indirizzo e mail",
+        "nome utente",
+        "username",
+        "posta elettronica",
+        "nome",
+        "name",
+        "nome e cognome",
+    )
+}
+#: The fixed columns Microsoft Forms writes first, in Italian and English exports.
+_MICROSOFT_COLUMNS = {
+    normalize_label(h)
+    for h in (
+        "id",
+        "ora di inizio",
+        "ora di completamento",
+        "posta elettronica",
+        "nome",
+        "ora dell ultima modifica",
+        "start time",
+        "completion time",
+        "email",
+        "name",
+        "last modified time",
+    )
+}
+#: Fixed columns read by nobody, and not worth a warning (the submission number, the start time).
+_SILENT_HEADERS = {normalize_label(h) for h in ("id", "ora di inizio", "start time", "ora dell ultima modifica")} | {
+    normalize_label("last modified time")
 }
 
 
@@ -84,6 +139,55 @@ def parse_grid_header(header: str) -> tuple[str, str, str] | None:
     return tuple(" ".join(match.group(k).split()) for k in ("field", "need", "resource"))
 
 
+def is_microsoft_forms(cells: list[str]) -> bool:
+    """Whether a header row is a Microsoft Forms export: at least three of its fixed columns.
+
+    Parameters
+    ----------
+    cells : list of str
+        A row read as a header.
+
+    Returns
+    -------
+    bool
+        True when three or more cells are Microsoft Forms' fixed columns.
+
+    Examples
+    --------
+    >>> is_microsoft_forms(["ID", "Ora di inizio", "Ora di completamento", "Posta elettronica", "Nome", "Q1"])
+    True
+    >>> is_microsoft_forms(["ente_id", "Nome"])
+    False
+    """
+    return sum(normalize_label(c) in _MICROSOFT_COLUMNS for c in cells) >= 3
+
+
+def is_forms_export(cells: list[str]) -> bool:
+    """Whether a header row is a form export of votes: a grid cell next to an id, or Microsoft Forms.
+
+    Parameters
+    ----------
+    cells : list of str
+        A row read as a header.
+
+    Returns
+    -------
+    bool
+        True for a Google Forms grid (a grid header and an entity-id column) or a
+        Microsoft Forms export (its fixed columns), with or without grid columns.
+
+    Examples
+    --------
+    >>> is_forms_export(["Informazioni cronologiche", "Codice ente", "Cultura - Sedi [5 per mille]"])
+    True
+    >>> is_forms_export(["Cultura - Sedi [5 per mille]"]), is_forms_export(["ente_id", "campo"])
+    (False, False)
+    """
+    folded = {normalize_label(c) for c in cells}
+    grid = any(parse_grid_header(c) for c in cells) and bool(folded & _ID_HEADERS)
+    return grid or is_microsoft_forms(cells)
+
+
 def is_wide_layout(table: RawTable) -> bool:
     """A table is a form export when at least one header is a grid cell.
 
@@ -106,7 +210,7 @@ def is_wide_layout(table: RawTable) -> bool:
     >>> is_wide_layout(RawTable(Path("valutazioni.csv"), ["ente_id", "campo", "voto"], [], []))
     False
     """
-    return any(parse_grid_header(h) for h in table.header)
+    return any(parse_grid_header(h) for h in table.header) or is_microsoft_forms(table.header)
 
 
 @dataclass
@@ -125,6 +229,9 @@ class WideLayout:
         Positions of columns with personal data (email, user name): never read.
     ignored : list of int
         Positions of other non-empty headers: not read (headerless columns are not listed).
+    microsoft : bool, default False
+        Whether the export is Microsoft Forms' (its questions that are not grid cells
+        are named with what to rename).
     """
 
     id_position: int | None
@@ -132,6 +239,7 @@ class WideLayout:
     grid: list[GridColumn]
     personal: list[int]
     ignored: list[int]
+    microsoft: bool = False
 
 
 def wide_layout(table: RawTable) -> WideLayout:
@@ -163,6 +271,7 @@ def wide_layout(table: RawTable) -> WideLayout:
     """
     id_position = stamp_position = None
     grid, personal, ignored = [], [], []
+    microsoft = is_microsoft_forms(table.header)
     for position, (raw, norm) in enumerate(zip(table.header, table.normalized_header())):
         parsed = parse_grid_header(raw)
         if parsed:
@@ -173,6 +282,6 @@ def wide_layout(table: RawTable) -> WideLayout:
             stamp_position = position
         elif norm in _EMAIL_HEADERS:
             personal.append(position)
-        elif raw:
+        elif raw and not (microsoft and norm in _SILENT_HEADERS):
             ignored.append(position)
-    return WideLayout(id_position, stamp_position, grid, personal, ignored)
+    return WideLayout(id_position, stamp_position, grid, personal, ignored, microsoft)

@@ -46,6 +46,15 @@ class FileAccount:
     votes : dict, default {}
         For a form export only: votes read, kept, rejected, merged and not scored (a
         form row holds many votes, so these differ from the row counts).
+    how : str, default ""
+        How the file was recognised as its table (``dal nome del file``...).
+    lines : dict, default {}
+        Every physical line of the file (or row of the sheet) by what it is: ``header``,
+        ``before_header``, ``blank``, ``directives``, ``rows`` (lines of the records read
+        as rows, quoted text spanning lines included) and ``rejected_at_reading``; their
+        sum is ``in_file``.
+    dont_know : int, default 0
+        Answers such as «Non so» (counted as not scored).
     """
 
     file: str
@@ -60,6 +69,9 @@ class FileAccount:
     not_scored: int = 0
     blank_lines: int = 0
     votes: dict = field(default_factory=dict)
+    how: str = ""
+    lines: dict = field(default_factory=dict)
+    dont_know: int = 0
 
     def balanced(self) -> bool:
         """Whether ``read = kept + rejected + merged_duplicates + not_scored``.
@@ -112,6 +124,9 @@ class Ledger:
         self._state: dict[tuple[str, int], str] = {}
         self._files: dict[str, FileAccount] = {}
         self._votes: dict[str, Counter] = defaultdict(Counter)
+        self._dont_know: Counter = Counter()
+        #: Personal data removed from free text, by kind (``email``, ``telefono``, ``nome``).
+        self.personal_removed: Counter = Counter()
 
     def open_file(self, account: FileAccount, lines: list[int]) -> None:
         """Register a file and all its data rows as pending.
@@ -127,7 +142,9 @@ class Ledger:
         for line in lines:
             self._state[(account.file, line)] = _PENDING
 
-    def reject(self, file: str, line: int | None, column: str | None, reason: str) -> None:
+    def reject(
+        self, file: str, line: int | None, column: str | None, reason: str, *, parent: str | None = None
+    ) -> None:
         """Record an error; the row, if registered, becomes rejected for good.
 
         Parameters
@@ -140,8 +157,11 @@ class Ledger:
             Column header as written; ``None`` for the whole row.
         reason : str
             What is wrong, in Italian, without personal values.
+        parent : str, optional
+            The rejected row this one depends on (``ente «E12» scartato (enti.csv, riga
+            14)``): messages group dependent rows under it.
         """
-        self.problems.append(Problem(file, line, column, reason, ERROR))
+        self.problems.append(Problem(file, line, column, reason, ERROR, parent=parent))
         if line is not None and (file, line) in self._state:
             self._state[(file, line)] = REJECTED
 
@@ -215,6 +235,18 @@ class Ledger:
         """
         self._votes[file][state] += n
 
+    def count_dont_know(self, file: str, n: int = 1) -> None:
+        """Count answers such as «Non so», which are not scored.
+
+        Parameters
+        ----------
+        file : str
+            File name.
+        n : int, default 1
+            Number of answers to add.
+        """
+        self._dont_know[file] += n
+
     def rejected_problems(self) -> list[Problem]:
         """The errors, as written to ``rejected.csv``.
 
@@ -250,6 +282,7 @@ class Ledger:
             counts = tally[name]
             account.kept, account.rejected = counts[KEPT], counts[REJECTED]
             account.merged_duplicates, account.not_scored = counts[MERGED], counts[NOT_SCORED]
+            account.dont_know = self._dont_know[name]
             if account.layout == "wide":
                 account.votes = {k: self._votes[name][k] for k in ("read", KEPT, REJECTED, MERGED, NOT_SCORED)}
         return list(self._files.values())

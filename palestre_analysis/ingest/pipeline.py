@@ -9,14 +9,16 @@ import pandas as pd
 
 from palestre_analysis import __version__, config
 from palestre_analysis.core.fingerprint import ingest_hash, sha256_file
+from palestre_analysis.core.personal import NameIndex
 from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_severity
 from palestre_analysis.ingest.forms import WideLayout, is_wide_layout, wide_layout
-from palestre_analysis.ingest.inventory import TABLE_NAMES, find_table_files, raw_input_hashes
+from palestre_analysis.ingest.headers import raw_table
+from palestre_analysis.ingest.inventory import Inventory, Source, raw_input_hashes, survey
 from palestre_analysis.ingest.ledger import FileAccount, Ledger
 from palestre_analysis.ingest.processed import COLUMNS
 from palestre_analysis.ingest.pseudonyms import load_key, pseudonym
-from palestre_analysis.ingest.raw_contract import SPECS, ColumnMap, map_columns
-from palestre_analysis.ingest.reading import RawTable, read_raw_table
+from palestre_analysis.ingest.raw_contract import SPECS, TABLE_NAMES, ColumnMap, map_columns
+from palestre_analysis.ingest.reading import Grid, RawTable
 from palestre_analysis.ingest.rows import (
     Known,
     clean_attendance,
@@ -29,7 +31,7 @@ from palestre_analysis.ingest.rows import (
 )
 from palestre_analysis.ingest.schemas import check_processed
 
-__all__ = ["run_pipeline"]
+__all__ = ["run_pipeline", "MOST_ROWS"]
 
 
 def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
@@ -79,7 +81,7 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
     >>> frames["entities"][["entity_id", "entity_type", "group", "territory"]].to_dict("records")
     [{'entity_id': 'E1', 'entity_type': 'aps', 'group': 'aps_odv', 'territory': 'Brescia'}]
     >>> report["totals"], report["problems"]
-    ({'read': 2, 'kept': 1, 'rejected': 1, 'merged_duplicates': 0, 'not_scored': 0}, {'errors': 1, 'warnings': 4})
+    ({'read': 2, 'kept': 1, 'rejected': 1, 'merged_duplicates': 0, 'not_scored': 0, 'dont_know': 0}, {'errors': 1, 'warnings': 4})
     >>> run_pipeline(raw / "missing", pseudonymise=False)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -88,43 +90,64 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
     if not raw_dir.is_dir():
         raise DataError([Problem(str(raw_dir), None, None, "la cartella dei dati grezzi non esiste")])
     ledger = Ledger()
-    inputs = _read_inputs(raw_dir, ledger)
+    inputs, inventory = _read_inputs(raw_dir, ledger)
     known = Known()
     entities = clean_entities(_pairs(inputs["enti"]), ledger, known)
     meetings = clean_meetings(_pairs(inputs["incontri"]), ledger, known)
     attendance = clean_attendance(_pairs(inputs["presenze"]), ledger, known)
     phases = {m["meeting_id"]: m["phase"] for m in meetings}
-    contributions = clean_contributions(_pairs(inputs["contributi"]), ledger, known, phases)
+    names = NameIndex.from_names(_delegate_names(inputs["enti"]))
+    contributions = clean_contributions(_pairs(inputs["contributi"]), ledger, known, phases, names)
     votes = _clean_votes(inputs["valutazioni"], ledger, known)
     demo = (raw_dir / config.DEMO_MARKER).is_file()
     personal = _add_pseudonyms(entities, demo=demo, enabled=pseudonymise, source=_entity_file_name(inputs))
     frames = _frames(entities, meetings, attendance, contributions, votes)
     accounts = ledger.accounts()
+    losses = _losses(accounts)
+    if losses:
+        raise DataError(ledger.problems + losses)
     report = {
         "package_version": __version__,
         "ingest_code_hash": ingest_hash(),
         "demo_data": demo,
         "personal_data": personal,
         "inputs": raw_input_hashes(raw_dir),
+        "raw_files": [vars(e) for e in inventory.entries],
         "files": [vars(a) for a in accounts],
         "tables": {name: int(len(frame)) for name, frame in frames.items()},
         "totals": {
             key: sum(getattr(a, key) for a in accounts)
-            for key in ("read", "kept", "rejected", "merged_duplicates", "not_scored")
+            for key in ("read", "kept", "rejected", "merged_duplicates", "not_scored", "dont_know")
         },
+        "personal_data_removed": {kind: ledger.personal_removed[kind] for kind in ("email", "telefono", "nome")},
         "problems": count_by_severity(ledger.problems),
         "identity": "read = kept + rejected + merged_duplicates + not_scored",
     }
     return frames, ledger, report
 
 
-def _read_inputs(raw_dir: Path, ledger: Ledger) -> dict[str, list]:
-    """Every file of every table, read and mapped; blocking problems are raised together."""
-    blocking: list[Problem] = []
-    inputs: dict[str, list] = {}
+def _read_inputs(raw_dir: Path, ledger: Ledger) -> tuple[dict[str, list], Inventory]:
+    """Every table of every file and sheet, read and mapped; blocking problems are raised together."""
+    inventory = survey(raw_dir)
+    blocking = [p for p in inventory.problems if p.severity == ERROR]
+    ledger.problems.extend(p for p in inventory.problems if p.severity != ERROR)
+    inputs: dict[str, list] = {name: [] for name in TABLE_NAMES}
+    for source in inventory.sources:
+        recognition = source.recognition
+        header_errors = [p for p in recognition.problems if p.severity == ERROR]
+        if header_errors:
+            blocking.extend(header_errors)
+            continue
+        ledger.problems.extend(recognition.problems)
+        table = raw_table(source.grid, recognition.header_index)
+        mapped = _map_table(source.table, table, ledger, blocking)
+        if mapped is not None:
+            _open(ledger, mapped, source)
+            inputs[source.table].append(mapped)
     for table_name in TABLE_NAMES:
-        paths = find_table_files(raw_dir, table_name)
-        if not paths and table_name == "enti":
+        if inventory.of_table(table_name) or table_name in inventory.unreadable:
+            continue
+        if table_name == "enti":
             blocking.append(
                 Problem(
                     f"{raw_dir.name}/enti.csv",
@@ -133,26 +156,16 @@ def _read_inputs(raw_dir: Path, ledger: Ledger) -> dict[str, list]:
                     "manca il file degli enti (enti.csv o enti.xlsx): senza enti nessuna analisi è possibile",
                 )
             )
-        elif not paths:
+        else:
             ledger.warn(
                 f"{table_name}.csv",
                 None,
                 None,
                 f"nessun file «{table_name}» (.csv o .xlsx): le analisi che ne dipendono resteranno vuote",
             )
-        inputs[table_name] = []
-        for path in paths:
-            try:
-                table = read_raw_table(path)
-            except DataError as exc:
-                blocking.extend(exc.problems)
-                continue
-            mapped = _map_table(table_name, table, ledger, blocking)
-            if mapped is not None:
-                inputs[table_name].append(mapped)
     if blocking:
         raise DataError(blocking)
-    return inputs
+    return inputs, inventory
 
 
 class _MappedFile(NamedTuple):
@@ -192,14 +205,17 @@ def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[
                 table.header[position],
                 "colonna con dati personali: ignorata, non entra nei dati puliti",
             )
+        if layout.microsoft and not layout.grid:
+            blocking.append(_microsoft_without_grid(table, layout))
+            return None
         for position in layout.ignored:
             ledger.warn(
                 table.name,
                 table.header_line,
                 table.header[position],
-                "colonna non riconosciuta come cella della griglia «campo - esigenza [risorsa]»: ignorata",
+                "colonna non riconosciuta come cella della griglia «campo - esigenza [risorsa]»: ignorata"
+                + (" (per leggerla, rinominarla così)" if layout.microsoft else ""),
             )
-        _open(ledger, table, table_name, "wide")
         return _MappedFile(table, "wide", layout)
     columns, problems = map_columns(table, SPECS[table_name])
     blockers = [p for p in problems if p.severity == ERROR]
@@ -207,22 +223,57 @@ def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[
         blocking.extend(blockers)
         return None
     ledger.problems.extend(problems)
-    mapped = _MappedFile(table, "long" if table_name == "valutazioni" else "table", columns)
-    _open(ledger, table, table_name, mapped.layout)
-    return mapped
+    return _MappedFile(table, "long" if table_name == "valutazioni" else "table", columns)
 
 
-def _open(ledger: Ledger, table: RawTable, table_name: str, layout: str) -> None:
+def _microsoft_without_grid(table: RawTable, layout: WideLayout) -> Problem:
+    questions = ", ".join(f"«{table.header[p][:40]}»" for p in layout.ignored[:3]) or "nessuna"
+    return Problem(
+        table.name,
+        table.header_line,
+        None,
+        "export di Microsoft Forms senza celle della griglia: rinominare ogni colonna di voto come "
+        f"«campo - esigenza [risorsa]» (ad esempio «Cultura - Sedi [5 per mille]»); colonne trovate: {questions}",
+    )
+
+
+def _line_account(grid: Grid, header_index: int) -> dict[str, int]:
+    """Every physical line of a file or sheet, by what it is; a bug if they do not add up."""
+    spans = [record.end - record.start + 1 for record in grid.records]
+    account = {
+        "in_file": grid.n_lines,
+        "header": spans[header_index],
+        "before_header": sum(spans[:header_index]),
+        "blank": len(grid.blank_lines),
+        "directives": len(grid.skipped),
+        "rows": sum(spans[header_index + 1 :]),
+        "rejected_at_reading": len(grid.rejected),
+    }
+    if sum(account.values()) - account["in_file"] != account["in_file"]:
+        raise RuntimeError(f"lines of {grid.label} not accounted for: {account}")
+    return account
+
+
+def _open(ledger: Ledger, mapped: _MappedFile, source: Source) -> None:
+    """Register a file's rows, its lines rejected at reading, and its reading notes."""
+    table, grid = mapped.table, source.grid
     account = FileAccount(
         file=table.name,
-        table=table_name,
-        layout=layout,
+        table=source.table,
+        layout=mapped.layout,
         sha256=sha256_file(table.path),
         encoding=table.encoding,
-        read=table.n_read,
+        read=table.n_read + len(grid.rejected),
         blank_lines=table.blank_lines,
+        how=source.recognition.how,
+        lines=_line_account(grid, source.recognition.header_index),
     )
-    ledger.open_file(account, table.lines + [line for line, _ in table.ragged])
+    ledger.open_file(account, table.lines + [line for line, _ in table.ragged] + list(grid.rejected))
+    for note in grid.notes:
+        if note.severity != ERROR or note.line not in grid.rejected:
+            ledger.problems.append(note)
+    for line, reason in grid.rejected.items():
+        ledger.reject(table.name, line, None, reason)
     for line, width in table.ragged:
         ledger.reject(
             table.name,
@@ -239,6 +290,40 @@ def _clean_votes(files: list[_MappedFile], ledger: Ledger, known: Known) -> list
         clean = clean_votes_wide if mapped.layout == "wide" else clean_votes_long
         records.extend(clean(mapped.table, mapped.columns, ledger, known))
     return merge_votes(records, ledger)
+
+
+def _delegate_names(files: list[_MappedFile]) -> list[str]:
+    """Every delegate's name in the entity files, kept rows or not: they leave the free text."""
+    return [mapped.columns.value(row, "delegato") for mapped in files for row in mapped.table.rows]
+
+
+#: Above this share of rejected rows a table is lost rather than cleaned: the run stops.
+MOST_ROWS = 0.5
+
+
+def _losses(accounts: list[FileAccount]) -> list[Problem]:
+    """A blocking sentence for each table left empty, or that lost most of its rows."""
+    problems = []
+    for table in TABLE_NAMES:
+        mine = [a for a in accounts if a.table == table]
+        read = sum(_units(a, "read") for a in mine)
+        rejected = sum(_units(a, "rejected") for a in mine)
+        kept = sum(_units(a, "kept") + _units(a, "merged_duplicates") + _units(a, "not_scored") for a in mine)
+        unit = "voti" if any(a.layout == "wide" for a in mine) else "righe"
+        files = ", ".join(a.file for a in mine)
+        if read and not kept:
+            reason = f"la tabella «{table}» resterebbe vuota: scartate tutte le {read} {unit} lette"
+        elif read and rejected > MOST_ROWS * read:
+            reason = f"la tabella «{table}» perderebbe la maggior parte dei dati: scartate {rejected} {unit} su {read}"
+        else:
+            continue
+        problems.append(Problem(files, None, None, reason + ": correggere i motivi indicati sopra e ripetere"))
+    return problems
+
+
+def _units(account: FileAccount, state: str) -> int:
+    """Rows, or votes for a form export (whose rows hold many votes)."""
+    return account.votes.get(state, 0) if account.layout == "wide" else getattr(account, state)
 
 
 def _entity_file_name(inputs: dict) -> str:

@@ -14,7 +14,10 @@ from palestre_analysis.core.problems import WARNING, Problem
 from palestre_analysis.core.vocabulary import normalize_label
 from palestre_analysis.ingest.reading import RawTable
 
-__all__ = ["TableSpec", "SPECS", "ColumnMap", "map_columns"]
+__all__ = ["TABLE_NAMES", "TableSpec", "SPECS", "ColumnMap", "map_columns"]
+
+#: The raw tables, in the order they are cleaned (each refers only to earlier ones).
+TABLE_NAMES = ("enti", "incontri", "presenze", "contributi", "valutazioni")
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class TableSpec:
     Parameters
     ----------
     name : str
-        The raw table (one of :data:`~palestre_analysis.ingest.inventory.TABLE_NAMES`).
+        The raw table (one of :data:`TABLE_NAMES`).
     required : dict of str to tuple of str
         Columns every file must have: canonical name → other accepted spellings.
     optional : dict of str to tuple of str

@@ -8,9 +8,12 @@ order is: entities, meetings, then attendance, contributions and votes.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 
+from palestre_analysis.core.personal import EMAIL, PHONE, NameIndex, scrub_free_text
 from palestre_analysis.core.problems import Problem
 from palestre_analysis.core.vocabulary import (
     CATEGORY_OF_TYPE,
@@ -24,12 +27,23 @@ from palestre_analysis.core.vocabulary import (
 )
 from palestre_analysis.ingest.forms import WideLayout
 from palestre_analysis.ingest.ledger import KEPT, MERGED, NOT_SCORED, REJECTED, Ledger
-from palestre_analysis.ingest.parsing import label_key, parse_date, parse_phase, parse_timestamp, parse_vote, tidy_label
+from palestre_analysis.ingest.parsing import (
+    decide_day_month,
+    is_dont_know,
+    label_key,
+    parse_date,
+    parse_phase,
+    parse_timestamp,
+    parse_vote,
+    suggest_code,
+    tidy_label,
+)
 from palestre_analysis.ingest.raw_contract import ColumnMap
 from palestre_analysis.ingest.reading import RawTable
 
 __all__ = [
     "Known",
+    "read_date",
     "clean_entities",
     "clean_meetings",
     "clean_attendance",
@@ -54,28 +68,31 @@ class Known:
     ----------
     entities : dict of str to int, default {}
         Entity id → source line of the row that defined it.
-    rejected_entities : set of str, default set()
-        Entity ids whose every row so far was rejected.
+    rejected_entities : dict of str to str, default {}
+        Entity ids whose every row so far was rejected → where the first one is
+        (``enti.csv, riga 3``).
     meetings : dict of str to int, default {}
         Meeting id → source line of the row that defined it.
-    rejected_meetings : set of str, default set()
-        Meeting ids whose every row so far was rejected.
+    rejected_meetings : dict of str to str, default {}
+        Meeting ids whose every row so far was rejected → where the first one is.
 
     Examples
     --------
-    >>> known = Known(entities={"E1": 2}, rejected_entities={"E2"})
-    >>> known.entity_problem("E1") is None
+    >>> known = Known(entities={"E001": 2}, rejected_entities={"E2": "enti.csv, riga 3"})
+    >>> known.entity_problem("E001") is None
     True
-    >>> known.entity_problem("E2")
-    'ente_id «E2» riferito a un ente scartato nel file enti (vedi le sue righe)'
+    >>> known.entity_problem("E2"), known.entity_parent("E2")
+    ('ente_id «E2» riferito a un ente scartato', 'ente «E2» scartato (enti.csv, riga 3)')
     >>> known.entity_problem("E9")
     'ente_id «E9» sconosciuto: non compare nel file enti'
+    >>> known.entity_problem("e 1")
+    'ente_id «e 1» sconosciuto: non compare nel file enti (forse «E001»? correggere il codice)'
     """
 
     entities: dict[str, int] = field(default_factory=dict)
-    rejected_entities: set[str] = field(default_factory=set)
+    rejected_entities: dict[str, str] = field(default_factory=dict)
     meetings: dict[str, int] = field(default_factory=dict)
-    rejected_meetings: set[str] = field(default_factory=set)
+    rejected_meetings: dict[str, str] = field(default_factory=dict)
 
     def entity_problem(self, entity_id: str) -> str | None:
         """Why ``entity_id`` cannot be referred to, or ``None`` when it is a kept entity.
@@ -88,15 +105,26 @@ class Known:
         Returns
         -------
         str or None
-            The reason, in Italian (missing, rejected in ``enti`` or unknown).
+            The reason, in Italian (missing, rejected in ``enti``, or unknown, with the
+            kept code it differs from only by case, spaces or leading zeros, if any).
         """
-        if not entity_id:
-            return "ente_id mancante"
-        if entity_id in self.entities:
-            return None
-        if entity_id in self.rejected_entities:
-            return f"ente_id «{entity_id}» riferito a un ente scartato nel file enti (vedi le sue righe)"
-        return f"ente_id «{entity_id}» sconosciuto: non compare nel file enti"
+        return _reference_problem(entity_id, "ente_id", "ente", "enti", self.entities, self.rejected_entities)
+
+    def entity_parent(self, entity_id: str) -> str | None:
+        """The rejected entity row a row depends on, as messages group it; ``None`` otherwise.
+
+        Parameters
+        ----------
+        entity_id : str
+            The ``ente_id`` cell of a row.
+
+        Returns
+        -------
+        str or None
+            ``ente «E2» scartato (enti.csv, riga 3)`` when the entity was rejected.
+        """
+        where = self.rejected_entities.get(entity_id) if entity_id not in self.entities else None
+        return f"ente «{entity_id}» scartato ({where})" if where else None
 
     def meeting_problem(self, meeting_id: str) -> str | None:
         """Why ``meeting_id`` cannot be referred to, or ``None`` when it is a kept meeting.
@@ -116,13 +144,37 @@ class Known:
         >>> Known().meeting_problem("")
         'incontro_id mancante'
         """
-        if not meeting_id:
-            return "incontro_id mancante"
-        if meeting_id in self.meetings:
-            return None
-        if meeting_id in self.rejected_meetings:
-            return f"incontro_id «{meeting_id}» riferito a un incontro scartato nel file incontri"
-        return f"incontro_id «{meeting_id}» sconosciuto: non compare nel file incontri"
+        return _reference_problem(
+            meeting_id, "incontro_id", "incontro", "incontri", self.meetings, self.rejected_meetings
+        )
+
+    def meeting_parent(self, meeting_id: str) -> str | None:
+        """The rejected meeting row a row depends on; ``None`` otherwise.
+
+        Parameters
+        ----------
+        meeting_id : str
+            The ``incontro_id`` cell of a row.
+
+        Returns
+        -------
+        str or None
+            ``incontro «I03» scartato (incontri.csv, riga 4)`` when the meeting was rejected.
+        """
+        where = self.rejected_meetings.get(meeting_id) if meeting_id not in self.meetings else None
+        return f"incontro «{meeting_id}» scartato ({where})" if where else None
+
+
+def _reference_problem(identifier, column, noun, table, kept, rejected) -> str | None:
+    if not identifier:
+        return f"{column} mancante"
+    if identifier in kept:
+        return None
+    if identifier in rejected:
+        return f"{column} «{identifier}» riferito a un {noun} scartato"
+    reason = f"{column} «{identifier}» sconosciuto: non compare nel file {table}"
+    proposal = suggest_code(identifier, kept)
+    return f"{reason} (forse «{proposal}»? correggere il codice)" if proposal else reason
 
 
 def _rows(table: RawTable, columns: ColumnMap):
@@ -178,7 +230,7 @@ def clean_entities(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
     enti.csv, riga 3, colonna «tipologia»: tipologia «Banca» non riconosciuta; attesa una tra: ODV, APS, ...
     enti.csv, riga 4, colonna «ente_id»: ente_id «E1» ripetuto: già usato alla riga 2.
     >>> known.entities, known.rejected_entities
-    ({'E1': 2}, {'E2'})
+    ({'E1': 2}, {'E2': 'enti.csv, riga 3'})
     """
     return _clean_with_ids(files, ledger, known, _entity_record, "ente_id", known.entities, known.rejected_entities)
 
@@ -203,7 +255,7 @@ def _clean_with_ids(files, ledger, known, make_record, id_column, kept: dict, re
                 ledger.reject(table.name, line, where, f"{id_column} mancante: ogni riga ha un codice univoco")
                 record = None
             if record is None:
-                rejected.add(row[id_column])
+                rejected.setdefault(row[id_column], f"{table.name}, riga {line}")
                 continue
             kept[row[id_column]] = line
             records.append(record)
@@ -214,6 +266,15 @@ def _clean_with_ids(files, ledger, known, make_record, id_column, kept: dict, re
 def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
     header = columns.header
     ok = True
+    if EMAIL.search(row["ente_id"]) or PHONE.search(row["ente_id"]):
+        ledger.reject(
+            file,
+            line,
+            header["ente_id"],
+            "il codice ente ha la forma di un indirizzo email o di un numero di telefono: "
+            "usare un codice che non sia un dato personale",
+        )
+        ok = False
     entity_type = parse_entity_type(row["tipologia"])
     if entity_type is None:
         shown = f"«{row['tipologia'][:40]}»" if row["tipologia"] else "vuota"
@@ -294,16 +355,71 @@ def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
     incontri.csv, riga 4, colonna «data»: data impossibile «31/02/2019»: il giorno non esiste nel calendario.
     incontri.csv, riga 4, colonna «territorio»: territorio mancante: un incontro territoriale richiede ...
     """
-    return _clean_with_ids(
-        files, ledger, known, _meeting_record, "incontro_id", known.meetings, known.rejected_meetings
-    )
+    records = []
+    for table, columns in files:  # day and month order: one decision per file's column
+        dates = decide_day_month(row["data"] for _, row in _rows(table, columns))
+        make_record = partial(_meeting_record, dates=dates)
+        records += _clean_with_ids(
+            [(table, columns)], ledger, known, make_record, "incontro_id", known.meetings, known.rejected_meetings
+        )
+    return records
 
 
-def _meeting_record(file, line, row, columns, ledger, known) -> dict | None:
+def read_date(text: str, dates) -> dt.date:
+    """A date of a column whose day/month order was decided as ``dates``; never a guess.
+
+    Parameters
+    ----------
+    text : str
+        The raw cell.
+    dates : DayMonthOrder
+        The decision for the whole column (:func:`~palestre_analysis.ingest.parsing.decide_day_month`).
+
+    Returns
+    -------
+    datetime.date
+        The date, read in the column's order; a value that reads the same either way
+        (ISO, serial, day equal to month) needs no order.
+
+    Raises
+    ------
+    ValueError
+        When the value cannot be read, or reads two ways in a column that does not settle
+        the order (the sentence says how to settle it).
+
+    Examples
+    --------
+    >>> read_date("03/04/2019", decide_day_month(["03/04/2019", "25/04/2019"]))
+    datetime.date(2019, 4, 3)
+    >>> read_date("2019-04-03", decide_day_month(["03/04/2019"]))
+    datetime.date(2019, 4, 3)
+    >>> read_date("03/04/2019", decide_day_month(["03/04/2019"]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: le date della colonna si possono leggere ...
+    """
+    if dates.reading_order:
+        return parse_date(text, order=dates.reading_order)
+    readings = []
+    for order in ("dmy", "mdy"):
+        try:
+            readings.append(parse_date(text, order=order))
+        except ValueError as exc:
+            error = exc
+            readings.append(None)
+    if readings[0] == readings[1]:
+        if readings[0] is None:
+            raise error
+        return readings[0]
+    raise ValueError(dates.sentence())
+
+
+def _meeting_record(file, line, row, columns, ledger, known, *, dates) -> dict | None:
     header = columns.header
     ok = True
     values = {}
-    for column, parser, key in (("data", parse_date, "date"), ("fase", parse_phase, "phase")):
+    readers = (("data", partial(read_date, dates=dates), "date"), ("fase", parse_phase, "phase"))
+    for column, parser, key in readers:
         try:
             values[key] = parser(row[column])
         except ValueError as exc:
@@ -398,28 +514,37 @@ def clean_attendance(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, kn
 
 
 def _check_references(file, line, row, columns, ledger, known, *, meeting: bool) -> bool:
+    """Reject a row whose meeting or entity is not kept; a rejected one becomes the row's parent."""
     problems = []
     if meeting:
-        problems.append(("incontro_id", known.meeting_problem(row["incontro_id"])))
-    problems.append(("ente_id", known.entity_problem(row["ente_id"])))
-    for column, problem in problems:
+        meeting_id = row["incontro_id"]
+        problems.append(("incontro_id", known.meeting_problem(meeting_id), known.meeting_parent(meeting_id)))
+    entity_id = row["ente_id"]
+    problems.append(("ente_id", known.entity_problem(entity_id), known.entity_parent(entity_id)))
+    for column, problem, parent in problems:
         if problem:
-            ledger.reject(file, line, columns.header[column], problem)
-    return not any(problem for _, problem in problems)
+            ledger.reject(file, line, columns.header[column], problem, parent=parent)
+    return not any(problem for _, problem, _ in problems)
 
 
 # --- contributi -----------------------------------------------------------------------------
 
 
 def clean_contributions(
-    files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known, meeting_phase: dict[str, int]
+    files: list[tuple[RawTable, ColumnMap]],
+    ledger: Ledger,
+    known: Known,
+    meeting_phase: dict[str, int],
+    names: NameIndex | None = None,
 ) -> list[dict]:
     """Phase-1 contributions coded to one of the four strategic nodes.
 
     A row is rejected when its meeting or entity is not a kept one or its node is not
     one of :data:`~palestre_analysis.core.vocabulary.NODES`. A contribution at a phase-2
     meeting is kept, with a warning. Repeated rows are all kept: there is no duplicate
-    check here.
+    check here. E-mail addresses, phone numbers and the delegates' names are removed
+    from the text (:func:`~palestre_analysis.core.personal.scrub_free_text`) and counted
+    in ``ledger.personal_removed``.
 
     Parameters
     ----------
@@ -431,6 +556,8 @@ def clean_contributions(
         The entities and meetings kept so far (read only).
     meeting_phase : dict of str to int
         Meeting id → phase, of the kept meetings.
+    names : NameIndex, optional
+        The delegates' names, to be removed from the texts.
 
     Returns
     -------
@@ -473,13 +600,10 @@ def clean_contributions(
                 ledger.warn(
                     table.name, line, columns.header["incontro_id"], "contributo registrato in un incontro di fase 2"
                 )
+            text, removed = scrub_free_text(row.get("testo", ""), names)
+            ledger.personal_removed.update(removed)
             records.append(
-                {
-                    "meeting_id": row["incontro_id"],
-                    "entity_id": row["ente_id"],
-                    "node": node,
-                    "text": row.get("testo", "") or None,
-                }
+                {"meeting_id": row["incontro_id"], "entity_id": row["ente_id"], "node": node, "text": text or None}
             )
             ledger.settle(table.name, line, KEPT)
     return records
@@ -538,6 +662,11 @@ def clean_votes_long(table: RawTable, columns: ColumnMap, ledger: Ledger, known:
             if not row[column]:
                 ledger.reject(table.name, line, header[column], f"{column} mancante")
                 ok = False
+        if is_dont_know(row["voto"]):
+            if ok:
+                ledger.settle(table.name, line, NOT_SCORED)
+                ledger.count_dont_know(table.name)
+            continue
         try:
             score = parse_vote(row["voto"])
         except ValueError as exc:
@@ -627,6 +756,10 @@ def clean_votes_wide(table: RawTable, layout: WideLayout, ledger: Ledger, known:
         entity_id = cells[layout.id_position]
         for column in layout.grid:
             text = cells[column.position]
+            if is_dont_know(text):
+                ledger.count_votes(file, NOT_SCORED)
+                ledger.count_dont_know(file)
+                continue
             try:
                 score = parse_vote(text)
             except ValueError as exc:
@@ -648,28 +781,61 @@ def _vote_problem(file, line, column, reason):
 
 
 def _latest_submissions(table: RawTable, layout: WideLayout, ledger: Ledger, known: Known) -> set[int]:
-    """Lines of the latest valid submission of each entity (by timestamp, then by line)."""
+    """Lines of the latest valid submission of each entity (by timestamp, then by line).
+
+    The timestamps' day/month order is decided on the whole column. When the column
+    does not settle it, both readings are tried: an entity whose latest submission
+    depends on the reading has all its submissions rejected, since we do not guess.
+    """
     file = table.name
     id_header = table.header[layout.id_position]
-    stamp_header = table.header[layout.stamp_position] if layout.stamp_position is not None else None
-    best: dict[str, tuple] = {}
+    valid = []
     for cells, line in zip(table.rows, table.lines):
         entity_id = cells[layout.id_position]
         problem = known.entity_problem(entity_id)
         if problem:
-            ledger.reject(file, line, id_header, problem)
+            ledger.reject(file, line, id_header, problem, parent=known.entity_parent(entity_id))
             continue
-        stamp = None
-        if stamp_header is not None:
-            stamp = parse_timestamp(cells[layout.stamp_position])
-            if stamp is None and cells[layout.stamp_position]:
-                ledger.warn(
-                    file, line, stamp_header, "data e ora illeggibili: per ordinare gli invii uso l'ordine delle righe"
+        stamp = cells[layout.stamp_position] if layout.stamp_position is not None else ""
+        valid.append((entity_id, line, stamp))
+    dates = decide_day_month(stamp for _, _, stamp in valid)
+    readings = [_latest_by_time(valid, order) for order in ((dates.order,) if dates.order else ("dmy", "mdy"))]
+    _warn_unreadable_stamps(table, layout, ledger, valid, dates.order or "dmy")
+    latest = readings[0]
+    for entity_id in [e for e in latest if any(r[e] != latest[e] for r in readings[1:])]:
+        for other, line, _ in valid:
+            if other == entity_id:
+                ledger.reject(
+                    file,
+                    line,
+                    table.header[layout.stamp_position],
+                    f"l'invio più recente dell'ente «{entity_id}» cambia secondo che le date si leggano "
+                    f"giorno/mese o mese/giorno: {dates.sentence()}",
                 )
-        order = (stamp is not None, stamp or 0, line)
-        if entity_id not in best or order > best[entity_id]:
-            best[entity_id] = order
-    return {order[2] for order in best.values()}
+        del latest[entity_id]
+    return set(latest.values())
+
+
+def _latest_by_time(valid: list[tuple[str, int, str]], order: str) -> dict[str, int]:
+    """Entity → line of its latest submission, timestamps read in ``order``."""
+    best: dict[str, tuple] = {}
+    for entity_id, line, text in valid:
+        stamp = parse_timestamp(text, order=order) if text else None
+        key = (stamp is not None, stamp or 0, line)
+        if entity_id not in best or key > best[entity_id]:
+            best[entity_id] = key
+    return {entity_id: key[2] for entity_id, key in best.items()}
+
+
+def _warn_unreadable_stamps(table, layout, ledger, valid, order) -> None:
+    if layout.stamp_position is None:
+        return
+    header = table.header[layout.stamp_position]
+    for _, line, text in valid:
+        if text and parse_timestamp(text, order=order) is None:
+            ledger.warn(
+                table.name, line, header, "data e ora illeggibili: per ordinare gli invii uso l'ordine delle righe"
+            )
 
 
 def merge_votes(records: list[dict], ledger: Ledger) -> list[dict]:

@@ -188,7 +188,7 @@ def test_rejected_entity_explains_its_votes(small_raw):
         drop=("presenze.csv", "contributi.csv", "incontri.csv"),
     )
     messages = sentences(folder)
-    assert any("valutazioni.csv, riga 4" in m and "ente scartato nel file enti" in m for m in messages)
+    assert any("valutazioni.csv, riga 4" in m and "riferito a un ente scartato" in m for m in messages)
 
 
 def test_votes_in_every_accepted_spelling(small_raw, tmp_path):
@@ -267,11 +267,11 @@ def test_accounting_identity_on_the_demo(demo_raw, tmp_path):
     assert kept["valutazioni"] == tables["votes"]
 
 
-def test_rejected_csv_lists_file_line_column_reason(demo_raw, tmp_path):
+def test_rejected_csv_lists_file_line_column_reason_parent(demo_raw, tmp_path):
     result = clean(demo_raw, tmp_path / "out")
     with open(result.rejected_path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert rows and set(rows[0]) == {"file", "line", "column", "reason"}
+    assert rows and set(rows[0]) == {"file", "line", "column", "reason", "parent"}
     assert all(r["file"] and r["reason"] for r in rows)
     rejected_rows = {(r["file"], r["line"]) for r in rows}
     assert len(rejected_rows) >= result.n_rejected

@@ -25,7 +25,8 @@ def test_every_command_has_help(command):
 def test_validate_demo_reports_its_deliberate_errors(demo_raw):
     result = palestre("validate", "--raw", str(demo_raw))
     assert result.returncode == 1
-    assert "valutazioni.csv, riga" in result.stderr and "voto non valido «sette»" in result.stderr
+    assert "valutazioni.csv, colonna «voto»: 2 righe scartate – voto non valido" in result.stderr
+    assert "incontri.xlsx (foglio «Incontri») → tabella «incontri»" in result.stdout, "every file, and its sheet"
     assert "Traceback" not in result.stderr + result.stdout
     assert "example.org" not in result.stderr + result.stdout, "no email in messages"
 
@@ -43,7 +44,7 @@ def test_validate_exits_zero_on_clean_data(small_raw):
         ({"enti.csv": b"ente_id,nome\nE1,\xff\xfe\x81\x8d\n"}, "enti.csv, riga 2: codifica non riconosciuta"),
         (
             {"incontri.xlsx": b"not a workbook"},
-            "incontri.xlsx: il file ha estensione .xlsx ma non è un file Excel valido",
+            "incontri.xlsx: il file ha estensione .xlsx ma non è una cartella di lavoro valida",
         ),
     ],
     ids=["empty", "encoding", "fake-xlsx"],
