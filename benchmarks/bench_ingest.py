@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import shutil
 import statistics
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from palestre_analysis import config
 from palestre_analysis.ingest.build import clean
+from palestre_analysis.ingest.reading import read_grids
 from palestre_analysis.ingest.validate import validate
 
 #: Which column of each demo table holds a code to prefix per copy.
@@ -46,27 +46,12 @@ CODES = {
 
 
 def demo_tables() -> dict[str, list[list[str]]]:
-    """Every demo table as rows of text (header first), the workbook read with python-calamine."""
-    from python_calamine import CalamineWorkbook
-
+    """Every demo table as rows of text (header first), read by the toolkit's own reader."""
     tables = {}
     for path in sorted(config.RAW_DIR.iterdir()):
-        if path.suffix == ".csv":
-            text = path.read_text(encoding="utf-8-sig")
-            delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
-            tables[path.stem] = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-        elif path.suffix == ".xlsx":
-            sheet = CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python()
-            tables[path.stem] = [[_text(v) for v in row] for row in sheet]
+        if path.suffix in (".csv", ".xlsx"):
+            tables[path.stem] = [record.cells for record in read_grids(path)[0].records]
     return tables
-
-
-def _text(value) -> str:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value)
 
 
 def multiplied(tables: dict[str, list[list[str]]], copies: int) -> dict[str, list[list[str]]]:

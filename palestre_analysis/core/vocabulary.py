@@ -16,6 +16,7 @@ import unicodedata
 
 __all__ = [
     "INVISIBLE_CHARACTERS",
+    "NONBREAKING_SPACES",
     "strip_invisible",
     "fold_typography",
     "normalize_label",
@@ -48,6 +49,8 @@ __all__ = [
 #: (zero-width no-break space) and soft hyphen.
 INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"
 _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARACTERS))
+#: No-break and other fixed-width spaces, read as an ordinary space.
+NONBREAKING_SPACES = "\u00a0\u2007\u202f"
 #: Apostrophes and quotes as word processors write them -> ASCII; every dash and minus -> "-";
 #: no-break and other fixed-width spaces -> " "; invisible characters dropped.
 _TYPOGRAPHY = {
@@ -55,7 +58,7 @@ _TYPOGRAPHY = {
     **dict.fromkeys(map(ord, "\u2019\u2018\u201a\u201b`\u00b4\u02bc\u2032"), "'"),
     **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"'),
     **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"),
-    **dict.fromkeys(map(ord, "\u00a0\u2007\u202f"), " "),
+    **dict.fromkeys(map(ord, NONBREAKING_SPACES), " "),
 }
 
 

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from palestre_analysis.core.problems import WARNING, DataError, Problem
+from palestre_analysis.core.vocabulary import INVISIBLE_CHARACTERS, NONBREAKING_SPACES
 
 __all__ = [
     "Decoded",
@@ -31,13 +32,11 @@ __all__ = [
     "clean_cell",
     "invisible_note",
     "mojibake_note",
+    "looks_double_encoded",
 ]
 
-#: Characters removed from every cell: zero-width space, non-joiner and joiner, word
-#: joiner, BOM (inside the text), soft hyphen.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-#: Non-breaking spaces, turned into ordinary spaces in every cell.
-SPACES = "\u00a0\u202f"
+#: Characters removed from every cell, and spaces read as ordinary ones: one list, the vocabulary's.
+INVISIBLE, SPACES = INVISIBLE_CHARACTERS, NONBREAKING_SPACES
 
 _TRANSLATION = {ord(c): None for c in INVISIBLE} | {ord(c): " " for c in SPACES}
 
@@ -427,6 +426,27 @@ def invisible_note(label: str, n_cells: int, first_line: int) -> Problem:
     where = "" if n_cells == 1 else "; la prima è in questa riga"
     reason = f"{what} caratteri invisibili (spazi di larghezza zero, BOM, trattini morbidi): rimossi{where}"
     return Problem(label, first_line, None, reason, WARNING)
+
+
+def looks_double_encoded(text: str) -> bool:
+    """Whether ``text`` holds a sequence typical of text converted twice (``Ã¨``, ``â€™``).
+
+    Parameters
+    ----------
+    text : str
+        A cell or a whole file.
+
+    Returns
+    -------
+    bool
+        True when a double-encoding pattern occurs.
+
+    Examples
+    --------
+    >>> looks_double_encoded("SostenibilitÃ  della"), looks_double_encoded("Sostenibilità")
+    (True, False)
+    """
+    return _MOJIBAKE.search(text) is not None
 
 
 def mojibake_note(text: str, label: str, delimiter: str = "") -> Problem | None:

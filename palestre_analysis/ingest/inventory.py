@@ -14,6 +14,7 @@ from pathlib import Path
 
 from palestre_analysis import config
 from palestre_analysis.core.fingerprint import sha256_file
+from palestre_analysis.core.personal import mask_personal
 from palestre_analysis.core.problems import WARNING, DataError, Problem
 from palestre_analysis.ingest.headers import Recognition, has_full_header, recognise, table_of_name
 from palestre_analysis.ingest.raw_contract import TABLE_NAMES
@@ -73,6 +74,9 @@ class Entry:
     file: str
     table: str | None
     note: str
+
+    def __post_init__(self) -> None:
+        self.file = mask_personal(self.file)  # a file named after a person's address is not repeated
 
     def sentence(self) -> str:
         """The entry as the command line prints it.

@@ -121,7 +121,7 @@ class Ledger:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
-        self._state: dict[tuple[str, int], str] = {}
+        self._state: dict[str, dict[int, str]] = defaultdict(dict)  # file -> line -> state
         self._files: dict[str, FileAccount] = {}
         self._votes: dict[str, Counter] = defaultdict(Counter)
         self._dont_know: Counter = Counter()
@@ -139,8 +139,7 @@ class Ledger:
             Source lines of every data row (ragged ones included).
         """
         self._files[account.file] = account
-        for line in lines:
-            self._state[(account.file, line)] = _PENDING
+        self._state[account.file].update(dict.fromkeys(lines, _PENDING))
 
     def reject(
         self, file: str, line: int | None, column: str | None, reason: str, *, parent: str | None = None
@@ -162,8 +161,9 @@ class Ledger:
             14)``): messages group dependent rows under it.
         """
         self.problems.append(Problem(file, line, column, reason, ERROR, parent=parent))
-        if line is not None and (file, line) in self._state:
-            self._state[(file, line)] = REJECTED
+        states = self._state.get(file)
+        if line is not None and states is not None and line in states:
+            states[line] = REJECTED
 
     def warn(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         """Record a warning; the row's state does not change.
@@ -196,8 +196,9 @@ class Ledger:
         state : str
             :data:`KEPT`, :data:`REJECTED`, :data:`MERGED` or :data:`NOT_SCORED`.
         """
-        if self._state.get((file, line)) != REJECTED:
-            self._state[(file, line)] = state
+        states = self._state[file]
+        if states.get(line) != REJECTED:
+            states[line] = state
 
     def state(self, file: str, line: int) -> str:
         """The current state of a row.
@@ -219,7 +220,7 @@ class Ledger:
         KeyError
             When the row was never registered with :meth:`open_file`.
         """
-        return self._state[(file, line)]
+        return self._state[file][line]
 
     def count_votes(self, file: str, state: str, n: int = 1) -> None:
         """Vote-level counts of a form export, whose rows hold many votes.
@@ -272,12 +273,12 @@ class Ledger:
         RuntimeError
             When a row is still pending (the message lists up to five of them).
         """
-        undecided = [key for key, state in self._state.items() if state == _PENDING]
+        undecided = [(f, line) for f, states in self._state.items() for line, s in states.items() if s == _PENDING]
         if undecided:
             raise RuntimeError(f"rows left undecided by the cleaner: {undecided[:5]}")
         tally: dict[str, Counter] = defaultdict(Counter)
-        for (file, _), state in self._state.items():
-            tally[file][state] += 1
+        for file, states in self._state.items():
+            tally[file].update(states.values())
         for name, account in self._files.items():
             counts = tally[name]
             account.kept, account.rejected = counts[KEPT], counts[REJECTED]

@@ -74,6 +74,7 @@ def _vote_scale(low: int, high: int) -> str:
     return f"atteso un numero intero da {low} a {high}"
 
 
+@functools.lru_cache(maxsize=65536)  # a vote column holds a dozen distinct texts
 def parse_vote(text: str, *, low: int = 1, high: int = 10) -> int | None:
     """A score from ``low`` to ``high`` (1 to 10 by default); ``None`` for an empty cell (not scored).
 
@@ -142,6 +143,7 @@ def parse_vote(text: str, *, low: int = 1, high: int = 10) -> int | None:
     return score
 
 
+@functools.lru_cache(maxsize=65536)  # the same few labels and answers, hundreds of thousands of times
 def is_dont_know(text: str) -> bool:
     """Whether a cell says "don't know" or "not applicable" instead of giving a score.
 
@@ -644,6 +646,7 @@ def suggest_code(code: str, known: Iterable[str]) -> str | None:
     return candidates.pop() if len(candidates) == 1 else None
 
 
+@functools.lru_cache(maxsize=65536)  # the same few labels and answers, hundreds of thousands of times
 def tidy_label(text: str) -> str:
     """A free label as shown: invisible characters dropped, trimmed, inner spaces collapsed.
 
@@ -669,6 +672,7 @@ def tidy_label(text: str) -> str:
     return " ".join(strip_invisible(text).split())
 
 
+@functools.lru_cache(maxsize=65536)  # the same few labels and answers, hundreds of thousands of times
 def label_key(text: str) -> str:
     """The comparison key of a free label: case- and space-insensitive, typography folded.
 

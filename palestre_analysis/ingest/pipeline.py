@@ -11,6 +11,7 @@ from palestre_analysis import __version__, config
 from palestre_analysis.core.fingerprint import ingest_hash, sha256_file
 from palestre_analysis.core.personal import NameIndex
 from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_severity
+from palestre_analysis.ingest.decoding import looks_double_encoded
 from palestre_analysis.ingest.forms import WideLayout, is_wide_layout, wide_layout
 from palestre_analysis.ingest.headers import raw_table
 from palestre_analysis.ingest.inventory import Inventory, Source, raw_input_hashes, survey
@@ -18,7 +19,7 @@ from palestre_analysis.ingest.ledger import FileAccount, Ledger
 from palestre_analysis.ingest.processed import COLUMNS
 from palestre_analysis.ingest.pseudonyms import load_key, pseudonym
 from palestre_analysis.ingest.raw_contract import SPECS, TABLE_NAMES, ColumnMap, map_columns
-from palestre_analysis.ingest.reading import Grid, RawTable
+from palestre_analysis.ingest.reading import Grid, RawTable, collector_paused
 from palestre_analysis.ingest.rows import (
     Known,
     clean_attendance,
@@ -89,6 +90,11 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
     """
     if not raw_dir.is_dir():
         raise DataError([Problem(str(raw_dir), None, None, "la cartella dei dati grezzi non esiste")])
+    with collector_paused():
+        return _run(raw_dir, pseudonymise)
+
+
+def _run(raw_dir: Path, pseudonymise: bool):
     ledger = Ledger()
     inputs, inventory = _read_inputs(raw_dir, ledger)
     known = Known()
@@ -271,7 +277,7 @@ def _open(ledger: Ledger, mapped: _MappedFile, source: Source) -> None:
     ledger.open_file(account, table.lines + [line for line, _ in table.ragged] + list(grid.rejected))
     for note in grid.notes:
         if note.severity != ERROR or note.line not in grid.rejected:
-            ledger.problems.append(note)
+            ledger.problems.append(_without_personal_text(note, mapped, source.table))
     for line, reason in grid.rejected.items():
         ledger.reject(table.name, line, None, reason)
     for line, width in table.ragged:
@@ -282,6 +288,27 @@ def _open(ledger: Ledger, mapped: _MappedFile, source: Source) -> None:
             f"riga con {width} campi invece dei {len(table.header)} dell'intestazione: "
             "controllare delimitatori e virgolette",
         )
+
+
+def _without_personal_text(note: Problem, mapped: _MappedFile, table_name: str) -> Problem:
+    """A reading note that would quote a personal cell (a garbled name) names its column instead."""
+    if mapped.layout == "wide":
+        personal = mapped.columns.personal
+    else:
+        personal = [mapped.columns.index[c] for c in SPECS[table_name].personal if c in mapped.columns.index]
+    table = mapped.table
+    row = table.rows[table.lines.index(note.line)] if personal and note.line in table.lines else None
+    garbled = [p for p in personal if row is not None and looks_double_encoded(row[p])]
+    if not garbled:
+        return note
+    return Problem(
+        note.file,
+        note.line,
+        table.header[garbled[0]],
+        "testo che sembra convertito due volte tra codifiche (valore non mostrato: è un dato personale): "
+        "controllare la codifica con cui il file è stato salvato",
+        note.severity,
+    )
 
 
 def _clean_votes(files: list[_MappedFile], ledger: Ledger, known: Known) -> list[dict]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gc
 import itertools
 import re
@@ -36,7 +37,16 @@ from palestre_analysis.ingest.decoding import (
 )
 from palestre_analysis.ingest.workbooks import WORKBOOK_SUFFIXES, read_workbook, sheet_label
 
-__all__ = ["Record", "Grid", "DATA_SUFFIXES", "DELIMITERS", "read_grids", "RawTable", "read_raw_table"]
+__all__ = [
+    "collector_paused",
+    "Record",
+    "Grid",
+    "DATA_SUFFIXES",
+    "DELIMITERS",
+    "read_grids",
+    "RawTable",
+    "read_raw_table",
+]
 
 #: Suffixes of the files read as data (any case): text files, then workbooks.
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", *WORKBOOK_SUFFIXES)
@@ -194,7 +204,7 @@ def read_grids(path: Path) -> list[Grid]:
     if not path.is_file():
         raise DataError([Problem(path.name, None, None, "il file non esiste o non è un file")])
     try:
-        with _collector_paused():
+        with collector_paused():
             if suffix in WORKBOOK_SUFFIXES:
                 return _workbook_grids(path)
             return [_text_grid(path)]
@@ -205,12 +215,13 @@ def read_grids(path: Path) -> list[Grid]:
 
 
 @contextlib.contextmanager
-def _collector_paused():
-    """No cyclic garbage collection while a file's records are built.
+def collector_paused():
+    """No cyclic garbage collection while a file's records are built (or a whole cleaning runs).
 
-    Building hundreds of thousands of lists that all stay alive triggers collection
-    after collection that finds nothing to free: half the reading time of a large file.
-    Nothing read here forms reference cycles.
+    Building hundreds of thousands of lists and dicts that all stay alive triggers
+    collection after collection that finds nothing to free: half the reading time of a
+    large file, a seventh of a cleaning. Nothing read or cleaned forms reference cycles;
+    the collector is restored as it was on the way out.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -531,8 +542,8 @@ class RawTable:
     sheet: str | None = None
     ends: list[int] = field(default_factory=list)
 
-    @property
-    def label(self) -> str:
+    @functools.cached_property
+    def label(self) -> str:  # cached: every problem of every row asks for it
         """The file name, or ``name (foglio «Sheet»)`` for a sheet.
 
         Examples

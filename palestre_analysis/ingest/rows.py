@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 
 from palestre_analysis.core.personal import EMAIL, PHONE, NameIndex, scrub_free_text
 from palestre_analysis.core.problems import Problem
@@ -179,8 +180,15 @@ def _reference_problem(identifier, column, noun, table, kept, rejected) -> str |
 
 def _rows(table: RawTable, columns: ColumnMap):
     """``(line, {canonical column: text})`` for every well-formed row."""
+    names, positions = list(columns.index), list(columns.index.values())
+    if len(positions) == 1:
+        (name,), (position,) = names, positions
+        for cells, line in zip(table.rows, table.lines):
+            yield line, {name: cells[position]}
+        return
+    pick = itemgetter(*positions)  # hundreds of thousands of rows: the C-level picker
     for cells, line in zip(table.rows, table.lines):
-        yield line, {name: cells[position] for name, position in columns.index.items()}
+        yield line, dict(zip(names, pick(cells)))
 
 
 # --- enti -----------------------------------------------------------------------------------
@@ -515,6 +523,8 @@ def clean_attendance(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, kn
 
 def _check_references(file, line, row, columns, ledger, known, *, meeting: bool) -> bool:
     """Reject a row whose meeting or entity is not kept; a rejected one becomes the row's parent."""
+    if row["ente_id"] in known.entities and (not meeting or row["incontro_id"] in known.meetings):
+        return True  # the common case, hundreds of thousands of times: no reason to build
     problems = []
     if meeting:
         meeting_id = row["incontro_id"]
@@ -879,7 +889,7 @@ def merge_votes(records: list[dict], ledger: Ledger) -> list[dict]:
     winners: dict[tuple, dict] = {}
     for record in records:
         for column in ("field", "resource", "need"):
-            record[column] = display[column][label_key(record[column])]
+            record[column] = display[column][record[column]]
         key = (record["entity_id"], record["field"], record["resource"], record["need"])
         earlier = winners.get(key)
         if earlier is not None:
@@ -916,5 +926,5 @@ def _display_labels(records: list[dict]) -> dict[str, dict[str, str]]:
             candidate = (count, -rank, text)
             if key not in chosen or candidate > chosen[key]:
                 chosen[key] = candidate
-        display[column] = {key: value[2] for key, value in chosen.items()}
+        display[column] = {text: chosen[label_key(text)][2] for text in spellings}  # as written -> as shown
     return display

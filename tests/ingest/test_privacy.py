@@ -95,3 +95,36 @@ def test_an_empty_key_file_is_refused_not_used(tmp_path, monkeypatch):
     with pytest.raises(KeyMissing) as caught:
         load_key(demo=False, source="enti.csv")
     assert "è vuoto" in caught.value.messages[0]
+
+
+def test_a_garbled_name_is_named_by_its_column_not_quoted(demo_raw):
+    """A delegate's name converted twice between encodings gets a warning that does not show it."""
+    from palestre_analysis.ingest.validate import validate
+
+    path = demo_raw / "enti.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    garbled = "NiccolÃ² Gentileschi"
+    path.write_text(text.replace("Paola Gentile", garbled, 1), encoding="utf-8")
+    sentences = [p.sentence() for p in validate(demo_raw).problems]
+    warned = [s for s in sentences if "convertito due volte" in s]
+    assert warned and all("colonna «delegato»" in s for s in warned), warned
+    assert not [s for s in sentences if "Gentileschi" in s]
+
+
+def test_an_email_in_a_code_is_masked_everywhere(demo_raw, tmp_path):
+    """An address typed into the code field never reaches a message, rejected.csv or a table."""
+    from palestre_analysis.core.problems import DataError
+
+    path = demo_raw / "presenze.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    address = "mario.rossi@example.org"
+    assert lines[1] == "I01,E004\n"
+    lines[1] = f"I01,{address}\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    try:
+        result = clean(demo_raw, tmp_path / "out")
+    except DataError as exc:  # pragma: no cover - the demo must still clean
+        raise AssertionError(exc.messages) from None
+    assert all(address not in p.sentence() for p in result.problems)
+    assert address not in (tmp_path / "out" / "rejected.csv").read_text(encoding="utf-8")
+    assert any("«email nascosta»" in p.sentence() for p in result.problems)
