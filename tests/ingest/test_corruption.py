@@ -98,6 +98,10 @@ def test_corruption_never_crashes_and_never_loses_a_row(
             == account["kept"] + account["rejected"] + account["merged_duplicates"] + account["not_scored"]
         ), account
         kept[account["table"]] += account["votes"]["kept"] if account["layout"] == "wide" else account["kept"]
+        lines = account["lines"]  # every physical line is a header, a row, blank, skipped or rejected
+        assert sum(n for part, n in lines.items() if part != "in_file") == lines["in_file"], account
+        if account["file"].endswith(".csv"):  # counted independently of the reader: line ends in the bytes
+            assert lines["in_file"] == len((folder / account["file"]).read_bytes().splitlines()), account
     assert kept == {
         "enti": len(frames["entities"]),
         "incontri": len(frames["meetings"]),
