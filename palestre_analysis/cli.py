@@ -260,10 +260,17 @@ def describe_cleaning(result) -> str:
     Righe lette 3: tenute 2, scartate 1, duplicati uniti 0, non valutate 0.
     Le righe scartate e il motivo sono in out/processed/rejected.csv.
     """
+    from palestre_analysis.core.personal import REMOVED_MARKER
+
     tables = ", ".join(
         f"{table_file(name)} ({plural(n, 'riga', 'righe')})" for name, n in result.report["tables"].items()
     )
     lines = [f"Tabelle scritte in {result.processed_dir}: {tables}.", _totals_sentence(result.report["totals"])]
+    removed = result.report.get("personal_data_removed") or {}
+    if any(removed.values()):
+        kinds = [("email", "email", "email"), ("telefono", "numero di telefono", "numeri di telefono")]
+        parts = [plural(removed[k], one, many) for k, one, many in [*kinds, ("nome", "nome", "nomi")] if removed.get(k)]
+        lines.append(f"Tolti dai testi dei contributi: {', '.join(parts)} (al loro posto «{REMOVED_MARKER}»).")
     if result.n_rejected:
         lines.append(f"Le righe scartate e il motivo sono in {result.rejected_path}.")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from functools import lru_cache
 from palestre_analysis.core.personal import mask_personal
 
 __all__ = [
+    "ONLY_THIS_VOTE",
     "Problem",
     "DataError",
     "Severity",
@@ -54,6 +55,8 @@ WARNING = Severity.WARNING
 
 #: The columns of ``rejected.csv``, in order: the keys of :meth:`Problem.as_row`.
 ROW_COLUMNS = ("file", "line", "column", "reason", "parent")
+#: How a reason ends when one vote of a form row is rejected and the row is kept.
+ONLY_THIS_VOTE = "(solo questo voto è scartato)"
 
 # File names, column headers and parents repeat across thousands of problems: masked once.
 _mask_label = lru_cache(maxsize=4096)(mask_personal)
@@ -217,7 +220,9 @@ def summarize(problems: list[Problem], *, first: int = 3) -> list[str]:
     * A problem with a :attr:`~Problem.parent` is grouped with every problem that has the
       same parent (and severity), across files: ``ente «E012» scartato (enti.csv, riga
       14): con esso 37 righe dipendenti scartate (presenze.csv 12, contributi.csv 5,
-      valutazioni.csv 20).``
+      valutazioni.csv 20).`` Beyond the first ``first`` parents, the others and their rows
+      are counted in one sentence (``altri 15 incontri scartati: con essi 450 righe
+      dipendenti scartate (…)``), so that a lost table does not print a line per row.
     * The other problems of a row are grouped by severity, file, column and cause, the
       cause being the reason with every quoted value replaced by ``«…»`` (so ``ente_id
       «E9» sconosciuto`` and ``ente_id «E7» sconosciuto`` are one cause). The sentence
@@ -276,15 +281,41 @@ def summarize(problems: list[Problem], *, first: int = 3) -> list[str]:
             cause = _QUOTED.sub(_ELIDED, problem.reason.rstrip("."))
             key = ("cause", problem.severity, problem.file, problem.column, cause)
         groups.setdefault(key, []).append(problem)
-    sentences = []
+    sentences: list = []
+    parents_shown, overflow = 0, []
     for key, members in groups.items():
-        if len(members) == 1:
+        if key[0] == "parent" and parents_shown >= first:
+            if not overflow:
+                sentences.append(overflow)  # placeholder: the rest of the rejected parents, in one sentence
+            overflow.append(members)
+        elif len(members) == 1:
             sentences.append(members[0].sentence())
         elif key[0] == "parent":
+            parents_shown += 1
             sentences.append(_dependents_sentence(members))
         else:
             sentences.extend(_cause_sentences(members, first))
-    return sentences
+    return [_more_parents_sentence(s) if s is overflow else s for s in sentences]
+
+
+#: Plural of the rejected rows that others depend on, as parents name them (``ente «E1» scartato``).
+_PARENT_PLURALS = {"ente": "enti", "incontro": "incontri"}
+
+
+def _more_parents_sentence(groups: list[list[Problem]]) -> str:
+    """The rejected parents beyond the first few, with all their dependent rows, in one sentence."""
+    kinds = {members[0].parent.split(" ", 1)[0] for members in groups}
+    noun = _PARENT_PLURALS.get(kinds.pop(), "righe") if len(kinds) == 1 else "righe"
+    rows: dict[str, set] = {}
+    for members in groups:
+        for position, problem in enumerate(members):
+            rows.setdefault(problem.file, set()).add(problem.line if problem.line is not None else position)
+    total = sum(len(r) for r in rows.values())
+    breakdown = ", ".join(f"{file} {_integer(len(r))}" for file, r in rows.items())
+    return (
+        f"altri {_integer(len(groups))} {noun} scartati: con essi {_integer(total)} righe dipendenti scartate "
+        f"({breakdown}); l'elenco completo è in rejected.csv."
+    )
 
 
 def _cause_sentences(members: list[Problem], first: int) -> list[str]:
@@ -296,6 +327,8 @@ def _cause_sentences(members: list[Problem], first: int) -> list[str]:
     error = head.severity == ERROR
     where = head.file + (f", colonna «{head.column}»" if head.column else "")
     noun = "righe scartate" if error else "righe con avviso"
+    if error and all(p.reason.rstrip(".").endswith(ONLY_THIS_VOTE) for p in members):
+        noun = "voti scartati"  # one grid cell per row: as many votes as rows, and the rows are kept
     reason = _common_reason([p.reason.rstrip(".") for p in members])
     shown = [str(line) for line in lines[:first]]
     if not shown:

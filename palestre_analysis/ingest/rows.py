@@ -15,7 +15,7 @@ from functools import partial
 from operator import itemgetter
 
 from palestre_analysis.core.personal import EMAIL, PHONE, NameIndex, scrub_free_text
-from palestre_analysis.core.problems import Problem
+from palestre_analysis.core.problems import ONLY_THIS_VOTE, Problem
 from palestre_analysis.core.vocabulary import (
     CATEGORY_OF_TYPE,
     GROUP_OF_TYPE,
@@ -787,7 +787,7 @@ def clean_votes_wide(table: RawTable, layout: WideLayout, ledger: Ledger, known:
 
 
 def _vote_problem(file, line, column, reason):
-    return Problem(file, line, column, reason + " (solo questo voto è scartato)")
+    return Problem(file, line, column, f"{reason} {ONLY_THIS_VOTE}")
 
 
 def _latest_submissions(table: RawTable, layout: WideLayout, ledger: Ledger, known: Known) -> set[int]:

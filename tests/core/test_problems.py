@@ -209,3 +209,39 @@ def test_dependent_warnings_and_large_counts_read_the_italian_way():
     assert summarize(many) == [f"avviso – {parent}: con esso 1.300 righe dipendenti con avviso (presenze.csv 1.300)."]
     twice = [Problem("presenze.csv", 4, c, "x", parent=parent) for c in ("incontro_id", "data")]
     assert summarize(twice) == [f"{parent}: con esso 1 riga dipendente scartata (presenze.csv 1)."]
+
+
+def test_votes_rejected_inside_kept_form_rows_are_counted_as_votes():
+    """A form row keeps its other votes: the sentence counts votes, not rejected rows."""
+    from palestre_analysis.core.problems import ONLY_THIS_VOTE, summarize
+
+    column = "Cultura - Sedi [Bandi]"
+    votes = [Problem("modulo.csv", n, column, f"voto non valido «x{n}» {ONLY_THIS_VOTE}") for n in (3, 7, 9)]
+    [sentence] = summarize(votes)
+    assert "3 voti scartati" in sentence and "righe scartate" not in sentence, sentence
+
+
+def test_many_rejected_parents_end_in_one_sentence():
+    """Eighteen meetings lost take four sentences, not eighteen: three named, the rest counted."""
+    from palestre_analysis.core.problems import summarize
+
+    problems = []
+    for meeting in range(1, 19):
+        parent = f"incontro «I{meeting:02d}» scartato (incontri.csv, riga {meeting + 1})"
+        problems += [
+            Problem(
+                "presenze.csv",
+                100 * meeting + n,
+                "incontro_id",
+                "incontro riferito a un incontro scartato",
+                parent=parent,
+            )
+            for n in range(3)
+        ]
+    sentences = summarize(problems)
+    assert len(sentences) == 4, sentences
+    assert sentences[0].startswith("incontro «I01» scartato")
+    assert sentences[3] == (
+        "altri 15 incontri scartati: con essi 45 righe dipendenti scartate (presenze.csv 45); "
+        "l'elenco completo è in rejected.csv."
+    )
