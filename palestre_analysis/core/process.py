@@ -32,7 +32,16 @@ from palestre_analysis.core.vocabulary import (
     parse_entity_type,
 )
 
-__all__ = ["PROCESS_FILE", "KEYS", "Group", "Process", "default_bands", "read_process", "parse_process"]
+__all__ = [
+    "PROCESS_FILE",
+    "KEYS",
+    "Group",
+    "Process",
+    "default_bands",
+    "read_process",
+    "parse_process",
+    "not_yet_applied",
+]
 
 #: The process file's name in the raw folder.
 PROCESS_FILE = "processo.toml"
@@ -433,3 +442,51 @@ _FIELD = {
     "nodi": "nodes",
     "min_cell": "min_cell",
 }
+
+
+#: Keys whose value the analysis follows so far; for the others only the seed's value is accepted.
+APPLIED: frozenset[str] = frozenset()
+
+
+def not_yet_applied(process: Process, text: str = "") -> list[Problem]:
+    """Errors for the values of a process file that this version does not apply yet.
+
+    The process file is read and checked in full, but the notebooks still compute the
+    seed's process: a value other than the seed's would publish reports of a process
+    the file does not describe, so it stops the cleaning with a sentence instead.
+
+    Parameters
+    ----------
+    process : Process
+        A process read from its file.
+    text : str, default ""
+        The file's text, to name the lines.
+
+    Returns
+    -------
+    list of Problem
+        One error per key whose value differs from the seed's and is not in :data:`APPLIED`.
+
+    Examples
+    --------
+    >>> process, _ = parse_process('scala = [1, 5]\\n')
+    >>> print(not_yet_applied(process, 'scala = [1, 5]\\n')[0].sentence())  # doctest: +NORMALIZE_WHITESPACE
+    processo.toml, riga 1, colonna «scala»: questa versione dell'analisi applica ancora solo il valore di
+    Palestre di capacità per questa chiave: toglierla dal file, oppure usare una versione che la applica.
+    """
+    seed = Process()
+    checker = _Checker(text, process.source or PROCESS_FILE)
+    for key, name in _FIELD.items() | {
+        ("fasce", "bands"),
+        ("gruppi", "groups"),
+        ("quote_riferimento", "reference_shares"),
+    }:
+        if key in APPLIED or name == "reference_date":  # the reference date only chooses units: same in Lombardy
+            continue
+        if getattr(process, name) != getattr(seed, name) and checker.line_of(key) is not None:
+            checker.error(
+                key,
+                "questa versione dell'analisi applica ancora solo il valore di Palestre di capacità per questa "
+                "chiave: toglierla dal file, oppure usare una versione che la applica",
+            )
+    return sorted(checker.problems, key=lambda p: (p.line or 0, p.column or ""))

@@ -16,6 +16,7 @@ from palestre_analysis import config
 from palestre_analysis.core.fingerprint import sha256_file
 from palestre_analysis.core.personal import mask_personal
 from palestre_analysis.core.problems import WARNING, DataError, Problem
+from palestre_analysis.core.process import PROCESS_FILE
 from palestre_analysis.ingest.headers import Recognition, has_full_header, recognise, table_of_name
 from palestre_analysis.ingest.raw_contract import TABLE_NAMES
 from palestre_analysis.ingest.reading import DATA_SUFFIXES, Grid, read_grids
@@ -23,7 +24,6 @@ from palestre_analysis.ingest.reading import DATA_SUFFIXES, Grid, read_grids
 __all__ = [
     "TABLE_NAMES",
     "UNSUPPORTED_DATA",
-    "PROCESS_FILE",
     "Entry",
     "Source",
     "Inventory",
@@ -34,8 +34,6 @@ __all__ = [
 
 #: Formats that hold data but that we do not read: a sentence says how to export them.
 UNSUPPORTED_DATA = (".json", ".parquet", ".sav", ".dta", ".numbers", ".xlsb", ".mdb", ".accdb", ".sqlite", ".db")
-#: The process description, read by a later version (see the README).
-PROCESS_FILE = "processo.toml"
 
 
 @dataclass
@@ -205,8 +203,7 @@ def survey(raw_dir: Path) -> Inventory:
 def _survey_file(path: Path, inventory: Inventory) -> None:
     reason = _not_data_reason(path)
     if path.name == PROCESS_FILE:
-        reason = "descrizione del processo: questa versione non la legge ancora, usa quella di Palestre di capacità"
-        inventory.problems.append(Problem(path.name, None, None, f"non letto: {reason}", WARNING))
+        reason = "descrizione del processo: letta a parte, vedi i suoi eventuali errori"
     elif reason is None and path.suffix.lower() in UNSUPPORTED_DATA:
         reason = "formato non letto"
         inventory.problems.append(

@@ -11,6 +11,7 @@ from palestre_analysis import __version__, config
 from palestre_analysis.core.fingerprint import ingest_hash, sha256_file
 from palestre_analysis.core.personal import NameIndex
 from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_severity
+from palestre_analysis.core.process import PROCESS_FILE, not_yet_applied, read_process
 from palestre_analysis.ingest.decoding import looks_double_encoded
 from palestre_analysis.ingest.forms import WideLayout, is_wide_layout, wide_layout
 from palestre_analysis.ingest.headers import raw_table
@@ -136,6 +137,8 @@ def _read_inputs(raw_dir: Path, ledger: Ledger) -> tuple[dict[str, list], Invent
     """Every table of every file and sheet, read and mapped; blocking problems are raised together."""
     inventory = survey(raw_dir)
     blocking = [p for p in inventory.problems if p.severity == ERROR]
+    process, process_problems = read_process(raw_dir)
+    blocking += process_problems or not_yet_applied(process, _process_text(raw_dir))
     ledger.problems.extend(p for p in inventory.problems if p.severity != ERROR)
     inputs: dict[str, list] = {name: [] for name in TABLE_NAMES}
     for source in inventory.sources:
@@ -230,6 +233,11 @@ def _map_table(table_name: str, table: RawTable, ledger: Ledger, blocking: list[
         return None
     ledger.problems.extend(problems)
     return _MappedFile(table, "long" if table_name == "valutazioni" else "table", columns)
+
+
+def _process_text(raw_dir: Path) -> str:
+    path = raw_dir / PROCESS_FILE
+    return path.read_bytes().decode("utf-8", errors="replace") if path.is_file() else ""
 
 
 def _microsoft_without_grid(table: RawTable, layout: WideLayout) -> Problem:

@@ -693,9 +693,29 @@ def _json(demo):
 
 @case("38_process_file")
 def _process(demo):
-    """A process description (read by a later version)."""
+    """A process description written from memory, with keys the format does not have."""
     text = '[processo]\nnome = "Palestre di capacità"\nregione = "Lombardia"\n'
     return {"processo.toml": text.encode("utf-8")}
+
+
+@case("38b_process_file_of_the_seed")
+def _process_seed(demo):
+    """The process file of the process issue, which describes the seed's own process."""
+    text = (
+        'titolo = "Palestre di capacità"\narea = "Lombardia"\ndata_riferimento = 2019-06-30\nscala = [1, 10]\n'
+        "fasce = { bassa = [1, 4], intermedia = [5, 6], alta = [7, 10] }\n"
+        'nodi = ["Energie per il dibattito", "Reti comunitarie", "Strumentazione", "Catene di valore"]\n'
+        "min_cell = 5\n\n[gruppi]\n"
+        'aps_odv = { etichetta = "Delegati APS e ODV", tipologie = ["ODV", "APS"] }\n'
+        'fondazioni_csv_altri = { etichetta = "Delegati Fondazioni, CSV e altri enti", tipologie = ["*"] }\n'
+    )
+    return {"processo.toml": text.encode("utf-8")}
+
+
+@case("38c_process_file_not_applied_yet")
+def _process_other(demo):
+    """A process on a 1–5 scale: checked, and refused until the notebooks follow the scale."""
+    return {"processo.toml": 'titolo = "Palestre di capacità"\nscala = [1, 5]\n'.encode("utf-8")}
 
 
 @case("39_empty_file")
