@@ -41,6 +41,7 @@ __all__ = [
     "read_process",
     "parse_process",
     "not_yet_applied",
+    "APPLIED",
 ]
 
 #: The process file's name in the raw folder.

@@ -715,7 +715,7 @@ def _process_seed(demo):
 @case("38c_process_file_not_applied_yet")
 def _process_other(demo):
     """A process on a 1–5 scale: checked, and refused until the notebooks follow the scale."""
-    return {"processo.toml": 'titolo = "Palestre di capacità"\nscala = [1, 5]\n'.encode("utf-8")}
+    return {"processo.toml": 'titolo = "Palestre di capacità"\nscala = [1, 5]\n'.encode()}
 
 
 @case("39_empty_file")
