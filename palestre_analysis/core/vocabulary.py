@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 __all__ = [
     "INVISIBLE_CHARACTERS",
@@ -154,12 +155,25 @@ def normalize_label(text: object) -> str:
 
 # --- Entity types -----------------------------------------------------------------------
 
+#: The types of the Code of the Third Sector (d.lgs. 117/2017, art. 4 and the sections of
+#: the RUNTS, art. 46: ODV, APS, enti filantropici, imprese sociali including cooperative
+#: sociali, reti associative, società di mutuo soccorso, altri ETS), the legacy ONLUS and
+#: the bodies that take part beside them (foundations of banking origin, CSV, public
+#: administrations). Cooperative sociali and imprese sociali keep one code: by law the
+#: first are imprese sociali (d.lgs. 112/2017, art. 1 c. 4), and the code is what existing
+#: data hold.
 ENTITY_TYPE_LABELS = {
     "odv": "Organizzazione di volontariato (ODV)",
     "aps": "Associazione di promozione sociale (APS)",
     "altra_associazione": "Altra associazione",
+    "rete_associativa": "Rete associativa",
+    "societa_mutuo_soccorso": "Società di mutuo soccorso (SMS)",
+    "ente_filantropico": "Ente filantropico",
+    "altro_ets": "Altro ente del Terzo settore",
+    "onlus": "ONLUS (qualifica precedente al Codice del Terzo settore)",
     "fondazione_comunita": "Fondazione di comunità",
     "altra_fondazione": "Altra fondazione",
+    "fondazione_origine_bancaria": "Fondazione di origine bancaria (FOB)",
     "csv": "Centro di servizio per il volontariato (CSV)",
     "cooperativa_impresa_sociale": "Cooperativa sociale o impresa sociale",
     "pubblica_amministrazione": "Pubblica amministrazione",
@@ -191,7 +205,52 @@ _TYPE_SPELLINGS = {
         "associazione sportiva",
         "associazione sportiva dilettantistica",
         "asd",
+        "associazione riconosciuta",
+        "associazione non riconosciuta",
         "other association",
+    ],
+    "rete_associativa": [
+        "rete associativa",
+        "reti associative",
+        "rete associativa nazionale",
+        "reti associative nazionali",
+        "associative network",
+    ],
+    "societa_mutuo_soccorso": [
+        "sms",
+        "s m s",
+        "soms",
+        "s o m s",
+        "societa di mutuo soccorso",
+        "societa mutuo soccorso",
+        "societa operaia di mutuo soccorso",
+        "societa operaia mutuo soccorso",
+        "mutuo soccorso",
+        "mutual aid society",
+    ],
+    "ente_filantropico": [
+        "ente filantropico",
+        "enti filantropici",
+        "philanthropic entity",
+        "philanthropic institution",
+    ],
+    "altro_ets": [
+        "altro ets",
+        "altri ets",
+        "altro ente ets",
+        "altri enti ets",
+        "altro ente del terzo settore",
+        "altri enti del terzo settore",
+        "altro ente di terzo settore",
+        "altro ente terzo settore",
+        "other third sector entity",
+    ],
+    "onlus": [
+        "onlus",
+        "organizzazione non lucrativa di utilita sociale",
+        "organizzazioni non lucrative di utilita sociale",
+        "organizzazione non lucrativa di utilita sociale onlus",
+        "onlus organizzazione non lucrativa di utilita sociale",
     ],
     "fondazione_comunita": [
         "fondazione comunitaria",
@@ -205,9 +264,17 @@ _TYPE_SPELLINGS = {
         "fondazione",
         "altra fondazione",
         "altre fondazioni",
-        "fondazione di origine bancaria",
-        "fondazione bancaria",
         "other foundation",
+    ],
+    "fondazione_origine_bancaria": [
+        "fondazione di origine bancaria",
+        "fondazioni di origine bancaria",
+        "fondazione bancaria",
+        "fondazioni bancarie",
+        "fob",
+        "f o b",
+        "banking foundation",
+        "foundation of banking origin",
     ],
     "csv": [
         "csv",
@@ -219,6 +286,15 @@ _TYPE_SPELLINGS = {
     ],
     "cooperativa_impresa_sociale": [
         "cooperativa sociale",
+        "cooperativa sociale di tipo a",
+        "cooperativa sociale di tipo b",
+        "cooperativa sociale tipo a",
+        "cooperativa sociale tipo b",
+        "cooperativa sociale di tipo a e b",
+        "cooperativa sociale mista",
+        "consorzio di cooperative sociali",
+        "consorzio cooperative sociali",
+        "consorzio sociale",
         "cooperativa",
         "cooperative sociali",
         "coop sociale",
@@ -259,13 +335,15 @@ _TYPE_SPELLINGS = {
 #: Tails that say a legal form or a registration, not a type: the 2017 Code of the Third
 #: Sector (``ETS``), the older ``ONLUS`` status, limited liability (``s.r.l.``, ``a r.l.``,
 #: ``s.c.a r.l.``) and ``s.c.s.`` (società cooperativa sociale). Dropped from the end of a
-#: label, repeatedly, before it is looked up; a label made only of them is not a type.
+#: label one at a time, the label looked up after each; a label made only of them is not a
+#: type, except the ONLUS status written alone (see :data:`_WHOLE_LABEL_ONLY`).
 _TYPE_TAILS = (
     "ets",
     "ente del terzo settore",
     "ente di terzo settore",
     "ente terzo settore",
     "onlus",
+    "organizzazione non lucrativa di utilita sociale",
     "srl",
     "s r l",
     "arl",
@@ -303,7 +381,20 @@ _TYPE_LEADS = {
         "fondazione comunita",
         "fondazione comunitaria",
     ),
+    "societa_mutuo_soccorso": (
+        "societa di mutuo soccorso",
+        "societa mutuo soccorso",
+        "societa operaia di mutuo soccorso",
+        "societa operaia mutuo soccorso",
+    ),
 }
+#: Types recognised only when the whole label is one of their spellings, never once a tail
+#: is dropped: ``ONLUS`` alone is the legacy type, but ``ONLUS ETS`` states a registration
+#: under the Code too, and which of its types is not said.
+_WHOLE_LABEL_ONLY = frozenset({"onlus"})
+#: The tails that state a registration under the Code: ``Altro`` with one of them is
+#: ``altro_ets`` (``Altro ETS``, ``Altri enti - Ente del Terzo settore``), not ``altro``.
+_ETS_TAILS = frozenset({"ets", "ente del terzo settore", "ente di terzo settore", "ente terzo settore"})
 _TYPE_LOOKUP = {normalize_label(s): code for code, spellings in _TYPE_SPELLINGS.items() for s in spellings}
 _TYPE_LOOKUP.update({normalize_label(label): code for code, label in ENTITY_TYPE_LABELS.items()})
 _TYPE_LOOKUP.update({normalize_label(code): code for code in ENTITY_TYPES})
@@ -318,28 +409,42 @@ _LEAD_PATTERNS = [
 ]
 
 
-def _strip_type_tails(label: str) -> str:
-    """A folded label without its legal-form tails (``aps ets`` → ``aps``)."""
+def _type_tail_steps(label: str) -> Iterator[tuple[str, str]]:
+    """A folded label, then the same without each legal-form tail in turn, with the tail dropped.
+
+    ``aps ets onlus`` gives ``("aps ets onlus", "")``, ``("aps ets", "onlus")``, ``("aps", "ets")``.
+    """
+    tail = ""
     while True:
+        yield label, tail
         shorter = _TAIL_PATTERN.sub("", label).strip()
         if shorter == label:
-            return label
-        label = shorter
+            return
+        label, tail = shorter, label[len(shorter) :].strip()
 
 
 def parse_entity_type(text: object) -> str | None:
     """Return the type code of a raw ``tipologia`` label, or ``None`` when unknown.
 
     Accepted are the codes of :data:`ENTITY_TYPES`, their Italian labels and usual
-    spellings (Italian and English), compared after :func:`normalize_label`. Tails that
-    state a legal form or registration rather than a type are dropped first: ``ETS`` (and
-    ``Ente del Terzo Settore``), ``ONLUS``, ``s.r.l.``, ``a r.l.``, ``s.c.s.`` — so
-    ``APS-ETS`` is an APS and ``Fondazione ONLUS`` another foundation, while ``ONLUS``
-    alone is no type at all. Public bodies are recognised by their leading words
+    spellings (Italian and English), compared after :func:`normalize_label`: the types of
+    the Code of the Third Sector (ODV, APS, ente filantropico, cooperativa sociale or
+    impresa sociale, rete associativa, società di mutuo soccorso, altro ente del Terzo
+    settore), the legacy ONLUS and the bodies beside them (fondazione di comunità,
+    fondazione di origine bancaria, CSV, public administration, other). Tails that state
+    a legal form or registration rather than a type are dropped one at a time, the label
+    looked up after each: ``ETS`` (and ``Ente del Terzo Settore``), ``ONLUS``,
+    ``s.r.l.``, ``a r.l.``, ``s.c.s.`` — so ``APS-ETS`` is an APS and ``Fondazione ONLUS``
+    another foundation; ``Altro`` with an ETS tail (``Altro ETS``, ``Altro ente - ETS
+    ONLUS``) is another ETS rather than another body. ``ONLUS`` written alone (or in
+    full) is the legacy ONLUS type; with a tail of its own (``ONLUS ETS``) it is no type,
+    and ``ETS`` alone is none either. Public bodies are recognised by their leading words
     (``Comune di …``, ``Provincia di …``, ``Regione …``, ``Unione dei comuni …``,
-    ``Comunità montana …``, ``ASST …``, ``ATS …``) and community foundations likewise
+    ``Comunità montana …``, ``ASST …``, ``ATS …``), and so are community foundations
     (``Fondazione di comunità …``, ``Fondazione della comunità …``, ``Fondazione
-    comunitaria …``). Nothing else is guessed: any other label is unknown.
+    comunitaria …``) and mutual aid societies (``Società di mutuo soccorso …``,
+    ``Società operaia di mutuo soccorso …``). Nothing else is guessed: any other label is
+    unknown.
 
     Parameters
     ----------
@@ -361,17 +466,23 @@ def parse_entity_type(text: object) -> str | None:
     ('pubblica_amministrazione', True)
     >>> parse_entity_type("APS-ETS"), parse_entity_type("Coop. soc. a r.l. ONLUS")
     ('aps', 'cooperativa_impresa_sociale')
-    >>> parse_entity_type("Comune di Bergamo"), parse_entity_type("ONLUS") is None
-    ('pubblica_amministrazione', True)
+    >>> parse_entity_type("Comune di Bergamo"), parse_entity_type("S.O.M.S.")
+    ('pubblica_amministrazione', 'societa_mutuo_soccorso')
+    >>> parse_entity_type("ONLUS"), parse_entity_type("Associazione ONLUS"), parse_entity_type("ONLUS ETS") is None
+    ('onlus', 'altra_associazione', True)
+    >>> parse_entity_type("Fondazione di origine bancaria"), parse_entity_type("Altro ente del Terzo settore")
+    ('fondazione_origine_bancaria', 'altro_ets')
     """
     label = normalize_label(text)
-    code = _TYPE_LOOKUP.get(label)
-    if code is not None:
-        return code
-    label = _strip_type_tails(label)
-    code = _TYPE_LOOKUP.get(label)
-    if code is not None or not label:
-        return code
+    registered = False  # an ETS tail was dropped
+    for step, (shorter, tail) in enumerate(_type_tail_steps(label)):
+        registered = registered or tail in _ETS_TAILS
+        code = _TYPE_LOOKUP.get(shorter)
+        if code is not None and not (step and code in _WHOLE_LABEL_ONLY):
+            return "altro_ets" if code == "altro" and registered else code
+        label = shorter
+    if not label:
+        return None
     for pattern, code in _LEAD_PATTERNS:
         if pattern.match(label):
             return code
@@ -397,12 +508,19 @@ CATEGORY_OF_PHRASE = {
     "altri": "degli altri enti",
 }
 
+#: The composition category of each type (the reasons are in ``docs/data_dictionary.md``).
 CATEGORY_OF_TYPE = {
     "odv": "associazioni",
     "aps": "associazioni",
     "altra_associazione": "associazioni",
+    "rete_associativa": "associazioni",
+    "societa_mutuo_soccorso": "altri",
+    "ente_filantropico": "altri",
+    "altro_ets": "altri",
+    "onlus": "altri",
     "fondazione_comunita": "fondazioni_comunita",
     "altra_fondazione": "altri",
+    "fondazione_origine_bancaria": "altri",
     "csv": "csv",
     "cooperativa_impresa_sociale": "cooperazione_pa",
     "pubblica_amministrazione": "cooperazione_pa",

@@ -18,6 +18,7 @@ from palestre_analysis.core.personal import EMAIL, PHONE, NameIndex, scrub_free_
 from palestre_analysis.core.problems import ONLY_THIS_VOTE, Problem
 from palestre_analysis.core.vocabulary import (
     CATEGORY_OF_TYPE,
+    ENTITY_TYPE_LABELS,
     GROUP_OF_TYPE,
     REGION_CODE,
     TERRITORY_NAMES,
@@ -54,10 +55,8 @@ __all__ = [
     "merge_votes",
 ]
 
-_TYPE_CHOICES = (
-    "ODV, APS, altra associazione, fondazione di comunità, altra fondazione, CSV, "
-    "cooperativa o impresa sociale, pubblica amministrazione, altro"
-)
+#: The accepted types, as the rejection sentence lists them: the vocabulary's labels, in its order.
+_TYPE_CHOICES = ", ".join(ENTITY_TYPE_LABELS.values())
 _TERRITORY_CHOICES = "una provincia lombarda (BG BS CO CR LC LO MN MI MB PV SO VA, anche per nome) o «Lombardia»"
 
 
@@ -235,7 +234,7 @@ def clean_entities(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
     [('E1', 'associazioni', 'aps_odv', 'Brescia')]
     >>> for problem in ledger.problems:
     ...     print(problem.sentence())  # doctest: +ELLIPSIS
-    enti.csv, riga 3, colonna «tipologia»: tipologia «Banca» non riconosciuta; attesa una tra: ODV, APS, ...
+    enti.csv, riga 3, colonna «tipologia»: tipologia «Banca» non riconosciuta; attesa una tra: Organizzazione di volontariato (ODV), ...
     enti.csv, riga 4, colonna «ente_id»: ente_id «E1» ripetuto: già usato alla riga 2.
     >>> known.entities, known.rejected_entities
     ({'E1': 2}, {'E2': 'enti.csv, riga 3'})
