@@ -211,7 +211,7 @@ def run_batch(
     fast: bool = True,
     progress: bool | None = None,
     cell_timeout: float | None = 1800,
-    min_cell: int = config.MIN_CELL,
+    min_cell: int | None = None,
     seed: int = config.SEED,
     reference_shares: dict | None = None,
 ) -> BatchResult:
@@ -246,7 +246,9 @@ def run_batch(
     cell_timeout : float or None
         Seconds a cell may run before its report fails.
     min_cell, seed, reference_shares : optional
-        Values of the notebooks' parameters of the same name (``config`` defaults).
+        Values of the notebooks' parameters of the same name. ``min_cell`` and
+        ``reference_shares`` default to the process file's (``processo.toml``, as the
+        cleaning report records it), else to ``config``'s; ``seed`` to ``config``'s.
 
     Returns
     -------
@@ -287,7 +289,12 @@ def run_batch(
         everyone = select_territories(available, "all")
         full_plan = build_plan(everyone, notebooks, notebooks_dir, slugs=assign_slugs(everyone))
         plan = [spec for spec in full_plan if spec.territory in selected]
-        options = dict(min_cell=min_cell, seed=seed, reference_shares=reference_shares)
+        process = (getattr(cleaning, "report", None) or {}).get("process") or {}
+        options = dict(
+            min_cell=process.get("min_cell", config.MIN_CELL) if min_cell is None else min_cell,
+            seed=seed,
+            reference_shares=process.get("reference_shares") if reference_shares is None else reference_shares,
+        )
         context = _Context(reports_dir, processed_dir, processed, kernel_name, cell_timeout, options)
         todo = _decide(plan, manifest, context, force, result)
         manifest["paths"] = dict(PATHS)

@@ -149,6 +149,32 @@ class Process:
     reference_shares: dict | None = field(default_factory=lambda: dict(config.REFERENCE_SHARES))
     source: str = ""
 
+    def as_json(self) -> dict:
+        """The process as plain JSON values, as the cleaning report records it.
+
+        Returns
+        -------
+        dict
+            Every field, tuples as lists, the date in ISO format (``None`` when unset).
+
+        Examples
+        --------
+        >>> Process().as_json()["scale"], Process().as_json()["groups"][0]["types"]
+        ([1, 10], ['odv', 'aps'])
+        """
+        return {
+            "title": self.title,
+            "area": self.area,
+            "reference_date": self.reference_date.isoformat() if self.reference_date else None,
+            "scale": list(self.scale),
+            "bands": {band: list(edges) for band, edges in self.bands.items()},
+            "nodes": list(self.nodes),
+            "min_cell": self.min_cell,
+            "groups": [{"key": g.key, "label": g.label, "types": list(g.types)} for g in self.groups],
+            "reference_shares": dict(self.reference_shares) if self.reference_shares is not None else None,
+            "source": self.source,
+        }
+
     @property
     def high_score(self) -> int:
         """The first vote of the high band (7 on the seed's scale).
@@ -445,8 +471,9 @@ _FIELD = {
 }
 
 
-#: Keys whose value the analysis follows so far; for the others only the seed's value is accepted.
-APPLIED: frozenset[str] = frozenset()
+#: Keys whose value the analysis follows so far (``palestre run`` passes them to every notebook);
+#: for the others only the seed's value is accepted.
+APPLIED: frozenset[str] = frozenset({"min_cell", "quote_riferimento"})
 
 
 def not_yet_applied(process: Process, text: str = "") -> list[Problem]:
@@ -470,6 +497,8 @@ def not_yet_applied(process: Process, text: str = "") -> list[Problem]:
 
     Examples
     --------
+    >>> not_yet_applied(parse_process('min_cell = 10\\n')[0], 'min_cell = 10\\n')
+    []
     >>> process, _ = parse_process('scala = [1, 5]\\n')
     >>> print(not_yet_applied(process, 'scala = [1, 5]\\n')[0].sentence())  # doctest: +NORMALIZE_WHITESPACE
     processo.toml, riga 1, colonna «scala»: questa versione dell'analisi applica ancora solo il valore di

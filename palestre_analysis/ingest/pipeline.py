@@ -11,7 +11,7 @@ from palestre_analysis import __version__, config
 from palestre_analysis.core.fingerprint import ingest_hash, sha256_file
 from palestre_analysis.core.personal import NameIndex
 from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_severity
-from palestre_analysis.core.process import PROCESS_FILE, not_yet_applied, read_process
+from palestre_analysis.core.process import PROCESS_FILE, Process, not_yet_applied, read_process
 from palestre_analysis.ingest.decoding import looks_double_encoded
 from palestre_analysis.ingest.forms import WideLayout, is_wide_layout, wide_layout
 from palestre_analysis.ingest.headers import raw_table
@@ -63,8 +63,9 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
         The state of every raw row and every problem found.
     report : dict
         The cleaning report: package version, ingest code hash, whether the data are the
-        demo set and hold personal values, input hashes, per-file accounts, table sizes,
-        totals and problem counts.
+        demo set and hold personal values, input hashes, every raw file and what it was
+        read as, the process (``processo.toml`` or the defaults), per-file accounts, table
+        sizes, totals, personal data removed from free text and problem counts.
 
     Raises
     ------
@@ -97,7 +98,7 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
 
 def _run(raw_dir: Path, pseudonymise: bool):
     ledger = Ledger()
-    inputs, inventory = _read_inputs(raw_dir, ledger)
+    inputs, inventory, process = _read_inputs(raw_dir, ledger)
     known = Known()
     entities = clean_entities(_pairs(inputs["enti"]), ledger, known)
     meetings = clean_meetings(_pairs(inputs["incontri"]), ledger, known)
@@ -120,6 +121,7 @@ def _run(raw_dir: Path, pseudonymise: bool):
         "personal_data": personal,
         "inputs": raw_input_hashes(raw_dir),
         "raw_files": [vars(e) for e in inventory.entries],
+        "process": process.as_json(),
         "files": [vars(a) for a in accounts],
         "tables": {name: int(len(frame)) for name, frame in frames.items()},
         "totals": {
@@ -133,7 +135,7 @@ def _run(raw_dir: Path, pseudonymise: bool):
     return frames, ledger, report
 
 
-def _read_inputs(raw_dir: Path, ledger: Ledger) -> tuple[dict[str, list], Inventory]:
+def _read_inputs(raw_dir: Path, ledger: Ledger) -> tuple[dict[str, list], Inventory, Process]:
     """Every table of every file and sheet, read and mapped; blocking problems are raised together."""
     inventory = survey(raw_dir)
     blocking = [p for p in inventory.problems if p.severity == ERROR]
@@ -174,7 +176,7 @@ def _read_inputs(raw_dir: Path, ledger: Ledger) -> tuple[dict[str, list], Invent
             )
     if blocking:
         raise DataError(blocking)
-    return inputs, inventory
+    return inputs, inventory, process
 
 
 class _MappedFile(NamedTuple):
