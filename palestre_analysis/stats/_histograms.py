@@ -1,8 +1,9 @@
 """Score histograms: the compact form of a vote table that every scoring statistic reads.
 
-Scores are whole numbers 1 .. 10, so the votes of one cell in one group of one
-subset are fully described by ten counts. ``build`` turns a vote table of any
-length into an array ``counts[subset, group, cell, score - 1]`` with a single
+Scores are whole numbers on a scale ``low .. high`` (1 .. 10 by default), so the
+votes of one cell in one group of one subset are fully described by
+``high - low + 1`` counts (ten on 1 .. 10). ``build`` turns a vote table of any
+length into an array ``counts[subset, group, cell, score - low]`` with a single
 ``np.bincount`` over a combined index: every later cost grows with the number of
 cells, not of votes.
 """
@@ -17,12 +18,13 @@ import pandas as pd
 
 from palestre_analysis.core.vocabulary import GROUPS
 
-from .votes import CELL_COLUMNS, SCORE_MAX, validate_votes
+from .scales import DEFAULT_SCALE, check_scale, n_values
+from .votes import CELL_COLUMNS, validate_votes
 
 __all__ = ["V", "ALL", "Histograms", "build", "factorize_rows", "expand", "order_statistic", "linear_quantile"]
 
-#: Number of score values (1 .. 10).
-V = SCORE_MAX
+#: Number of score values on the default scale (1 .. 10); other scales have ``high - low + 1``.
+V = n_values(DEFAULT_SCALE)
 #: Output label of the pooled group.
 ALL = "all"
 
@@ -34,10 +36,11 @@ class Histograms:
     by: tuple[str, ...]
     keys: pd.DataFrame  # one row per subset, the by columns (sorted)
     cells: pd.DataFrame  # one row per cell: field, resource, need (sorted)
-    counts: np.ndarray  # (S, 2, C, V) int64, group axis in GROUPS order
+    counts: np.ndarray  # (S, 2, C, V) int64, group axis in GROUPS order, V = high - low + 1
     field_of_cell: np.ndarray  # (C,) index into ``fields``
     fields: np.ndarray  # (F,) field labels, sorted
     raters_per_field: np.ndarray | None  # (S, F) distinct raters, when asked for
+    scale: tuple[int, int] = DEFAULT_SCALE  # column j of counts holds the votes with score low + j
 
     @property
     def all_counts(self) -> np.ndarray:
@@ -45,20 +48,28 @@ class Histograms:
         return self.counts.sum(axis=1)
 
 
-def build(votes: pd.DataFrame, by: Sequence[str] = (), *, raters_per_field: bool = False) -> Histograms:
-    """Validate ``votes`` and count scores per subset x group x cell."""
+def build(
+    votes: pd.DataFrame,
+    by: Sequence[str] = (),
+    *,
+    raters_per_field: bool = False,
+    scale: tuple[int, int] = DEFAULT_SCALE,
+) -> Histograms:
+    """Validate ``votes`` (scores on ``scale``) and count scores per subset x group x cell."""
     by = tuple(by)
-    validate_votes(votes, by)
+    scale = check_scale(scale)
+    validate_votes(votes, by, scale=scale)
+    n_scores = n_values(scale)
     subset, keys = factorize_rows(votes, by)
     cell, cells = factorize_rows(votes, CELL_COLUMNS)
     rater, _ = pd.factorize(votes["rater"])
     group = (votes["group"].to_numpy() == GROUPS[1]).astype(np.int64)
-    score = votes["score"].to_numpy(dtype=np.int64) - 1
+    score = votes["score"].to_numpy(dtype=np.int64) - scale[0]
     n_subsets, n_cells, n_raters = len(keys), len(cells), int(rater.max()) + 1
     _check_one_group_per_rater(votes, rater, group, n_raters)
     _check_no_duplicate_votes(votes, rater, cell, n_raters, n_cells)
-    index = ((subset * 2 + group) * n_cells + cell) * V + score
-    counts = np.bincount(index, minlength=n_subsets * 2 * n_cells * V).reshape(n_subsets, 2, n_cells, V)
+    index = ((subset * 2 + group) * n_cells + cell) * n_scores + score
+    counts = np.bincount(index, minlength=n_subsets * 2 * n_cells * n_scores).reshape(n_subsets, 2, n_cells, n_scores)
     field_of_cell, fields = pd.factorize(cells["field"], sort=True)
     per_field = None
     if raters_per_field:
@@ -66,7 +77,7 @@ def build(votes: pd.DataFrame, by: Sequence[str] = (), *, raters_per_field: bool
         pair = (subset * n_fields + field_of_cell[cell]) * n_raters + rater
         distinct = np.unique(pair) // n_raters
         per_field = np.bincount(distinct, minlength=n_subsets * n_fields).reshape(n_subsets, n_fields)
-    return Histograms(by, keys, cells, counts, np.asarray(field_of_cell), np.asarray(fields), per_field)
+    return Histograms(by, keys, cells, counts, np.asarray(field_of_cell), np.asarray(fields), per_field, scale)
 
 
 def factorize_rows(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -117,24 +128,25 @@ def expand(keys: pd.DataFrame, inner: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([left, right], axis=1)
 
 
-def order_statistic(cum: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Value (1-based score) of the ``k``-th (0-based) smallest vote, from cumulative counts."""
-    return 1 + (cum <= k[..., None]).sum(axis=-1)
+def order_statistic(cum: np.ndarray, k: np.ndarray, low: int = 1) -> np.ndarray:
+    """Score of the ``k``-th (0-based) smallest vote, from cumulative counts of a scale starting at ``low``."""
+    return low + (cum <= k[..., None]).sum(axis=-1)
 
 
-def linear_quantile(counts: np.ndarray, q: float) -> np.ndarray:
+def linear_quantile(counts: np.ndarray, q: float, *, low: int = 1) -> np.ndarray:
     """numpy's default (linear) quantile of the votes behind each histogram; NaN when empty.
 
     For sorted votes ``x_0 .. x_{n-1}`` and ``h = (n - 1) q``, the quantile is
     ``x_floor(h) + (h - floor(h)) (x_ceil(h) - x_floor(h))``: numpy's ``method="linear"``.
+    Column ``j`` of ``counts`` holds the votes with score ``low + j``.
     """
     n = counts.sum(axis=-1)
     cum = np.cumsum(counts, axis=-1)
     h = (np.maximum(n, 1) - 1) * q
     lo = np.floor(h).astype(np.int64)
     hi = np.ceil(h).astype(np.int64)
-    x_lo = order_statistic(cum, lo)
-    x_hi = order_statistic(cum, hi)
+    x_lo = order_statistic(cum, lo, low)
+    x_hi = order_statistic(cum, hi, low)
     out = x_lo + (h - lo) * (x_hi - x_lo)
     return np.where(n > 0, out, np.nan)
 

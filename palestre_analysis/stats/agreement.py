@@ -1,7 +1,8 @@
 """Agreement among delegates per field: Krippendorff's alpha with Krippendorff's bootstrap interval.
 
 Reliability data: raters are delegates, units are the resource x need cells of a
-field, values are scores 1 .. 10, and missing values are allowed (a delegate
+field, values are scores on the process's scale ``low .. high`` (1 .. 10 by
+default), and missing values are allowed (a delegate
 need not score every cell). The point estimates come from the ``krippendorff``
 package; the bootstrap interval follows Krippendorff's own algorithm, which
 resamples pairs of values from the coincidence matrix (Hayes & Krippendorff
@@ -19,27 +20,28 @@ import pandas as pd
 from palestre_analysis import config
 
 from . import _histograms
-from ._histograms import V
 from .disclosure import check_min_cell, suppress
+from .scales import DEFAULT_SCALE, check_counts_width, check_scale, n_values, scale_values
 
 __all__ = ["agreement", "coincidence_matrix", "alpha_from_coincidence", "krippendorff_bootstrap"]
 
 _LEVELS = ("interval", "ordinal")
-_DOMAIN = np.arange(1, V + 1)
-_UPPER = np.triu_indices(V)  # the pairs (c, k) with c <= k, in row order
 
 
-def coincidence_matrix(value_counts: np.ndarray) -> np.ndarray:
+def coincidence_matrix(value_counts: np.ndarray, *, scale: tuple[int, int] = DEFAULT_SCALE) -> np.ndarray:
     """Krippendorff's coincidence matrix from per-unit value counts.
 
     Parameters
     ----------
-    value_counts : array_like, shape (..., units, 10)
-        ``value_counts[u, c]``: raters who gave unit ``u`` the value ``c + 1``.
+    value_counts : array_like, shape (..., units, V)
+        ``value_counts[u, c]``: raters who gave unit ``u`` the value ``low + c``
+        (``c + 1`` on the default scale); ``V = high - low + 1``.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score (see :mod:`.scales`).
 
     Returns
     -------
-    ndarray, shape (..., 10, 10)
+    ndarray, shape (..., V, V)
         ``o_ck = sum_u (n_uc n_uk - [c = k] n_uc) / (m_u - 1)`` over units with
         ``m_u >= 2`` values (the others cannot be paired).
 
@@ -64,6 +66,7 @@ def coincidence_matrix(value_counts: np.ndarray) -> np.ndarray:
     (np.float64(1.0), np.float64(1.0), np.float64(1.0), np.float64(3.0))
     """
     h = np.asarray(value_counts, dtype=float)
+    check_counts_width(h, check_scale(scale), "value_counts")
     m = h.sum(axis=-1)
     weight = np.where(m >= 2, 1.0 / np.maximum(m - 1.0, 1.0), 0.0)
     outer = h[..., :, None] * h[..., None, :]
@@ -72,15 +75,19 @@ def coincidence_matrix(value_counts: np.ndarray) -> np.ndarray:
     return (outer * weight[..., None, None]).sum(axis=-3)
 
 
-def alpha_from_coincidence(o: np.ndarray, level: str = "interval") -> np.ndarray:
+def alpha_from_coincidence(
+    o: np.ndarray, level: str = "interval", *, scale: tuple[int, int] = DEFAULT_SCALE
+) -> np.ndarray:
     """Krippendorff's alpha from coincidence matrices (interval or ordinal metric).
 
     Parameters
     ----------
-    o : array_like, shape (..., 10, 10)
-        Coincidence matrices (:func:`coincidence_matrix`).
+    o : array_like, shape (..., V, V)
+        Coincidence matrices (:func:`coincidence_matrix`), ``V = high - low + 1``.
     level : {"interval", "ordinal"}
         Level of measurement.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score (see :mod:`.scales`).
 
     Returns
     -------
@@ -93,7 +100,9 @@ def alpha_from_coincidence(o: np.ndarray, level: str = "interval") -> np.ndarray
     ``D_o = sum_ck o_ck delta_ck / n..`` and
     ``D_e = sum_ck n_c n_k delta_ck / (n.. (n.. - 1))``, with
     ``delta_ck = (c - k)^2`` (interval) or
-    ``(sum_{g=c..k} n_g - (n_c + n_k) / 2)^2`` (ordinal).
+    ``(sum_{g=c..k} n_g - (n_c + n_k) / 2)^2`` (ordinal). Both depend on the
+    scores' differences and order only, so alpha does not change when every
+    score (and the scale) is shifted by the same amount.
 
     References
     ----------
@@ -110,8 +119,16 @@ def alpha_from_coincidence(o: np.ndarray, level: str = "interval") -> np.ndarray
     >>> counts = np.stack([(data == v).sum(axis=0) for v in range(1, 11)], axis=-1)
     >>> round(float(alpha_from_coincidence(coincidence_matrix(counts), "interval")), 3)
     0.849
+
+    The same data on its own 1 .. 5 scale (five columns):
+
+    >>> counts5 = counts[:, :5]
+    >>> o5 = coincidence_matrix(counts5, scale=(1, 5))
+    >>> round(float(alpha_from_coincidence(o5, "interval", scale=(1, 5))), 3)
+    0.849
     """
     o = np.asarray(o, dtype=float)
+    _check_square(o, check_scale(scale))
     n_c = o.sum(axis=-1)
     n_total = n_c.sum(axis=-1)
     delta = _delta(n_c, level)
@@ -128,13 +145,15 @@ def krippendorff_bootstrap(
     level: str = "interval",
     n_boot: int = 2000,
     rng: np.random.Generator | None = None,
+    *,
+    scale: tuple[int, int] = DEFAULT_SCALE,
 ) -> np.ndarray:
     """Krippendorff's bootstrap distribution of alpha, for many coincidence matrices at once.
 
     Parameters
     ----------
-    o : array_like, shape (G, 10, 10)
-        Coincidence matrices with a defined alpha.
+    o : array_like, shape (G, V, V)
+        Coincidence matrices with a defined alpha, ``V = high - low + 1``.
     n_raters : array_like, shape (G,)
         Number of raters ``m`` behind each matrix.
     level : {"interval", "ordinal"}
@@ -142,6 +161,8 @@ def krippendorff_bootstrap(
         Replicates per matrix.
     rng : numpy.random.Generator, optional
         Source of the draws.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score (see :mod:`.scales`).
 
     Returns
     -------
@@ -193,6 +214,9 @@ def krippendorff_bootstrap(
         raise ValueError(f"level must be one of {_LEVELS}, got {level!r}.")
     rng = np.random.default_rng() if rng is None else rng
     o = np.asarray(o, dtype=float)
+    scale = check_scale(scale)
+    _check_square(o, scale)
+    width = n_values(scale)
     m = np.asarray(n_raters, dtype=float)
     n_c = o.sum(axis=-1)
     n_total = n_c.sum(axis=-1)
@@ -200,13 +224,13 @@ def krippendorff_bootstrap(
     d_e = (n_c[:, :, None] * n_c[:, None, :] * delta).sum(axis=(1, 2)) / (n_total * (n_total - 1))
     if not (np.isfinite(d_e) & (d_e > 0)).all():
         raise ValueError("every coincidence matrix must have pairable values that vary (a defined alpha).")
-    c, k = _UPPER
+    c, k = np.triu_indices(width)  # the pairs (c, k) with c <= k, in row order
     p_pairs = np.where(c == k, 1.0, 2.0)[None, :] * o[:, c, k] / n_total[:, None]
     d_pairs = delta[:, c, k]
     if level == "interval":  # delta depends on |c - k| only: draw distances, not pairs
         gap = k - c
-        p_pairs = np.stack([p_pairs[:, gap == d].sum(axis=1) for d in range(V)], axis=1)
-        d_pairs = np.broadcast_to(np.arange(V, dtype=float) ** 2, p_pairs.shape)
+        p_pairs = np.stack([p_pairs[:, gap == d].sum(axis=1) for d in range(width)], axis=1)
+        d_pairs = np.broadcast_to(np.arange(width, dtype=float) ** 2, p_pairs.shape)
     p_pairs = p_pairs / p_pairs.sum(axis=1, keepdims=True)
     q = np.count_nonzero(o, axis=(1, 2))
     draws = np.floor(np.minimum(25.0 * q, (m - 1.0) * np.rint(n_total) / 2.0)).astype(np.int64)  # n.. is whole
@@ -220,7 +244,7 @@ def krippendorff_bootstrap(
         observed = (counts * d_pairs[sl, None, :]).sum(axis=-1)
         out[sl] = 1.0 - observed / (draws[sl, None] * d_e[sl, None])
     np.maximum(out, -1.0, out=out)
-    diagonal = o[:, np.arange(V), np.arange(V)]
+    diagonal = o[:, np.arange(width), np.arange(width)]
     single = np.count_nonzero(diagonal, axis=1) == 1
     out[single[:, None] & (out == 1.0)] = 0.0
     expected_flat = np.rint(n_boot * ((diagonal / n_total[:, None]) ** draws[:, None]).sum(axis=1)).astype(np.int64)
@@ -238,6 +262,8 @@ def agreement(
     min_cell: int = config.MIN_CELL,
     confidence: float = 0.95,
     ci_level: str = "interval",
+    *,
+    scale: tuple[int, int] = DEFAULT_SCALE,
 ) -> pd.DataFrame:
     """Krippendorff's alpha per field (interval and ordinal), with a bootstrap interval.
 
@@ -255,6 +281,9 @@ def agreement(
     confidence : float, default 0.95
     ci_level : {"interval", "ordinal"}, default "interval"
         The alpha whose interval ``ci_low``, ``ci_high`` describe.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score of the process (see :mod:`.scales`): the
+        value domain of alpha, and a vote off it is an error.
 
     Returns
     -------
@@ -269,9 +298,10 @@ def agreement(
     Notes
     -----
     Raters are delegates (pooled over the two groups), units the resource x
-    need cells of the field, values 1 .. 10; a delegate who skipped a cell is a
-    missing value. The alphas are ``krippendorff.alpha(value_counts=...,
-    value_domain=range(1, 11), level_of_measurement=...)``, which is
+    need cells of the field, values ``low .. high`` (1 .. 10 by default); a
+    delegate who skipped a cell is a missing value. The alphas are
+    ``krippendorff.alpha(value_counts=..., value_domain=range(low, high + 1),
+    level_of_measurement=...)``, which is
     ``krippendorff.alpha(reliability_data)`` on the raters x units matrix
     without building it. The interval is Krippendorff's bootstrap
     (:func:`krippendorff_bootstrap`) with ``kripp.boot``'s order statistics:
@@ -309,7 +339,9 @@ def agreement(
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}.")
     if isinstance(n_boot, bool) or int(n_boot) != n_boot or n_boot < 1:
         raise ValueError(f"n_boot must be a positive whole number, got {n_boot!r}.")
-    hist = _histograms.build(votes, by, raters_per_field=True)
+    scale = check_scale(scale)
+    domain = scale_values(scale)
+    hist = _histograms.build(votes, by, raters_per_field=True, scale=scale)
     counts = hist.all_counts  # (S, C, V); cells sorted by field
     n_subsets, n_fields = hist.raters_per_field.shape
     starts = np.flatnonzero(np.r_[True, np.diff(hist.field_of_cell) != 0])
@@ -338,14 +370,14 @@ def agreement(
             value_counts = counts[s, starts[f] : ends[f]]
             for level in _LEVELS:
                 alpha[level][s, f] = krippendorff.alpha(
-                    value_counts=value_counts, value_domain=_DOMAIN, level_of_measurement=level
+                    value_counts=value_counts, value_domain=domain, level_of_measurement=level
                 )
     ok = np.isfinite(alpha[ci_level])
     ci_low = np.full((n_subsets, n_fields), np.nan)
     ci_high = np.full((n_subsets, n_fields), np.nan)
     if ok.any():
         rng = np.random.default_rng(seed)
-        reps = np.sort(krippendorff_bootstrap(o[ok], n_raters[ok], ci_level, int(n_boot), rng), axis=1)
+        reps = np.sort(krippendorff_bootstrap(o[ok], n_raters[ok], ci_level, int(n_boot), rng, scale=scale), axis=1)
         lo = max(int(np.floor(n_boot * (1 - confidence) / 2)), 1) - 1
         hi = min(int(np.floor(n_boot * (1 + confidence) / 2)) + 1, int(n_boot)) - 1
         ci_low[ok], ci_high[ok] = reps[:, lo], reps[:, hi]
@@ -369,21 +401,36 @@ def _unit_coincidences(counts: np.ndarray) -> np.ndarray:
     m = h.sum(axis=-1)
     weight = np.where(m >= 2, 1.0 / np.maximum(m - 1.0, 1.0), 0.0)
     outer = h[..., :, None] * h[..., None, :]
-    idx = np.arange(V)
+    idx = np.arange(h.shape[-1])
     outer[..., idx, idx] -= h
     outer *= weight[..., None, None]
     return outer
 
 
+def _check_square(o: np.ndarray, scale: tuple[int, int]) -> None:
+    """Coincidence matrices must be V x V, one row and column per score of the scale."""
+    width = n_values(scale)
+    if o.ndim < 2 or o.shape[-2:] != (width, width):
+        raise ValueError(
+            f"coincidence matrices must be {width} x {width} (scores {scale[0]} to {scale[1]}), got shape {o.shape}."
+        )
+
+
 def _delta(n_c: np.ndarray, level: str) -> np.ndarray:
-    """Squared metric differences delta_ck, shape (..., V, V)."""
+    """Squared metric differences delta_ck, shape (..., V, V), V = ``n_c.shape[-1]``.
+
+    Both metrics read the positions of the scores on the scale (their
+    differences, their order), not the scores themselves.
+    """
+    width = n_c.shape[-1]
     if level == "interval":
-        d = (_DOMAIN[:, None] - _DOMAIN[None, :]).astype(float) ** 2
-        return np.broadcast_to(d, (*n_c.shape[:-1], V, V))
+        position = np.arange(width)
+        d = (position[:, None] - position[None, :]).astype(float) ** 2
+        return np.broadcast_to(d, (*n_c.shape[:-1], width, width))
     if level == "ordinal":
         cum = np.cumsum(n_c, axis=-1)
-        lo = np.minimum.outer(np.arange(V), np.arange(V))
-        hi = np.maximum.outer(np.arange(V), np.arange(V))
+        lo = np.minimum.outer(np.arange(width), np.arange(width))
+        hi = np.maximum.outer(np.arange(width), np.arange(width))
         below = np.concatenate([np.zeros((*n_c.shape[:-1], 1)), cum], axis=-1)
         between = below[..., hi + 1] - below[..., lo]  # sum of n_g for g in lo .. hi
         return (between - (n_c[..., :, None] + n_c[..., None, :]) / 2.0) ** 2

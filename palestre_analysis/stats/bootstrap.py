@@ -2,7 +2,7 @@
 
 A bootstrap resample of ``n`` votes drawn with replacement from a cell is ``n``
 independent draws from the cell's empirical distribution ``p`` on the scores
-1 .. 10. Its sum therefore has the ``n``-fold convolution ``p^{*n}`` as its
+``low .. high`` of the scale (1 .. 10 by default). Its sum therefore has the ``n``-fold convolution ``p^{*n}`` as its
 distribution, and its mean the same distribution divided by ``n``. Nothing needs
 to be resampled: the distribution that ``scipy.stats.bootstrap`` approximates
 with ``B`` random resamples is computed here directly, for many cells at once.
@@ -18,10 +18,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .scales import DEFAULT_SCALE, check_counts_width, check_scale
+
 __all__ = ["bootstrap_mean_pmf", "bootstrap_mean_ci", "bootstrap_mean_draws"]
 
-_V = 10  # scores 1 .. 10
-_SPAN = _V - 1  # a vote minus 1 lies in 0 .. 9
 #: Probability mass allowed outside the computed window (Hoeffding bound).
 _TAIL = 1e-20
 _LOG_TERM = np.log(2.0 / _TAIL)
@@ -29,13 +29,16 @@ _LOG_TERM = np.log(2.0 / _TAIL)
 _BATCH_ELEMENTS = 1 << 21
 
 
-def bootstrap_mean_pmf(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bootstrap_mean_pmf(counts: np.ndarray, *, scale: tuple[int, int] = DEFAULT_SCALE) -> tuple[np.ndarray, np.ndarray]:
     """Exact bootstrap distribution of the mean of one cell.
 
     Parameters
     ----------
-    counts : array_like, shape (10,)
-        Number of votes with score 1, 2, ..., 10.
+    counts : array_like, shape (V,)
+        Number of votes with score ``low, low + 1, ..., high``; ``V = high - low + 1``
+        (1, 2, ..., 10 by default).
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score (see :mod:`.scales`).
 
     Returns
     -------
@@ -48,14 +51,16 @@ def bootstrap_mean_pmf(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Raises
     ------
     ValueError
-        When ``counts`` is not 10 non-negative whole numbers with a positive sum.
+        When ``counts`` is not ``V`` non-negative whole numbers with a positive sum,
+        or ``scale`` is not a valid scale.
 
     Notes
     -----
-    With ``p_v = counts_v / n`` and ``S`` the sum of ``n`` draws minus ``n``,
-    ``P(S = s)`` is the coefficient of ``z^s`` in ``(sum_v p_v z^{v-1})^n``,
-    computed with a real FFT: ``pmf = irfft(rfft(p, L)^n)`` with ``L >= 9 n + 1``,
-    so that nothing wraps around. Errors are floating-point rounding only.
+    With ``p_v = counts_v / n`` and ``S`` the sum of ``n`` draws minus ``n low``,
+    ``P(S = s)`` is the coefficient of ``z^s`` in ``(sum_v p_v z^{v-low})^n``,
+    computed with a real FFT: ``pmf = irfft(rfft(p, L)^n)`` with
+    ``L >= (high - low) n + 1``, so that nothing wraps around. Errors are
+    floating-point rounding only.
 
     References
     ----------
@@ -70,31 +75,43 @@ def bootstrap_mean_pmf(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> means, pmf = bootstrap_mean_pmf([1, 0, 1, 0, 0, 0, 0, 0, 0, 0])
     >>> means.tolist(), np.round(pmf, 12).tolist()
     ([1.0, 1.5, 2.0, 2.5, 3.0], [0.25, 0.0, 0.5, 0.0, 0.25])
+
+    The same votes on a 0 .. 4 scale are the columns of scores 1 and 3:
+
+    >>> means, pmf = bootstrap_mean_pmf([0, 1, 0, 1, 0], scale=(0, 4))
+    >>> means.tolist()
+    [1.0, 1.5, 2.0, 2.5, 3.0]
     """
-    counts = _as_counts(np.asarray(counts)[None, :])
+    scale = check_scale(scale)
+    counts = _as_counts(np.asarray(counts)[None, :], scale)
     n = int(counts.sum())
     if n == 0:
         raise ValueError("counts must hold at least one vote.")
-    length = _SPAN * n + 1
+    length = (scale[1] - scale[0]) * n + 1
     p = counts[0] / n
     spectrum = np.fft.rfft(p, n=length)
     pmf = np.fft.irfft(spectrum**n, n=length)
     pmf = np.clip(pmf, 0.0, None)
     pmf /= pmf.sum()
     used = np.flatnonzero(counts[0])
-    lo, hi = n * used[0], n * used[-1]  # attainable sums (minus n): n x lowest .. n x highest
-    return 1.0 + np.arange(lo, hi + 1) / n, pmf[lo : hi + 1]
+    lo, hi = n * used[0], n * used[-1]  # attainable sums (minus n low): n x lowest .. n x highest
+    return scale[0] + np.arange(lo, hi + 1) / n, pmf[lo : hi + 1]
 
 
-def bootstrap_mean_ci(counts: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def bootstrap_mean_ci(
+    counts: np.ndarray, confidence: float = 0.95, *, scale: tuple[int, int] = DEFAULT_SCALE
+) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bootstrap interval of the mean for many cells, with no resampling noise.
 
     Parameters
     ----------
-    counts : array_like, shape (..., 10)
-        Score histograms (votes with score 1 .. 10), one per cell.
+    counts : array_like, shape (..., V)
+        Score histograms (votes with score ``low .. high``, ``V = high - low + 1``
+        columns: 1 .. 10 by default), one per cell.
     confidence : float, default 0.95
         Coverage of the two-sided interval.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score (see :mod:`.scales`).
 
     Returns
     -------
@@ -108,11 +125,11 @@ def bootstrap_mean_ci(counts: np.ndarray, confidence: float = 0.95) -> tuple[np.
     the percentile interval of ``scipy.stats.bootstrap(..., method="percentile")``
     converges as its number of resamples grows.
 
-    For a cell of ``n`` votes the sum of a resample minus ``n`` lies in
-    ``0 .. 9n``. The FFT is taken on a window of length ``L`` that holds all
-    but ``1e-20`` of the probability (Hoeffding's bound for ``n`` draws of
-    range 9: ``P(|S - E S| >= t) <= 2 exp(-2 t^2 / (81 n))``), or the whole
-    support when that is shorter; the window's offset is a phase factor
+    For a cell of ``n`` votes the sum of a resample minus ``n low`` lies in
+    ``0 .. r n`` with ``r = high - low`` (9 on 1 .. 10). The FFT is taken on a
+    window of length ``L`` that holds all but ``1e-20`` of the probability
+    (Hoeffding's bound for ``n`` draws of range ``r``:
+    ``P(|S - E S| >= t) <= 2 exp(-2 t^2 / (r^2 n))``), or the whole support when that is shorter; the window's offset is a phase factor
     ``exp(2 pi i k s_0 / L)``. Cells are batched by window length ("size
     class"), so one FFT call serves many cells. The cost grows with
     ``sum sqrt(n)`` over cells, not with the number of votes.
@@ -132,12 +149,19 @@ def bootstrap_mean_ci(counts: np.ndarray, confidence: float = 0.95) -> tuple[np.
     >>> lo, hi = bootstrap_mean_ci([[0, 0, 1, 1, 2, 3, 2, 1, 0, 0]])
     >>> float(lo[0]), float(hi[0])
     (4.8, 6.6)
+
+    The same votes, one lower each, on a 0 .. 9 scale: the interval moves down by one.
+
+    >>> lo, hi = bootstrap_mean_ci([[0, 0, 1, 1, 2, 3, 2, 1, 0, 0]], scale=(0, 9))
+    >>> float(lo[0]), float(hi[0])
+    (3.8, 5.6)
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}.")
-    counts = _as_counts(np.asarray(counts))
+    scale = check_scale(scale)
+    counts = _as_counts(np.asarray(counts), scale)
     shape = counts.shape[:-1]
-    flat = counts.reshape(-1, _V)
+    flat = counts.reshape(-1, counts.shape[-1])
     n = flat.sum(axis=1)
     levels = np.array([(1 - confidence) / 2, (1 + confidence) / 2])
     low = np.full(len(flat), np.nan)
@@ -145,22 +169,27 @@ def bootstrap_mean_ci(counts: np.ndarray, confidence: float = 0.95) -> tuple[np.
     for rows, start, cdf in _cdf_batches(flat, n):
         idx = (cdf[:, None, :] < levels[None, :, None]).sum(axis=2)
         idx = np.minimum(idx, cdf.shape[1] - 1)
-        means = 1.0 + (start[:, None] + idx) / n[rows][:, None]
+        means = scale[0] + (start[:, None] + idx) / n[rows][:, None]
         low[rows], high[rows] = means[:, 0], means[:, 1]
     return low.reshape(shape), high.reshape(shape)
 
 
-def bootstrap_mean_draws(counts: np.ndarray, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+def bootstrap_mean_draws(
+    counts: np.ndarray, n_draws: int, rng: np.random.Generator, *, scale: tuple[int, int] = DEFAULT_SCALE
+) -> np.ndarray:
     """Draw bootstrap means of many cells from their exact distributions (inverse CDF).
 
     Parameters
     ----------
-    counts : array_like, shape (C, 10)
-        Score histograms; every row must hold at least one vote.
+    counts : array_like, shape (C, V)
+        Score histograms (``V = high - low + 1`` columns, 10 by default); every
+        row must hold at least one vote.
     n_draws : int
         Draws per cell.
     rng : numpy.random.Generator
         Source of the uniforms (one per cell and draw, in row order).
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score (see :mod:`.scales`).
 
     Returns
     -------
@@ -184,7 +213,8 @@ def bootstrap_mean_draws(counts: np.ndarray, n_draws: int, rng: np.random.Genera
     >>> draws.tolist()
     [[7.0, 7.0, 7.0]]
     """
-    counts = _as_counts(np.asarray(counts))
+    scale = check_scale(scale)
+    counts = _as_counts(np.asarray(counts), scale)
     n = counts.sum(axis=1)
     if (n == 0).any():
         raise ValueError("every cell must hold at least one vote to be resampled.")
@@ -195,26 +225,27 @@ def bootstrap_mean_draws(counts: np.ndarray, n_draws: int, rng: np.random.Genera
         for i, row in enumerate(rows):  # one small CDF at a time stays in cache: faster than one flat search
             idx[i] = np.searchsorted(cdf[i], uniforms[row], side="left")
         np.minimum(idx, cdf.shape[1] - 1, out=idx)
-        out[rows] = 1.0 + (start[:, None] + idx) / n[rows][:, None]
+        out[rows] = scale[0] + (start[:, None] + idx) / n[rows][:, None]
     return out
 
 
-def _as_counts(counts: np.ndarray) -> np.ndarray:
-    """Validate an array of score histograms (last axis of length 10)."""
-    if counts.ndim < 1 or counts.shape[-1] != _V:
-        raise ValueError(f"counts must have 10 columns (scores 1 to 10), got shape {counts.shape}.")
+def _as_counts(counts: np.ndarray, scale: tuple[int, int]) -> np.ndarray:
+    """Validate an array of score histograms (last axis: one column per score of ``scale``)."""
+    check_counts_width(counts, scale)
     if not np.issubdtype(counts.dtype, np.number) or (counts < 0).any() or (counts != np.round(counts)).any():
         raise ValueError("counts must be non-negative whole numbers of votes.")
     return counts.astype(np.int64)
 
 
-def _window(n: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """FFT length and window start (in units of the shifted sum) for each cell."""
-    support = _SPAN * n + 1
-    half = np.ceil(np.sqrt(n * _SPAN**2 * _LOG_TERM / 2.0)).astype(np.int64)
+def _window(n: np.ndarray, centre: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """FFT length and window start (in units of the shifted sum) for each cell.
+
+    ``centre`` is the expected shifted sum ``n (mean - low)`` and ``span = high - low``.
+    """
+    support = span * n + 1
+    half = np.ceil(np.sqrt(n * span**2 * _LOG_TERM / 2.0)).astype(np.int64)
     needed = np.minimum(support, 2 * half + 1)
     length = _ladder(needed)
-    centre = total - n  # expected shifted sum, n * (mean - 1)
     start = np.clip(centre - length // 2, 0, np.maximum(support - length, 0))
     start = np.where(length >= support, 0, start)
     return length, start
@@ -233,12 +264,12 @@ def _cdf_batches(counts: np.ndarray, n: np.ndarray) -> Iterator[tuple[np.ndarray
     """Yield ``(rows, start, cdf)`` for non-empty cells, batched by FFT length.
 
     ``cdf[i, j]`` is ``P(S <= start[i] + j)`` where ``S`` is the sum of a resample
-    of row ``rows[i]`` minus its ``n``.
+    of row ``rows[i]`` minus ``n low``: column ``v`` of ``counts`` adds ``v``.
     """
-    values = np.arange(_V)
-    total = counts @ values + n  # sum of the votes
+    span = counts.shape[-1] - 1
+    shifted = counts @ np.arange(span + 1)  # sum of the votes minus n low
     rows_all = np.flatnonzero(n > 0)
-    length, start = _window(n[rows_all], total[rows_all])
+    length, start = _window(n[rows_all], shifted[rows_all], span)
     for size in np.unique(length):
         members = rows_all[length == size]
         member_start = start[length == size]

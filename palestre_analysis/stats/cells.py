@@ -17,14 +17,14 @@ from palestre_analysis import config
 from palestre_analysis.core.vocabulary import GROUPS
 
 from . import _histograms
-from ._histograms import ALL, V, expand, linear_quantile
+from ._histograms import ALL, expand, linear_quantile
 from .bootstrap import bootstrap_mean_ci, bootstrap_mean_draws
-from .consensus import ConsensusRule, consensus, resolve_consensus_rule
+from .consensus import ConsensusRule, apply_consensus, resolve_consensus_rule
 from .disclosure import check_min_cell, suppress
+from .scales import DEFAULT_SCALE, Bands, check_high_score, check_scale, resolve_bands, scale_values
 
 __all__ = ["cell_stats", "best_crossing"]
 
-_SCORES = np.arange(1, V + 1)
 _STAT_COLUMNS = ["mean", "median", "iqr", "share_high", "ci_low", "ci_high", "consensus"]
 
 
@@ -35,6 +35,9 @@ def cell_stats(
     high_score: int = config.HIGH_SCORE,
     consensus_rule: str | ConsensusRule = config.CONSENSUS_RULE,
     confidence: float = 0.95,
+    *,
+    scale: tuple[int, int] = DEFAULT_SCALE,
+    bands: Bands | None = None,
 ) -> pd.DataFrame:
     """Per cell and group: n, mean, median, IQR, share of high scores, exact bootstrap CI, consensus.
 
@@ -42,18 +45,27 @@ def cell_stats(
     ----------
     votes : DataFrame
         One row per vote: ``rater``, ``field``, ``resource``, ``need``, ``score``
-        (1 .. 10), ``group`` and the ``by`` columns (see :mod:`.votes`).
+        (on ``scale``, 1 .. 10 by default), ``group`` and the ``by`` columns
+        (see :mod:`.votes`).
     by : sequence of str, default ()
         Columns that split the votes into subsets (e.g. ``("territory",)``);
         every subset is computed in the same call.
     min_cell : int, default ``config.MIN_CELL``
         Statistics from fewer delegates are blanked (see :mod:`.disclosure`).
     high_score : int, default ``config.HIGH_SCORE``
-        ``share_high`` is the share of votes ``>= high_score``.
+        ``share_high`` is the share of votes ``>= high_score``, a score on the
+        scale. With the percent rule and no ``bands``, it also draws the bands
+        of consensus (and must then lie above the middle of the scale).
     consensus_rule : str or ConsensusRule, default ``config.CONSENSUS_RULE``
         See :func:`palestre_analysis.stats.consensus.consensus`.
     confidence : float, default 0.95
         Coverage of the bootstrap interval.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score of the process (see :mod:`.scales`); a
+        vote off the scale is an error.
+    bands : three (first, last) pairs, optional
+        Low, middle and high bands of the percent rule, replacing those drawn
+        from ``high_score`` (see :func:`.scales.resolve_bands`).
 
     Returns
     -------
@@ -96,22 +108,30 @@ def cell_stats(
     2  fondazioni_csv_altri  3   7.0     8.0  2.50    0.666667      False
 
     (``numpy.quantile([4, 6, 7, 8, 8, 9], [0.25, 0.75])`` is ``[6.25, 8.0]``.)
+
+    The same votes on a 0 .. 9 scale, one lower each (and the high threshold
+    one lower): the means move down by one, shares and consensus stay.
+
+    >>> t = cell_stats(votes.assign(score=votes["score"] - 1), min_cell=3, scale=(0, 9), high_score=6)
+    >>> t[["group", "mean", "median", "share_high", "consensus"]].iloc[:1]
+      group  mean  median  share_high  consensus
+    0   all   6.0     6.5    0.666667      False
     """
     min_cell = check_min_cell(min_cell)
     rule = resolve_consensus_rule(consensus_rule)
-    if isinstance(high_score, bool) or high_score != int(high_score) or not 1 <= high_score <= 10:
-        raise ValueError(f"high_score must be a whole score from 1 to 10, got {high_score!r}.")
-    high_score = int(high_score)
-    hist = _histograms.build(votes, by)
+    scale = check_scale(scale)
+    high_score = check_high_score(high_score, scale)
+    resolved = resolve_bands(bands, scale, high_score) if rule.kind == "percent" or bands is not None else None
+    hist = _histograms.build(votes, by, scale=scale)
     counts = np.concatenate([hist.all_counts[:, None], hist.counts], axis=1)  # (S, 3, C, V)
     counts = counts.transpose(0, 2, 1, 3)  # (S, C, 3, V): rows in output order
     n = counts.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (counts @ _SCORES) / n
-        share_high = counts[..., high_score - 1 :].sum(axis=-1) / n
-    q1, median, q3 = (linear_quantile(counts, q) for q in (0.25, 0.5, 0.75))
-    ci_low, ci_high = bootstrap_mean_ci(counts, confidence)
-    agree = consensus(counts, rule, high_score=config.HIGH_SCORE if rule.kind == "iqr" else high_score)
+        mean = (counts @ scale_values(scale)) / n
+        share_high = counts[..., high_score - scale[0] :].sum(axis=-1) / n
+    q1, median, q3 = (linear_quantile(counts, q, low=scale[0]) for q in (0.25, 0.5, 0.75))
+    ci_low, ci_high = bootstrap_mean_ci(counts, confidence, scale=scale)
+    agree = apply_consensus(counts, rule, resolved, scale)
 
     inner = expand(hist.cells, pd.DataFrame({"group": [ALL, *GROUPS]}))
     table = expand(hist.keys, inner)
@@ -141,6 +161,8 @@ def best_crossing(
     n_boot: int = 2000,
     seed: int = config.SEED,
     min_cell: int = config.MIN_CELL,
+    *,
+    scale: tuple[int, int] = DEFAULT_SCALE,
 ) -> pd.DataFrame:
     """For each field and need: resources ranked by mean, and the bootstrap probability of being best.
 
@@ -157,6 +179,8 @@ def best_crossing(
         Seed of the draws; the same seed gives the same table.
     min_cell : int, default ``config.MIN_CELL``
         Cells with fewer delegates are blanked and take no part in the contest.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score of the process (see :mod:`.scales`).
 
     Returns
     -------
@@ -204,11 +228,12 @@ def best_crossing(
     """
     min_cell = check_min_cell(min_cell)
     n_boot = _check_positive_int(n_boot, "n_boot")
-    hist = _histograms.build(votes, by)
+    scale = check_scale(scale)
+    hist = _histograms.build(votes, by, scale=scale)
     counts = hist.all_counts  # (S, C, V)
     n = counts.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (counts @ _SCORES) / n
+        mean = (counts @ scale_values(scale)) / n
     n_subsets, n_cells = n.shape
     fn_code, _ = pd.factorize(pd.MultiIndex.from_frame(hist.cells[["field", "need"]]), sort=True)
     fn_code = np.asarray(fn_code)
@@ -220,7 +245,7 @@ def best_crossing(
     rank = np.full(n_subsets * n_cells, -1, dtype=np.int64)
     order = np.flatnonzero(eligible)
     order = order[np.argsort(contest[order], kind="stable")]
-    flat_counts = counts.reshape(-1, V)
+    flat_counts = counts.reshape(-1, counts.shape[-1])
     flat_mean = mean.ravel()
     rng = np.random.default_rng(seed)
     per_chunk = max(1, (1 << 21) // n_boot)
@@ -230,7 +255,7 @@ def best_crossing(
         while stop < len(order) and contest[order[stop]] == contest[order[stop - 1]]:
             stop += 1
         members = order[start:stop]
-        draws = bootstrap_mean_draws(flat_counts[members], n_boot, rng)
+        draws = bootstrap_mean_draws(flat_counts[members], n_boot, rng, scale=scale)
         p_best[members], rank[members] = _contest(contest[members], draws, flat_mean[members])
         start = stop
 

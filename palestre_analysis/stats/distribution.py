@@ -15,15 +15,24 @@ import pandas as pd
 from palestre_analysis import config
 
 from .disclosure import blank_small_counts, check_min_cell, suppress
+from .scales import DEFAULT_SCALE, Bands, check_scale, resolve_bands
 from .votes import validate_votes
 
 __all__ = ["resource_summary", "LOW_MAX", "MID_MAX"]
 
-#: Bands of the 1-10 scale: low 1-4, middle 5-6, high 7-10 (as in the consensus rule).
+#: Bands of the default 1-10 scale: low 1-4, middle 5-6, high 7-10 (as in the consensus rule).
 LOW_MAX, MID_MAX = 10 - config.HIGH_SCORE + 1, config.HIGH_SCORE - 1
 
 
-def resource_summary(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int = config.MIN_CELL) -> pd.DataFrame:
+def resource_summary(
+    votes: pd.DataFrame,
+    by: Sequence[str] = (),
+    min_cell: int = config.MIN_CELL,
+    *,
+    scale: tuple[int, int] = DEFAULT_SCALE,
+    high_score: int = config.HIGH_SCORE,
+    bands: Bands | None = None,
+) -> pd.DataFrame:
     """Mean score and the shares of low, middle and high votes, per resource.
 
     Parameters
@@ -35,16 +44,26 @@ def resource_summary(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int 
         Columns that split the votes into subsets (e.g. ``("territory",)``).
     min_cell : int, default ``config.MIN_CELL``
         Resources scored by fewer delegates are blanked and flagged.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score of the process (see :mod:`.scales`); a
+        vote off the scale is an error.
+    high_score : int, default ``config.HIGH_SCORE``
+        First score of the high band when ``bands`` is None: the bands are
+        drawn from it as in the consensus rule (:func:`.scales.resolve_bands`).
+    bands : three (first, last) pairs, optional
+        Explicit low, middle and high bands covering the scale in order.
 
     Returns
     -------
     DataFrame
         The ``by`` columns, ``resource``, ``n_raters``, ``n_votes``, ``mean``,
-        ``share_low`` (1-4), ``share_mid`` (5-6), ``share_high`` (7-10), ``suppressed``.
+        ``share_low``, ``share_mid``, ``share_high`` (the three bands: 1-4, 5-6
+        and 7-10 by default), ``suppressed``.
 
     Notes
     -----
-    Plain counting with pandas (no library computes it): ``share_low = #{score <= 4} / n_votes``.
+    Plain counting with pandas (no library computes it): ``share_low = #{score <= 4} / n_votes``
+    on the default bands, ``#{score <= last score of the low band} / n_votes`` on any.
     Each row is blanked whole, its count of delegates included, when fewer than
     ``min_cell`` delegates scored the resource, so no share can be recovered from the
     others of its row.
@@ -60,15 +79,24 @@ def resource_summary(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int 
     ...                   "score": [2, 5, 7, 8, 10], "group": "aps_odv"})
     >>> resource_summary(v).round(2).to_dict("records")
     [{'resource': 'R', 'n_raters': 5, 'n_votes': 5, 'mean': 6.4, 'share_low': 0.2, 'share_mid': 0.2, 'share_high': 0.6, 'suppressed': False}]
+
+    On a 1-5 scale with the bands 1-2, 3 and 4-5:
+
+    >>> v5 = v.assign(score=[1, 3, 4, 4, 5])
+    >>> resource_summary(v5, scale=(1, 5), high_score=4)[["share_low", "share_mid", "share_high"]]
+       share_low  share_mid  share_high
+    0        0.2        0.2         0.6
     """
     min_cell = check_min_cell(min_cell)
+    scale = check_scale(scale)
+    (_, low_max), (_, mid_max), _ = resolve_bands(bands, scale, high_score)
     by = list(by)
-    validate_votes(votes, by)
+    validate_votes(votes, by, scale=scale)
     keys = [*by, "resource"]
     frame = votes.assign(
-        _low=votes["score"] <= LOW_MAX,
-        _mid=votes["score"].between(LOW_MAX + 1, MID_MAX),
-        _high=votes["score"] > MID_MAX,
+        _low=votes["score"] <= low_max,
+        _mid=votes["score"].between(low_max + 1, mid_max),
+        _high=votes["score"] > mid_max,
     )
     grouped = frame.groupby(keys, sort=True, observed=True)
     table = grouped.agg(

@@ -11,21 +11,28 @@ from scipy import special, stats
 from palestre_analysis import config
 
 from . import _histograms
-from ._histograms import V, expand
+from ._histograms import expand
 from .disclosure import check_min_cell, suppress
+from .scales import DEFAULT_SCALE, check_scale, n_values, scale_values
 
 __all__ = ["group_comparison", "mann_whitney_from_counts"]
 
 _EXACT_MAX = 8  # scipy's "auto": exact when a sample has at most 8 values and there are no ties
 
 
-def mann_whitney_from_counts(x_counts: np.ndarray, y_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def mann_whitney_from_counts(
+    x_counts: np.ndarray, y_counts: np.ndarray, *, scale: tuple[int, int] = DEFAULT_SCALE
+) -> tuple[np.ndarray, np.ndarray]:
     """Mann-Whitney U1 and two-sided p, as ``scipy.stats.mannwhitneyu`` gives them, from histograms.
 
     Parameters
     ----------
-    x_counts, y_counts : array_like, shape (..., 10)
-        Score histograms (scores 1 .. 10) of the first and second sample, cell by cell.
+    x_counts, y_counts : array_like, shape (..., V)
+        Score histograms (scores ``low .. high``, ``V = high - low + 1`` columns:
+        1 .. 10 by default) of the first and second sample, cell by cell.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score (see :mod:`.scales`). U and p depend on
+        the order of the scores only, so the scale fixes the number of columns.
 
     Returns
     -------
@@ -42,7 +49,7 @@ def mann_whitney_from_counts(x_counts: np.ndarray, y_counts: np.ndarray) -> tupl
     ``s^2 = n1 n2 / 12 ((n + 1) - sum(t^3 - t) / (n (n - 1)))`` with ``t`` the
     tie counts, ``p = min(1, 2 Phi(-z))``. Where scipy would use the exact
     null distribution (no tied values at all and ``min(n1, n2) <= 8``), scipy
-    is called for those cells; with scores on 1 .. 10 they are few and tiny.
+    is called for those cells; with scores on a short scale they are few and tiny.
 
     References
     ----------
@@ -65,10 +72,15 @@ def mann_whitney_from_counts(x_counts: np.ndarray, y_counts: np.ndarray) -> tupl
     >>> float(u), round(float(p), 4)
     (17.0, 0.1111)
     """
+    scale = check_scale(scale)
+    width = n_values(scale)
     x = np.asarray(x_counts, dtype=np.int64)
     y = np.asarray(y_counts, dtype=np.int64)
-    if x.shape != y.shape or x.shape[-1] != V:
-        raise ValueError(f"x_counts and y_counts must share a shape ending in 10, got {x.shape} and {y.shape}.")
+    if x.shape != y.shape or x.ndim < 1 or x.shape[-1] != width:
+        raise ValueError(
+            f"x_counts and y_counts must share a shape ending in {width} (scores {scale[0]} to {scale[1]}), "
+            f"got {x.shape} and {y.shape}."
+        )
     n1 = x.sum(axis=-1).astype(float)
     n2 = y.sum(axis=-1).astype(float)
     below = np.cumsum(y, axis=-1) - y  # votes of y strictly below each score
@@ -86,9 +98,9 @@ def mann_whitney_from_counts(x_counts: np.ndarray, y_counts: np.ndarray) -> tupl
     p = np.where(empty, np.nan, p)
     exact = ~empty & ((n1 <= _EXACT_MAX) | (n2 <= _EXACT_MAX)) & (t.max(axis=-1, initial=0) <= 1)
     if exact.any():
-        scores = np.arange(1, V + 1)
+        scores = scale_values(scale)
         flat_p = p.reshape(-1)
-        flat_x, flat_y = x.reshape(-1, V), y.reshape(-1, V)
+        flat_x, flat_y = x.reshape(-1, width), y.reshape(-1, width)
         for i in np.flatnonzero(exact.reshape(-1)):
             flat_p[i] = stats.mannwhitneyu(
                 np.repeat(scores, flat_x[i]), np.repeat(scores, flat_y[i]), method="exact"
@@ -97,7 +109,13 @@ def mann_whitney_from_counts(x_counts: np.ndarray, y_counts: np.ndarray) -> tupl
     return u1, p
 
 
-def group_comparison(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int = config.MIN_CELL) -> pd.DataFrame:
+def group_comparison(
+    votes: pd.DataFrame,
+    by: Sequence[str] = (),
+    min_cell: int = config.MIN_CELL,
+    *,
+    scale: tuple[int, int] = DEFAULT_SCALE,
+) -> pd.DataFrame:
     """``aps_odv`` against ``fondazioni_csv_altri``, cell by cell: U, p, BH-adjusted p, Cliff's delta.
 
     Parameters
@@ -109,6 +127,9 @@ def group_comparison(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int 
     min_cell : int, default ``config.MIN_CELL``
         A cell is compared only when *each* group has at least this many
         delegates; otherwise its statistics are blanked.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score of the process (see :mod:`.scales`); a
+        vote off the scale is an error.
 
     Returns
     -------
@@ -151,10 +172,11 @@ def group_comparison(votes: pd.DataFrame, by: Sequence[str] = (), min_cell: int 
     (exact), and ``2 * 13 / 16 - 1 = 0.625``.
     """
     min_cell = check_min_cell(min_cell)
-    hist = _histograms.build(votes, by)
+    scale = check_scale(scale)
+    hist = _histograms.build(votes, by, scale=scale)
     x, y = hist.counts[:, 0], hist.counts[:, 1]  # (S, C, V)
     n1, n2 = x.sum(axis=-1), y.sum(axis=-1)
-    u, p = mann_whitney_from_counts(x, y)
+    u, p = mann_whitney_from_counts(x, y, scale=scale)
     with np.errstate(invalid="ignore", divide="ignore"):
         delta = 2.0 * u / (n1 * n2) - 1.0
     shown = (n1 >= min_cell) & (n2 >= min_cell)

@@ -11,14 +11,16 @@ rater      the delegate (one per entity): any hashable label, never null
 field      field of activity, free label
 resource   source of resources, free label
 need       need, free label
-score      whole number 1 .. 10
+score      whole number on the process's scale (1 .. 10 by default)
 group      ``aps_odv`` or ``fondazioni_csv_altri``
 (by)       any column named in ``by`` (e.g. ``territory``), never null
 ========== ==================================================================
 
 A rater scores each cell (field, resource, need) at most once and belongs to one
-group. :func:`prepare_votes` builds this table from the processed
-``votes.parquet`` and ``entities.parquet``.
+group. The scale is the keyword-only ``scale=(low, high)`` of every scoring
+function (see :mod:`.scales`), 1 .. 10 unless said otherwise.
+:func:`prepare_votes` builds this table from the processed ``votes.parquet`` and
+``entities.parquet``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pandas as pd
 from palestre_analysis.core.vocabulary import GROUPS
 
 from ._checks import require_columns
+from .scales import DEFAULT_SCALE, check_scale
 
 __all__ = ["VOTE_COLUMNS", "CELL_COLUMNS", "SCORE_MIN", "SCORE_MAX", "prepare_votes", "validate_votes"]
 
@@ -38,8 +41,8 @@ __all__ = ["VOTE_COLUMNS", "CELL_COLUMNS", "SCORE_MIN", "SCORE_MAX", "prepare_vo
 VOTE_COLUMNS = ("rater", "field", "resource", "need", "score", "group")
 #: The three labels that name a cell.
 CELL_COLUMNS = ("field", "resource", "need")
-#: The score scale.
-SCORE_MIN, SCORE_MAX = 1, 10
+#: The default score scale (the Lombard process's 1 .. 10).
+SCORE_MIN, SCORE_MAX = DEFAULT_SCALE
 
 
 def prepare_votes(votes: pd.DataFrame, entities: pd.DataFrame, by: Sequence[str] = ("territory",)) -> pd.DataFrame:
@@ -102,7 +105,7 @@ def prepare_votes(votes: pd.DataFrame, entities: pd.DataFrame, by: Sequence[str]
     return merged[["rater", *CELL_COLUMNS, "score", "group", *by]]
 
 
-def validate_votes(votes: pd.DataFrame, by: Sequence[str] = ()) -> None:
+def validate_votes(votes: pd.DataFrame, by: Sequence[str] = (), *, scale: tuple[int, int] = DEFAULT_SCALE) -> None:
     """Check a vote table; raise ``ValueError`` with a sentence on the first problem.
 
     Parameters
@@ -111,6 +114,8 @@ def validate_votes(votes: pd.DataFrame, by: Sequence[str] = ()) -> None:
         See the module docstring for the columns.
     by : sequence of str
         Extra columns that must be present and complete.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest score of the process (see :mod:`.scales`).
 
     Returns
     -------
@@ -121,8 +126,9 @@ def validate_votes(votes: pd.DataFrame, by: Sequence[str] = ()) -> None:
     ------
     ValueError
         Missing columns, an empty table, null labels, a score that is not a whole
-        number from 1 to 10, an unknown group, a rater in two groups, or a rater
-        who scored the same cell twice.
+        number on the scale (from 1 to 10 by default), an unknown group, a rater
+        in two groups, or a rater who scored the same cell twice; a ``scale`` that
+        :func:`.scales.check_scale` refuses.
 
     Notes
     -----
@@ -144,7 +150,13 @@ def validate_votes(votes: pd.DataFrame, by: Sequence[str] = ()) -> None:
     Traceback (most recent call last):
     ...
     ValueError: votes: score must be a whole number from 1 to 10; row 0 has 11.
+    >>> validate_votes(v.assign(score=0), scale=(0, 10))
+    >>> validate_votes(v.assign(score=6), scale=(1, 5))
+    Traceback (most recent call last):
+    ...
+    ValueError: votes: score must be a whole number from 1 to 5; row 0 has 6.
     """
+    scale = check_scale(scale)
     by = list(by)
     if not isinstance(votes, pd.DataFrame):
         raise ValueError(f"votes must be a pandas DataFrame, got {type(votes).__name__}.")
@@ -163,22 +175,23 @@ def validate_votes(votes: pd.DataFrame, by: Sequence[str] = ()) -> None:
             raise ValueError(
                 f"votes: column {column!r} has {int(missing.sum())} missing values (the first in row {row!r})."
             )
-    _check_scores(votes["score"])
+    _check_scores(votes["score"], scale)
     bad_group = ~votes["group"].isin(GROUPS).to_numpy()
     if bad_group.any():
         row = votes.index[int(np.argmax(bad_group))]
         raise ValueError(f"votes: group must be one of {list(GROUPS)}; row {row!r} has {votes['group'].loc[row]!r}.")
 
 
-def _check_scores(score: pd.Series) -> None:
-    """Scores: numeric, whole, 1 .. 10, no nulls."""
+def _check_scores(score: pd.Series, scale: tuple[int, int]) -> None:
+    """Scores: numeric, whole, on the scale ``low .. high``, no nulls."""
+    low, high = scale
     if not (pd.api.types.is_numeric_dtype(score) and not pd.api.types.is_bool_dtype(score)):
-        raise ValueError(f"votes: score must be numeric (whole numbers 1 to 10), got dtype {score.dtype}.")
+        raise ValueError(f"votes: score must be numeric (whole numbers {low} to {high}), got dtype {score.dtype}.")
     values = score.to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(values) | (values != np.round(values)) | (values < SCORE_MIN) | (values > SCORE_MAX)
+    bad = ~np.isfinite(values) | (values != np.round(values)) | (values < low) | (values > high)
     if bad.any():
         i = int(np.argmax(bad))
         shown = score.iloc[i]
         raise ValueError(
-            f"votes: score must be a whole number from {SCORE_MIN} to {SCORE_MAX}; row {score.index[i]!r} has {shown}."
+            f"votes: score must be a whole number from {low} to {high}; row {score.index[i]!r} has {shown}."
         )
