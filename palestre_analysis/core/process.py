@@ -175,6 +175,42 @@ class Process:
             "source": self.source,
         }
 
+    @classmethod
+    def from_json(cls, values: dict | None) -> Process:
+        """The process :meth:`as_json` recorded; the defaults for ``None`` or an empty dict.
+
+        Parameters
+        ----------
+        values : dict or None
+            What :meth:`as_json` returned (as the cleaning report keeps it).
+
+        Returns
+        -------
+        Process
+            The same process.
+
+        Examples
+        --------
+        >>> process, _ = parse_process('scala = [1, 5]\\nmin_cell = 7\\n')
+        >>> Process.from_json(process.as_json()) == process, Process.from_json(None) == Process()
+        (True, True)
+        """
+        if not values:
+            return cls()
+        date = values.get("reference_date")
+        return cls(
+            title=values["title"],
+            area=values["area"],
+            reference_date=dt.date.fromisoformat(date) if date else None,
+            scale=tuple(values["scale"]),
+            bands={band: tuple(edges) for band, edges in values["bands"].items()},
+            nodes=tuple(values["nodes"]),
+            min_cell=values["min_cell"],
+            groups=tuple(Group(g["key"], g["label"], tuple(g["types"])) for g in values["groups"]),
+            reference_shares=values["reference_shares"],
+            source=values.get("source", ""),
+        )
+
     @property
     def high_score(self) -> int:
         """The first vote of the high band (7 on the seed's scale).

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from palestre_analysis import config
+from palestre_analysis.core.process import Process
 from palestre_analysis.core.vocabulary import TERRITORY_NAMES, parse_territory
 
 if TYPE_CHECKING:
@@ -184,6 +185,11 @@ class Processed:
     report: dict
     territory: str = config.REGION
     whole: Processed | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def process(self) -> Process:
+        """The process the tables describe, as the cleaning recorded it (the seed's by default)."""
+        return Process.from_json(self.report.get("process"))
 
     @property
     def region(self) -> Processed:
