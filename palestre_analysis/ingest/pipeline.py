@@ -106,10 +106,10 @@ def _run(raw_dir: Path, pseudonymise: bool):
     phases = {m["meeting_id"]: m["phase"] for m in meetings}
     names = NameIndex.from_names(_delegate_names(inputs["enti"]))
     contributions = clean_contributions(_pairs(inputs["contributi"]), ledger, known, phases, names)
-    votes = _clean_votes(inputs["valutazioni"], ledger, known)
+    votes = _clean_votes(inputs["valutazioni"], ledger, known, process.scale)
     demo = (raw_dir / config.DEMO_MARKER).is_file()
     personal = _add_pseudonyms(entities, demo=demo, enabled=pseudonymise, source=_entity_file_name(inputs))
-    frames = _frames(entities, meetings, attendance, contributions, votes)
+    frames = _frames(entities, meetings, attendance, contributions, votes, process.scale)
     accounts = ledger.accounts()
     losses = _losses(accounts)
     if losses:
@@ -321,11 +321,11 @@ def _without_personal_text(note: Problem, mapped: _MappedFile, table_name: str) 
     )
 
 
-def _clean_votes(files: list[_MappedFile], ledger: Ledger, known: Known) -> list[dict]:
+def _clean_votes(files: list[_MappedFile], ledger: Ledger, known: Known, scale: tuple[int, int]) -> list[dict]:
     records = []
     for mapped in files:
         clean = clean_votes_wide if mapped.layout == "wide" else clean_votes_long
-        records.extend(clean(mapped.table, mapped.columns, ledger, known))
+        records.extend(clean(mapped.table, mapped.columns, ledger, known, scale=scale))
     return merge_votes(records, ledger)
 
 
@@ -380,7 +380,7 @@ def _add_pseudonyms(entities: list[dict], *, demo: bool, enabled: bool, source: 
     return personal
 
 
-def _frames(entities, meetings, attendance, contributions, votes) -> dict[str, pd.DataFrame]:
+def _frames(entities, meetings, attendance, contributions, votes, scale) -> dict[str, pd.DataFrame]:
     raw = {
         "entities": entities,
         "meetings": meetings,
@@ -399,7 +399,7 @@ def _frames(entities, meetings, attendance, contributions, votes) -> dict[str, p
             frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
         if name == "votes":
             frame = frame.sort_values(["entity_id", "field", "resource", "need"], kind="stable")
-        frames[name] = check_processed(name, frame.reset_index(drop=True))
+        frames[name] = check_processed(name, frame.reset_index(drop=True), scale=scale)
     return frames
 
 

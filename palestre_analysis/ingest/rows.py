@@ -621,7 +621,9 @@ def clean_contributions(
 # --- valutazioni ----------------------------------------------------------------------------
 
 
-def clean_votes_long(table: RawTable, columns: ColumnMap, ledger: Ledger, known: Known) -> list[dict]:
+def clean_votes_long(
+    table: RawTable, columns: ColumnMap, ledger: Ledger, known: Known, *, scale: tuple[int, int] = (1, 10)
+) -> list[dict]:
     """Votes in the long layout: one row per entity and cell.
 
     A row is rejected when its entity is not a kept one, its field, resource or need
@@ -639,6 +641,8 @@ def clean_votes_long(table: RawTable, columns: ColumnMap, ledger: Ledger, known:
         Receives problems and row states (rows registered beforehand).
     known : Known
         The entities kept (read only).
+    scale : tuple of (int, int), default (1, 10)
+        The process's lowest and highest vote; a vote outside is rejected.
 
     Returns
     -------
@@ -677,7 +681,7 @@ def clean_votes_long(table: RawTable, columns: ColumnMap, ledger: Ledger, known:
                 ledger.count_dont_know(table.name)
             continue
         try:
-            score = parse_vote(row["voto"])
+            score = parse_vote(row["voto"], low=scale[0], high=scale[1])
         except ValueError as exc:
             ledger.reject(table.name, line, header["voto"], str(exc))
             continue
@@ -705,7 +709,9 @@ def _vote(file, line, column, entity_id, field_, resource, need, score) -> dict:
     }
 
 
-def clean_votes_wide(table: RawTable, layout: WideLayout, ledger: Ledger, known: Known) -> list[dict]:
+def clean_votes_wide(
+    table: RawTable, layout: WideLayout, ledger: Ledger, known: Known, *, scale: tuple[int, int] = (1, 10)
+) -> list[dict]:
     """Votes of a Google Forms grid export; the latest submission of an entity wins.
 
     The latest submission is the one with the latest readable timestamp (a submission
@@ -725,6 +731,8 @@ def clean_votes_wide(table: RawTable, layout: WideLayout, ledger: Ledger, known:
         Receives problems, row states and vote counts (rows registered beforehand).
     known : Known
         The entities kept (read only).
+    scale : tuple of (int, int), default (1, 10)
+        The process's lowest and highest vote; a vote outside is rejected.
 
     Returns
     -------
@@ -770,7 +778,7 @@ def clean_votes_wide(table: RawTable, layout: WideLayout, ledger: Ledger, known:
                 ledger.count_dont_know(file)
                 continue
             try:
-                score = parse_vote(text)
+                score = parse_vote(text, low=scale[0], high=scale[1])
             except ValueError as exc:
                 ledger.problems.append(_vote_problem(file, line, column.header, str(exc)))
                 ledger.count_votes(file, REJECTED)

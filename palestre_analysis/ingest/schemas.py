@@ -74,7 +74,7 @@ SCHEMAS = {
 }
 
 
-def check_processed(name: str, frame):
+def check_processed(name: str, frame, *, scale: tuple[int, int] = (1, 10)):
     """Validate (and coerce) one processed table; a failure is a bug of the cleaner.
 
     Parameters
@@ -84,6 +84,8 @@ def check_processed(name: str, frame):
         ``contributions``, ``votes``).
     frame : DataFrame
         The table, with exactly the schema's columns (the schemas are strict).
+    scale : tuple of (int, int), default (1, 10)
+        The process's lowest and highest vote: the ``score`` of ``votes`` must lie in it.
 
     Returns
     -------
@@ -113,4 +115,7 @@ def check_processed(name: str, frame):
     ...     print(type(exc).__name__)
     SchemaErrors
     """
-    return SCHEMAS[name].validate(frame, lazy=True)
+    schema = SCHEMAS[name]
+    if name == "votes" and tuple(scale) != (1, 10):
+        schema = schema.update_column("score", checks=[pa.Check.in_range(*scale)])
+    return schema.validate(frame, lazy=True)
