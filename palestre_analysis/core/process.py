@@ -507,9 +507,9 @@ _FIELD = {
 }
 
 
-#: Keys whose value the analysis follows so far (``palestre run`` passes them to every notebook);
-#: for the others only the seed's value is accepted.
-APPLIED: frozenset[str] = frozenset({"min_cell", "quote_riferimento"})
+#: Keys whose value the analysis follows so far (the cleaning, the notebooks through the processed data or
+#: ``palestre run``'s parameters); for the others only the seed's value is accepted.
+APPLIED: frozenset[str] = frozenset({"min_cell", "quote_riferimento", "scala", "fasce"})
 
 
 def not_yet_applied(process: Process, text: str = "") -> list[Problem]:
@@ -535,9 +535,9 @@ def not_yet_applied(process: Process, text: str = "") -> list[Problem]:
     --------
     >>> not_yet_applied(parse_process('min_cell = 10\\n')[0], 'min_cell = 10\\n')
     []
-    >>> process, _ = parse_process('scala = [1, 5]\\n')
-    >>> print(not_yet_applied(process, 'scala = [1, 5]\\n')[0].sentence())  # doctest: +NORMALIZE_WHITESPACE
-    processo.toml, riga 1, colonna «scala»: questa versione dell'analisi applica ancora solo il valore di
+    >>> process, _ = parse_process('nodi = ["Reti"]\\n')
+    >>> print(not_yet_applied(process, 'nodi = ["Reti"]\\n')[0].sentence())  # doctest: +NORMALIZE_WHITESPACE
+    processo.toml, riga 1, colonna «nodi»: questa versione dell'analisi applica ancora solo il valore di
     Palestre di capacità per questa chiave: toglierla dal file, oppure usare una versione che la applica.
     """
     seed = Process()

@@ -18,10 +18,12 @@ from palestre_analysis.report import formatting as fmt
 from palestre_analysis.report.display import HTML, Safe, bullets, paragraph, sentence, table_html
 from palestre_analysis.report.parameters import Parameters
 from palestre_analysis.report.protection import guard, places
+from palestre_analysis.report.scale import bands_of, bands_text, scale_range, scores_phrase
 from palestre_analysis.report.scores import Scores, agreement_sentence
 from palestre_analysis.report.section import Section
 from palestre_analysis.stats.consensus import resolve_consensus_rule
 from palestre_analysis.stats.linked import BODIES
+from palestre_analysis.stats.scales import DEFAULT_BANDS, Bands
 
 __all__ = ["require_region", "summary", "key_findings", "territories", "methods"]
 
@@ -96,7 +98,7 @@ def summary(data: Processed, scores: Scores, params: Parameters) -> Section:
         ("Delegati che hanno votato nella fase 2", _count(voters.get("all"))),
         ("… di APS e ODV", _count(voters.get("aps_odv"))),
         ("… di fondazioni, CSV e altri enti", _count(voters.get("fondazioni_csv_altri"))),
-        ("Voti validi (da 1 a 10)", fmt.integer(len(votes))),
+        (f"Voti validi (da {scores.scale[0]} a {scores.scale[1]})", fmt.integer(len(votes))),
     ]
     table = pd.DataFrame(rows, columns=["item", "value"])
     section = Section(
@@ -314,13 +316,14 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
     resources = resources.sort_values(["territory", "resource"]).reset_index(drop=True)
     resources["territory"] = resources["territory"].astype(str)
     section = Section(tables={"territories_participation": participation, "territories_resources": resources})
+    scale = tuple(int(v) for v in data.process.scale)
     section.add(
         plots.territory_multiples(
             resources,
             "mean",
             "Voto medio per fonte di risorse, territorio per territorio",
-            "Voto medio (1-10), sulle caselle mostrate del territorio",
-            xlim=(1, 10),
+            f"Voto medio ({scale_range(scale)}), sulle caselle mostrate del territorio",
+            xlim=scale,
         )
     )
     section.add(
@@ -361,6 +364,7 @@ def methods(data: Processed, params: Parameters) -> Section:
         Text and two tables; tables ``inputs`` and ``versions``.
     """
     section = Section()
+    bands = bands_of(data.process)
     section.add(
         HTML(
             _METHODS_HTML.format(
@@ -369,8 +373,8 @@ def methods(data: Processed, params: Parameters) -> Section:
                 seed=params.seed,
                 draws=fmt.integer(config.BEST_CROSSING_DRAWS),
                 regular=stats.REGULAR_MIN_MEETINGS,
-                high=config.HIGH_SCORE,
-                consensus=_consensus_method(),
+                high=scores_phrase(*bands[2]),
+                consensus=_consensus_method(bands),
                 pseudonyms=_pseudonyms(data),
             )
         )
@@ -394,17 +398,18 @@ def methods(data: Processed, params: Parameters) -> Section:
     return section
 
 
-def _consensus_method() -> str:
-    """The consensus rule the reports apply, with its source only where the source backs that threshold.
+def _consensus_method(bands: Bands = DEFAULT_BANDS) -> str:
+    """The consensus rule the reports apply, on the process's bands, with its source only where the source backs that threshold.
 
     >>> _consensus_method()
     'almeno il 75% dei voti nella stessa fascia (1-4, 5-6, 7-10), la soglia mediana negli studi Delphi (Diamond et al. 2014; Birko et al. 2015)'
+    >>> _consensus_method(((1, 2), (3, 3), (4, 5)))[:56]
+    'almeno il 75% dei voti nella stessa fascia (1-2, 3, 4-5)'
     """
     rule = resolve_consensus_rule(config.CONSENSUS_RULE)
     if rule.kind != "percent":
         return f"scarto interquartile dei voti non superiore a {fmt.num(rule.threshold)}"
-    high = config.HIGH_SCORE
-    text = f"almeno {fmt.pct_article(rule.threshold)} dei voti nella stessa fascia (1-{10 - high + 1}, {12 - high}-{high - 1}, {high}-10)"
+    text = f"almeno {fmt.pct_article(rule.threshold)} dei voti nella stessa fascia ({bands_text(bands)})"
     if rule.threshold == 0.75:
         text += ", la soglia mediana negli studi Delphi (Diamond et al. 2014; Birko et al. 2015)"
     return text
@@ -446,7 +451,7 @@ partecipato allo stesso incontro) con densità e componenti (Wasserman e Faust 1
 <li><strong>Contributi della fase 1</strong>: frequenze per nodo strategico e categoria; indipendenza con un test
 di permutazione sul chi quadrato; intensità con la V di Cramér.</li>
 <li><strong>Voti della fase 2</strong>: per ogni casella (campo, fonte, esigenza) numero di delegati, media,
-mediana, scarto interquartile, quota di voti da {high} a 10 e intervallo bootstrap al 95% della media, calcolato in
+mediana, scarto interquartile, quota di voti {high} e intervallo bootstrap al 95% della media, calcolato in
 modo esatto dall'istogramma dei voti (nessun errore di ricampionamento).</li>
 <li><strong>Miglior incrocio</strong>: fonti ordinate per voto medio e probabilità bootstrap di essere la migliore
 ({draws} repliche, seme {seed}).</li>

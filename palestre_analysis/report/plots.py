@@ -21,6 +21,8 @@ from matplotlib.patches import Patch
 
 from palestre_analysis.core.vocabulary import CATEGORY_LABELS, NODES
 from palestre_analysis.report import formatting as fmt
+from palestre_analysis.report.scale import score_range
+from palestre_analysis.stats.scales import DEFAULT_BANDS, Bands
 
 __all__ = [
     "use_report_style",
@@ -673,10 +675,10 @@ def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def diverging_bars(table: pd.DataFrame, title: str) -> Figure:
-    """Score distributions per resource: low votes (1-4) to the left, high (7-10) to the right.
+def diverging_bars(table: pd.DataFrame, title: str, *, bands: Bands = DEFAULT_BANDS) -> Figure:
+    """Score distributions per resource: low votes (1-4 by default) to the left, high (7-10) to the right.
 
-    The middle votes (5-6) are drawn as two grey halves, one on each side of zero.
+    The middle votes (5-6 by default) are drawn as two grey halves, one on each side of zero.
 
     Parameters
     ----------
@@ -686,6 +688,8 @@ def diverging_bars(table: pd.DataFrame, title: str) -> Figure:
         to bottom in the table's order, and a suppressed row shows only ``‡``.
     title : str
         Title of the figure (Italian).
+    bands : three (first, last) pairs, default 1-4, 5-6, 7-10
+        The low, middle and high bands the shares were taken over, named in the legend.
 
     Returns
     -------
@@ -698,6 +702,9 @@ def diverging_bars(table: pd.DataFrame, title: str) -> Figure:
     ...                       "share_mid": [0.3, None], "share_high": [0.5, None], "suppressed": [False, True]})
     >>> [t.get_text() for t in diverging_bars(table, "Voti").axes[0].texts]
     ['20%', '50%', '‡']
+    >>> figure = diverging_bars(table, "Voti", bands=((1, 2), (3, 3), (4, 5)))
+    >>> [t.get_text() for t in figure.legends[0].get_texts()]
+    ['Voti bassi (1-2)', 'Voti intermedi (3)', 'Voti alti (4-5)']
     """
     data = table.reset_index(drop=True)
     fig = _figure(8.5, 0.45 * len(data) + 2.0)
@@ -706,10 +713,11 @@ def diverging_bars(table: pd.DataFrame, title: str) -> Figure:
     colors = sns.color_palette("PuOr", 7)
     low, mid, high = data["share_low"], data["share_mid"], data["share_high"]
     # from zero outwards: half the middle votes, then the low (left) or the high ones (right)
-    ax.barh(y, -low, left=-mid / 2, color=colors[1], label="Voti bassi (1-4)")
-    ax.barh(y, -mid / 2, color=_GREY, label="Voti intermedi (5-6)")
+    named = [score_range(first, last) for first, last in bands]
+    ax.barh(y, -low, left=-mid / 2, color=colors[1], label=f"Voti bassi ({named[0]})")
+    ax.barh(y, -mid / 2, color=_GREY, label=f"Voti intermedi ({named[1]})")
     ax.barh(y, mid / 2, color=_GREY)
-    ax.barh(y, high, left=mid / 2, color=colors[5], label="Voti alti (7-10)")
+    ax.barh(y, high, left=mid / 2, color=colors[5], label=f"Voti alti ({named[2]})")
     for yi, (lo, md, hi, suppressed) in enumerate(zip(low, mid, high, data["suppressed"])):
         if suppressed:
             ax.text(0, yi, fmt.SUPPRESSED_MARK, ha="center", va="center")

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from palestre_analysis import config, stats
+from palestre_analysis.core.process import Process
+from palestre_analysis.report.scale import bands_of
 from palestre_analysis.stats import linked
 from palestre_analysis.stats.concentration import concentration_is_protected, total_is_protected
 from palestre_analysis.stats.disclosure import blank_where as _blank
@@ -96,6 +98,10 @@ class Guard:
     territory: str
     min_cell: int
     data: object = None
+
+    def process(self) -> Process:
+        """The process of the territory's tables (the seed's when the guard has no tables)."""
+        return self.data.process if self.data is not None else Process()
 
     def _hidden(self, table: pd.DataFrame, cube: str, on: dict) -> np.ndarray:
         return linked.lookup(table, self.protection, cube, self.territory, on)[1]
@@ -334,15 +340,18 @@ class Guard:
     def resources(self, votes: pd.DataFrame) -> pd.DataFrame:
         """How votes spread over the scale per resource, over the shown cells.
 
-        The number of delegates of a resource is shown only where every cell of the
-        resource is (then it is the cube's count, protected with the others).
+        The scale and the bands are the process's (:meth:`process`). The number of
+        delegates of a resource is shown only where every cell of the resource is (then
+        it is the cube's count, protected with the others).
         """
+        process = self.process()
+        on_scale = {"scale": process.scale, "high_score": process.high_score, "bands": bands_of(process)}
         shown = self.shown_votes(votes)
         if shown.empty:  # nothing shown: one blank row per resource
-            table = stats.resource_summary(votes, min_cell=self.min_cell)
+            table = stats.resource_summary(votes, min_cell=self.min_cell, **on_scale)
             statistics = [c for c in table.columns if c not in ("resource", "suppressed")]
             return _blank(table, np.ones(len(table), dtype=bool), statistics)
-        table = stats.resource_summary(shown, min_cell=self.min_cell)
+        table = stats.resource_summary(shown, min_cell=self.min_cell, **on_scale)
         partial = set(self.hidden_cells()["resource"])
         counts, hidden = linked.lookup(
             table, self.protection, "resource_raters", self.territory, {"resource": "resource"}

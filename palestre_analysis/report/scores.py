@@ -8,19 +8,23 @@ entities or delegates would be behind it (only :func:`overview` speaks, to say w
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
 
 from palestre_analysis import config, stats
+from palestre_analysis.core.process import Process
 from palestre_analysis.ingest.processed import Processed
 from palestre_analysis.report import claims, plots
 from palestre_analysis.report import formatting as fmt
 from palestre_analysis.report.display import Safe, bullets, paragraph, sentence, table_html
 from palestre_analysis.report.parameters import Parameters
 from palestre_analysis.report.protection import guard
+from palestre_analysis.report.scale import bands_of, bands_text, scale_range, score_range, scores_phrase
 from palestre_analysis.report.section import Section, too_small, unless_small
 from palestre_analysis.stats.consensus import resolve_consensus_rule
+from palestre_analysis.stats.scales import DEFAULT_BANDS, Bands
 
 __all__ = [
     "Scores",
@@ -39,10 +43,6 @@ _SIGNIFICANT = 0.05
 #: Means are printed with one decimal in every table and sentence: two are "tied" when they print alike.
 _MEAN_DECIMALS = 1
 _GROUP_OF = {"aps_odv": "di APS e ODV", "fondazioni_csv_altri": "di fondazioni, CSV e altri enti"}
-#: The three bands of the percent consensus rule and of the diverging bars: 1-4, 5-6, 7-10.
-_BANDS_TEXT = (
-    f"1-{10 - config.HIGH_SCORE + 1}, {10 - config.HIGH_SCORE + 2}-{config.HIGH_SCORE - 1}, {config.HIGH_SCORE}-10"
-)
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,9 @@ class Scores:
         The report's territory.
     small : bool
         True when too few entities or delegates: every table but ``votes`` is empty.
+    process : Process, default the seed's
+        The process of the processed tables: its scale and bands are the statistics' and
+        the sections' text (:attr:`scale`, :attr:`bands`, :attr:`high_score`).
     """
 
     votes: pd.DataFrame
@@ -84,6 +87,23 @@ class Scores:
     voters: pd.DataFrame = None
     all_cells_shown: bool = True
     small: bool = False
+    process: Process = dataclasses.field(default_factory=Process)
+
+    @property
+    def scale(self) -> tuple[int, int]:
+        """The lowest and the highest vote of the process: ``(1, 10)`` for the seed's."""
+        low, high = self.process.scale
+        return int(low), int(high)
+
+    @property
+    def bands(self) -> Bands:
+        """The process's low, middle and high bands, as three ``(first, last)`` pairs."""
+        return bands_of(self.process)
+
+    @property
+    def high_score(self) -> int:
+        """The first vote of the high band (7 for the seed's process)."""
+        return int(self.process.high_score)
 
 
 def compute(data: Processed, params: Parameters) -> Scores:
@@ -102,29 +122,37 @@ def compute(data: Processed, params: Parameters) -> Scores:
         The statistics; ``small`` (and empty tables) when the territory has fewer than
         ``params.min_cell`` entities or voting delegates.
     """
+    process = data.process
+    scale, bands = process.scale, bands_of(process)
     votes = stats.prepare_votes(data.votes, data.entities, by=())
     protect = guard(data, params)
     voters = protect.voters()
     if too_small(data, params) or votes["rater"].nunique() < params.min_cell:
         empty = pd.DataFrame()
-        return Scores(votes, empty, empty, empty, empty, empty, data.territory, voters=voters, small=True)
+        return Scores(
+            votes, empty, empty, empty, empty, empty, data.territory, voters=voters, small=True, process=process
+        )
     shown = protect.shown_votes(votes)
 
     best = (
-        stats.best_crossing(shown, n_boot=config.BEST_CROSSING_DRAWS, seed=params.seed, min_cell=params.min_cell)
+        stats.best_crossing(
+            shown, n_boot=config.BEST_CROSSING_DRAWS, seed=params.seed, min_cell=params.min_cell, scale=scale
+        )
         if len(shown)
         else None
     )
+    cells = stats.cell_stats(votes, min_cell=params.min_cell, high_score=process.high_score, scale=scale, bands=bands)
     return Scores(
         votes=votes,
-        cells=protect.cells(stats.cell_stats(votes, min_cell=params.min_cell)),
+        cells=protect.cells(cells),
         best=protect.best(votes, best),
-        agreement=protect.agreement(stats.agreement(votes, seed=params.seed, min_cell=params.min_cell)),
-        comparison=protect.group_comparison(stats.group_comparison(votes, min_cell=params.min_cell)),
+        agreement=protect.agreement(stats.agreement(votes, seed=params.seed, min_cell=params.min_cell, scale=scale)),
+        comparison=protect.group_comparison(stats.group_comparison(votes, min_cell=params.min_cell, scale=scale)),
         resources=protect.resources(votes),
         territory=data.territory,
         voters=voters,
         all_cells_shown=protect.hidden_cells().empty,
+        process=process,
     )
 
 
@@ -179,7 +207,7 @@ def overview(scores: Scores, params: Parameters) -> Section:
         )
     lines = [
         who,
-        _what_was_voted(votes, with_total=scores.all_cells_shown),
+        _what_was_voted(votes, with_total=scores.all_cells_shown, scale=scores.scale),
     ]
     hidden = [g for g in _GROUP_OF if pd.isna(counts.get(g))]
     if len(hidden) == 2:
@@ -197,8 +225,8 @@ def overview(scores: Scores, params: Parameters) -> Section:
     return Section([paragraph(*lines)], tables={"voters": scores.voters})
 
 
-def _what_was_voted(votes: pd.DataFrame, *, with_total: bool = True) -> str:
-    """What each delegate voted: every crossing of their fields only if that is what the votes show.
+def _what_was_voted(votes: pd.DataFrame, *, with_total: bool = True, scale: tuple[int, int] = (1, 10)) -> str:
+    """What each delegate voted, on the process's scale: every crossing of their fields only if that is what the votes show.
 
     The total of votes is given only where every cell is shown: elsewhere, minus the shown
     cells, it would give the votes of the hidden ones.
@@ -213,17 +241,18 @@ def _what_was_voted(votes: pd.DataFrame, *, with_total: bool = True) -> str:
         "v": fmt.plural(len(votes), "voto", "voti"),
     }
     total = ": {v} in totale" if with_total else ""
+    low, high = scale
     if every:
         text = (
-            "Ciascuno ha dato un voto da 1 a 10 a ogni incrocio tra {r} e {e}, nei campi di attività in cui lavora il "
-            "suo ente ({c} in tutto)" + total + "."
+            f"Ciascuno ha dato un voto da {low} a {high} a ogni incrocio tra {{r}} e {{e}}, nei campi di attività in "
+            "cui lavora il suo ente ({c} in tutto)" + total + "."
         )
         if uneven:
             text += " Ogni campo ha i suoi delegati: le caselle non hanno tutte lo stesso numero di voti."
     else:
         text = (
-            "Ciascuno ha votato da 1 a 10 gli incroci tra {r} e {e} nei campi di attività in cui lavora il suo ente "
-            "({c} in tutto), ma non tutti hanno votato ogni incrocio"
+            f"Ciascuno ha votato da {low} a {high} gli incroci tra {{r}} e {{e}} nei campi di attività in cui lavora il "
+            "suo ente ({c} in tutto), ma non tutti hanno votato ogni incrocio"
             + total
             + (", e le caselle non hanno tutte lo stesso numero di voti." if uneven else ".")
         )
@@ -269,9 +298,9 @@ def means(scores: Scores, params: Parameters) -> Section:
                 everyone,
                 "mean",
                 f"Voto medio per fonte di risorse ed esigenza – {scores.territory}",
-                vmin=1,
-                vmax=10,
-                colorbar="Voto medio (1-10)",
+                vmin=scores.scale[0],
+                vmax=scores.scale[1],
+                colorbar=f"Voto medio ({scale_range(scores.scale)})",
             )
         )
     section.add(paragraph(_shown_cells(int(everyone["mean"].notna().sum()), len(everyone), params.min_cell)))
@@ -454,7 +483,7 @@ def consensus(scores: Scores, params: Parameters) -> Section:
     -------
     Section
         Heatmaps and one sentence stating the rule; table ``consensus`` (what the heatmaps
-        show: per cell the share of votes from 7 to 10 and the consensus mark).
+        show: per cell the share of votes in the high band, 7-10 by default, and the consensus mark).
     """
     section = Section()
     if scores.cells.empty:
@@ -468,37 +497,41 @@ def consensus(scores: Scores, params: Parameters) -> Section:
         return section.add(
             paragraph("Il consenso non è mostrato: nessuna casella è mostrata, per tutelare la riservatezza.")
         )
+    high = scores.bands[2]
     section.add(
         plots.heatmaps(
             everyone,
             "share_high",
-            f"Quota di voti alti ({config.HIGH_SCORE}-10) e consenso – {scores.territory}",
+            f"Quota di voti alti ({score_range(*high)}) e consenso – {scores.territory}",
             cmap="Greens",
             vmin=0,
             vmax=1,
             percent=True,
             annotate=False,
             marks="consensus",
-            colorbar=f"Quota di voti da {config.HIGH_SCORE} a 10",
+            colorbar=f"Quota di voti {scores_phrase(*high)}",
         )
     )
     judged = everyone.dropna(subset=["consensus"])
     if len(judged):
-        section.add(paragraph(_consensus_sentence(int(judged["consensus"].astype(bool).sum()), len(judged), rule)))
+        agreed = int(judged["consensus"].astype(bool).sum())
+        section.add(paragraph(_consensus_sentence(agreed, len(judged), rule, bands=scores.bands)))
     return section
 
 
-def _consensus_sentence(agreed: int, judged: int, rule) -> str:
-    """How many shown cells reach consensus, and the rule.
+def _consensus_sentence(agreed: int, judged: int, rule, *, bands: Bands = DEFAULT_BANDS) -> str:
+    """How many shown cells reach consensus, and the rule (a percent rule names the process's bands).
 
     >>> from palestre_analysis.stats.consensus import resolve_consensus_rule
     >>> _consensus_sentence(0, 66, resolve_consensus_rule("percent"))[:72]
     "Non c'è consenso in nessuna delle <strong>66</strong> caselle mostrate: "
     >>> _consensus_sentence(28, 66, resolve_consensus_rule("percent"))[:90]
     "C'è consenso (caselle con l'asterisco) in <strong>28</strong> delle <strong>66</strong> ca"
+    >>> "stessa fascia (1-2, 3, 4-5)" in _consensus_sentence(1, 1, resolve_consensus_rule("percent"), bands=((1, 2), (3, 3), (4, 5)))
+    True
     """
     rule_text = (
-        f"almeno il {fmt.pct(rule.threshold)} dei voti nella stessa fascia ({_BANDS_TEXT})"
+        f"almeno il {fmt.pct(rule.threshold)} dei voti nella stessa fascia ({bands_text(bands)})"
         if rule.kind == "percent"
         else f"scarto interquartile non superiore a {fmt.num(rule.threshold)}"
     )
@@ -788,18 +821,20 @@ def distributions(scores: Scores, params: Parameters) -> Section:
         )
     ordered = scores.resources.sort_values("share_high", ascending=False, na_position="last")
     section.add(
-        plots.diverging_bars(ordered, f"Come si distribuiscono i voti per fonte di risorse – {scores.territory}")
+        plots.diverging_bars(
+            ordered, f"Come si distribuiscono i voti per fonte di risorse – {scores.territory}", bands=scores.bands
+        )
     )
-    extremes = _extremes(scores.resources["share_high"], scores.resources["resource"])
+    extremes = _extremes(scores.resources["share_high"], scores.resources["resource"], scores.bands[2])
     if extremes:
         section.add(paragraph(extremes))
     return section
 
 
-def _extremes(share_high: pd.Series, resource: pd.Series) -> str | None:
-    """The resources with the largest and the smallest share of high votes, as far as the shown shares tell."""
+def _extremes(share_high: pd.Series, resource: pd.Series, high_band: tuple[int, int] = DEFAULT_BANDS[2]) -> str | None:
+    """The resources with the largest and the smallest share of high votes (``high_band``), as far as the shown shares tell."""
     shares = pd.Series(share_high.to_numpy(), index=resource.to_numpy())
-    high = f"voti da {config.HIGH_SCORE} a 10"
+    high = f"voti {scores_phrase(*high_band)}"
     if shares.notna().sum() > 1 and claims.leaders(shares, fmt.pct)[shares.notna()].all():
         return sentence(
             "Sulle caselle mostrate, le fonti hanno la stessa quota di " + high + " ({v}).",

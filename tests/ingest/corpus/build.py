@@ -714,8 +714,8 @@ def _process_seed(demo):
 
 @case("38c_process_file_not_applied_yet")
 def _process_other(demo):
-    """A process on a 1–5 scale: checked, and refused until the notebooks follow the scale."""
-    return {"processo.toml": 'titolo = "Palestre di capacità"\nscala = [1, 5]\n'.encode()}
+    """A process with its own nodes: checked, and refused until the notebooks follow them."""
+    return {"processo.toml": 'titolo = "Palestre di capacità"\nnodi = ["Persone", "Luoghi"]\n'.encode()}
 
 
 @case("39_empty_file")
