@@ -15,7 +15,7 @@ from palestre_analysis.core.problems import WARNING, Problem
 from palestre_analysis.core.vocabulary import normalize_label
 from palestre_analysis.ingest.forms import is_forms_export
 from palestre_analysis.ingest.raw_contract import SPECS, TABLE_NAMES, TableSpec
-from palestre_analysis.ingest.reading import Grid, RawTable
+from palestre_analysis.ingest.reading import Grid
 
 __all__ = [
     "HEADER_SEARCH_ROWS",
@@ -24,7 +24,6 @@ __all__ = [
     "has_full_header",
     "recognise",
     "locate_header",
-    "raw_table",
 ]
 
 #: How many non-blank rows are searched for the header (title lines, notes, a logo's caption...).
@@ -221,49 +220,3 @@ def recognise(grid: Grid, file_table: str | None) -> Recognition:
         return Recognition(None, "né il nome né l'intestazione indicano una tabella")
     _, table, index = max(candidates)
     return Recognition(table, "dall'intestazione", index, _skipped_above(grid, index))
-
-
-def raw_table(grid: Grid, header_index: int) -> RawTable:
-    """The rows of ``grid`` below its header, aligned with it.
-
-    Rows with trailing empty cells beyond the header are trimmed (spreadsheets write
-    them); a row with another number of cells is set aside in ``ragged``: we do not
-    guess which field moved.
-
-    Parameters
-    ----------
-    grid : Grid
-        A file or sheet, read.
-    header_index : int
-        Position in ``grid.records`` of the header row.
-
-    Returns
-    -------
-    RawTable
-        Header, rows, their first and last lines, ragged rows and blank lines below the header.
-    """
-    header_record = grid.records[header_index]
-    header = header_record.cells
-    table = RawTable(
-        path=grid.path,
-        header=header,
-        rows=[],
-        lines=[],
-        header_line=header_record.start,
-        encoding=grid.encoding,
-        delimiter=grid.delimiter,
-        sheet=grid.sheet,
-    )
-    table.blank_lines = sum(line > header_record.end for line in grid.blank_lines)
-    width = len(header)
-    for record in grid.records[header_index + 1 :]:
-        cells = record.cells
-        if len(cells) > width and not any(cells[width:]):
-            cells = cells[:width]
-        if len(cells) != width:
-            table.ragged.append((record.start, len(record.cells)))
-            continue
-        table.rows.append(cells)
-        table.lines.append(record.start)
-        table.ends.append(record.end)
-    return table

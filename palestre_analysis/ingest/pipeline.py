@@ -14,13 +14,12 @@ from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_
 from palestre_analysis.core.process import PROCESS_FILE, Process, not_yet_applied, read_process
 from palestre_analysis.ingest.decoding import looks_double_encoded
 from palestre_analysis.ingest.forms import WideLayout, is_wide_layout, wide_layout
-from palestre_analysis.ingest.headers import raw_table
 from palestre_analysis.ingest.inventory import Inventory, Source, raw_input_hashes, survey
 from palestre_analysis.ingest.ledger import FileAccount, Ledger
 from palestre_analysis.ingest.processed import COLUMNS
 from palestre_analysis.ingest.pseudonyms import load_key, pseudonym
 from palestre_analysis.ingest.raw_contract import SPECS, TABLE_NAMES, ColumnMap, map_columns
-from palestre_analysis.ingest.reading import Grid, RawTable, collector_paused
+from palestre_analysis.ingest.reading import Grid, RawTable, collector_paused, raw_table
 from palestre_analysis.ingest.rows import (
     Known,
     clean_attendance,

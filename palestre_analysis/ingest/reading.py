@@ -46,6 +46,7 @@ __all__ = [
     "read_grids",
     "RawTable",
     "read_raw_table",
+    "raw_table",
 ]
 
 #: Suffixes of the files read as data (any case): text files, then workbooks.
@@ -614,7 +615,32 @@ def read_raw_table(path: Path) -> RawTable:
     if not grid.records:
         what = "il file è vuoto" if grid.sheet is None else "il primo foglio è vuoto"
         raise DataError([Problem(grid.label, None, None, f"{what}: manca la riga di intestazione")])
-    header_record = grid.records[0]
+    table = raw_table(grid, 0)
+    if table.encoding == "utf-8-sig":
+        table.encoding = "utf-8"
+    return table
+
+
+def raw_table(grid: Grid, header_index: int) -> RawTable:
+    """The rows of ``grid`` below its header, aligned with it.
+
+    Rows with trailing empty cells beyond the header are trimmed (spreadsheets write
+    them); a row with another number of cells is set aside in ``ragged``: we do not
+    guess which field moved.
+
+    Parameters
+    ----------
+    grid : Grid
+        A file or sheet, read.
+    header_index : int
+        Position in ``grid.records`` of the header row.
+
+    Returns
+    -------
+    RawTable
+        Header, rows, their first and last lines, ragged rows and blank lines below the header.
+    """
+    header_record = grid.records[header_index]
     header = header_record.cells
     table = RawTable(
         path=grid.path,
@@ -622,17 +648,17 @@ def read_raw_table(path: Path) -> RawTable:
         rows=[],
         lines=[],
         header_line=header_record.start,
-        encoding="utf-8" if grid.encoding == "utf-8-sig" else grid.encoding,
+        encoding=grid.encoding,
         delimiter=grid.delimiter,
         sheet=grid.sheet,
     )
     table.blank_lines = sum(line > header_record.end for line in grid.blank_lines)
     width = len(header)
-    for record in grid.records[1:]:
+    for record in grid.records[header_index + 1 :]:
         cells = record.cells
         if len(cells) > width and not any(cells[width:]):
-            cells = cells[:width]  # trailing empty fields, as spreadsheets often write
-        if len(cells) != width:  # a missing or extra delimiter: we do not guess which field moved
+            cells = cells[:width]
+        if len(cells) != width:
             table.ragged.append((record.start, len(record.cells)))
             continue
         table.rows.append(cells)
