@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from palestre_analysis import config
+from palestre_analysis.core.geography import NATIONAL, area_unit
 from palestre_analysis.core.problems import Problem
+from palestre_analysis.core.territories import COVERED_FROM, regions
 from palestre_analysis.core.vocabulary import (
     CATEGORIES,
     ENTITY_TYPES,
@@ -29,6 +31,7 @@ from palestre_analysis.core.vocabulary import (
     GROUP_OF_TYPE,
     GROUPS,
     NODES,
+    normalize_label,
     parse_entity_type,
 )
 
@@ -42,7 +45,11 @@ __all__ = [
     "parse_process",
     "not_yet_applied",
     "APPLIED",
+    "DEFAULT_REFERENCE_DATE",
 ]
+
+#: The reference date of a process whose file and meetings give none (the seed's phase 2).
+DEFAULT_REFERENCE_DATE = dt.date(2019, 6, 30)
 
 #: The process file's name in the raw folder.
 PROCESS_FILE = "processo.toml"
@@ -354,7 +361,7 @@ class _Checker:
                 self.error(key, f"chiave sconosciuta; le chiavi possibili sono: {', '.join(KEYS)}")
         for key, reader in (
             ("titolo", self.text),
-            ("area", self.text),
+            ("area", self.area),
             ("data_riferimento", self.date),
             ("scala", self.scale),
             ("nodi", self.nodes),
@@ -383,9 +390,25 @@ class _Checker:
             return self.error(key, "atteso un testo non vuoto, tra virgolette")
         return value.strip()
 
+    def area(self, key, value):
+        text = self.text(key, value)
+        if text is None:
+            return None
+        if normalize_label(text) == normalize_label(NATIONAL):
+            return NATIONAL
+        unit = area_unit(text)
+        if unit is None:
+            names = ", ".join(r.name for r in regions(dt.date.today()))
+            return self.error(key, f"«{text}» non è una regione italiana; scrivere una di {names}, oppure «{NATIONAL}»")
+        return unit.name
+
     def date(self, key, value):
         if type(value) is not dt.date:
             return self.error(key, "attesa una data come 2019-06-30 (senza virgolette né ora)")
+        if value < COVERED_FROM:
+            return self.error(
+                key, f"l'elenco dei territori parte dal {COVERED_FROM.isoformat()}: una data precedente non è coperta"
+            )
         return value
 
     def scale(self, key, value):

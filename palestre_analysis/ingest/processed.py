@@ -3,7 +3,8 @@
 ``palestre clean`` writes what this module names (:mod:`.build`), the notebooks read it
 here, and ``docs/processed_tables.md`` describes it. A territory report covers the
 entities of that territory (their attendance, contributions and votes);
-``"Lombardia"`` covers every entity, region-wide bodies included.
+the area (``"Lombardia"``, ``"Italia"``) covers every entity, and a region in a national
+process its provinces and its region-wide bodies (:mod:`palestre_analysis.core.geography`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from palestre_analysis import config
-from palestre_analysis.core.process import Process
-from palestre_analysis.core.vocabulary import TERRITORY_NAMES, parse_territory
+from palestre_analysis.core.geography import Geography, geography
+from palestre_analysis.core.process import DEFAULT_REFERENCE_DATE, Process
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,9 +172,10 @@ class Processed:
     report : dict
         The cleaning report (empty when it could not be read).
     territory : str, default config.REGION
-        The territory the tables cover, by its Italian name (see :func:`for_territory`).
+        The territory the tables cover, by its Italian name (see :func:`for_territory`);
+        :func:`load_processed` sets the process's area.
     whole : Processed or None, default None
-        The tables of the whole region these were cut from (``None``: these are they).
+        The tables of the whole area these were cut from (``None``: these are they).
         Disclosure control decides what each territory may show from all of them.
     """
 
@@ -190,6 +192,27 @@ class Processed:
     def process(self) -> Process:
         """The process the tables describe, as the cleaning recorded it (the seed's by default)."""
         return Process.from_json(self.report.get("process"))
+
+    @property
+    def geography(self) -> Geography:
+        """The places of the process on its reference date (:mod:`palestre_analysis.core.geography`).
+
+        The date is the one the cleaning recorded in the process; for tables built by hand
+        without one, the last meeting's, or the seed's default date when there is none.
+        """
+        process = self.process
+        on = process.reference_date
+        meetings = self.region.meetings
+        if on is None and "date" in meetings and meetings["date"].notna().any():
+            import pandas as pd
+
+            on = pd.Timestamp(meetings["date"].max()).date()
+        return geography(process.area, on or DEFAULT_REFERENCE_DATE)
+
+    @staticmethod
+    def default_geography() -> Geography:
+        """The places of the seed's process (:data:`DEFAULT_REFERENCE_DATE`)."""
+        return geography(Process().area, DEFAULT_REFERENCE_DATE)
 
     @property
     def region(self) -> Processed:
@@ -233,27 +256,32 @@ def load_processed(folder: Path | str | None = None) -> Processed:
             "(oppure «make reports»)."
         )
     tables = {name: pd.read_parquet(table_path(folder, name)) for name in TABLES}
-    return Processed(**tables, report=read_report(folder))
+    report = read_report(folder)
+    return Processed(**tables, report=report, territory=Process.from_json(report.get("process")).area)
 
 
-def resolve_territory(text: str) -> str:
-    """The canonical Italian name of a territory parameter (name or sigla).
+def resolve_territory(text: str, geography: Geography | None = None) -> str:
+    """The name of a territory parameter (name, sigla or variant) in the process's geography.
 
     Parameters
     ----------
     text : str
-        A province (sigla or name, see
-        :func:`~palestre_analysis.core.vocabulary.parse_territory`), or ``Lombardia``.
+        A province, a region of the area, or the area itself (``Lombardia``, ``Italia``),
+        as :meth:`~palestre_analysis.core.geography.Geography.read` reads it.
+    geography : Geography, optional
+        The process's places (:attr:`Processed.geography`); by default those of the
+        seed's process.
 
     Returns
     -------
     str
-        A value of :data:`~palestre_analysis.core.vocabulary.TERRITORY_NAMES`.
+        The place's name, as the tables write it.
 
     Raises
     ------
     ValueError
-        When the territory is not recognised; the message lists the accepted names.
+        When the territory is not a place of the process; the message says why and what is
+        accepted.
 
     Examples
     --------
@@ -262,36 +290,34 @@ def resolve_territory(text: str) -> str:
     >>> resolve_territory("Torino")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: Territorio «Torino» non riconosciuto: ...
+    ValueError: Territorio «Torino»: la città metropolitana di Torino (TO) non è in Lombardia, ...
     """
-    code = parse_territory(text)
-    if code is None:
-        names = ", ".join(name for name in TERRITORY_NAMES.values() if name != config.REGION)
-        raise ValueError(
-            f"Territorio «{text}» non riconosciuto: usare una provincia lombarda ({names}) "
-            "oppure «Lombardia» per l'intera regione."
-        )
-    return TERRITORY_NAMES[code]
+    geography = geography or Processed.default_geography()
+    place = geography.read(text)
+    if place is None:
+        reason = geography.why_not(text)
+        raise ValueError(f"Territorio «{text}»: {reason[0].lower()}{reason[1:]}")
+    return place.name
 
 
 def for_territory(data: Processed, territorio: str) -> Processed:
-    """The tables restricted to one territory's entities (``Lombardia``: all of them).
+    """The tables restricted to one territory's entities (the whole area: all of them).
 
-    The entities are those whose ``territory`` is the one asked for; attendance,
-    contributions and votes are theirs, and meetings are those at least one of them
-    attended. The cleaning report is kept as it is.
+    The entities are those whose ``territory`` is the one asked for or a place below it
+    (a region's provinces); attendance, contributions and votes are theirs, and meetings
+    are those at least one of them attended. The cleaning report is kept as it is.
 
     Parameters
     ----------
     data : Processed
-        The tables of the whole region (:func:`load_processed`).
+        The tables of the whole area (:func:`load_processed`).
     territorio : str
         The territory, by name or sigla (see :func:`resolve_territory`).
 
     Returns
     -------
     Processed
-        A new object, with ``territory`` set to the canonical name; for ``Lombardia`` the
+        A new object, with ``territory`` set to the canonical name; for the whole area the
         same tables, not copies.
 
     Raises
@@ -313,10 +339,11 @@ def for_territory(data: Processed, territorio: str) -> Processed:
     >>> for_territory(data, "Lombardia").votes is votes
     True
     """
-    name = resolve_territory(territorio)
-    if name == config.REGION:
+    geography = data.geography
+    name = resolve_territory(territorio, geography)
+    if name == geography.area.name:
         return replace(data, territory=name)
-    entities = data.entities[data.entities["territory"] == name]
+    entities = data.entities[data.entities["territory"].isin(geography.covers(name))]
     ids = set(entities["entity_id"])
     attendance = data.attendance[data.attendance["entity_id"].isin(ids)]
     meetings = data.meetings[data.meetings["meeting_id"].isin(set(attendance["meeting_id"]))]
