@@ -28,9 +28,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from palestre_analysis import config
-from palestre_analysis.batch.plan import NOTEBOOKS, NotebookSpec, assign_slugs, build_plan, territories_in
+from palestre_analysis.batch.plan import NOTEBOOKS, NotebookSpec, assign_slugs, build_plan, geography_of, territories_in
 from palestre_analysis.batch.runner import format_summary, report_parameters, run_batch
-from palestre_analysis.ingest.processed import REJECTED_NAME, REPORT_NAME, table_path
+from palestre_analysis.core.process import Process
+from palestre_analysis.ingest.processed import REJECTED_NAME, REPORT_NAME, read_report, table_path
 
 FIXTURES = config.PROJECT_ROOT / "tests" / "batch" / "fixtures"
 FIXTURE_PLAN = (
@@ -97,8 +98,8 @@ def no_cleaning(raw_dir, processed_dir):
 
 
 def selected_territories(processed: Path, quick: bool) -> list[str]:
-    available = territories_in(processed)
-    return [config.REGION, *available[:1]] if quick else [config.REGION, *available]
+    available = territories_in(processed)  # the area first, then the places below it
+    return available[:2] if quick else available
 
 
 def run_ours(inputs, work: Path, territories: list[str], jobs: int | None) -> tuple[float, object]:
@@ -122,15 +123,19 @@ def run_tutorial(inputs, work: Path, territories: list[str]) -> tuple[float, int
     import yaml
 
     binaries = Path(sys.executable).parent
-    everyone = [config.REGION, *territories_in(work / "processed")]
-    plan = build_plan(territories, inputs.plan, inputs.notebooks_dir, slugs=assign_slugs(everyone))
+    everyone = territories_in(work / "processed")
+    places = geography_of(work / "processed")
+    plan = build_plan(territories, inputs.plan, inputs.notebooks_dir, slugs=assign_slugs(everyone), places=places)
+    # the same parameters as our runner: the process's threshold and reference shares
+    process = Process.from_json(read_report(work / "processed").get("process"))
+    options = {"min_cell": process.min_cell, "reference_shares": process.reference_shares}
     failures = []
     clock = time.perf_counter()
     for spec in plan:
         folder = work / "reports" / spec.slug
         (folder / "tables").mkdir(parents=True, exist_ok=True)
         executed = folder / f"{spec.notebook.stem}.ipynb"
-        parameters = report_parameters(spec, work / "processed", folder / "tables")
+        parameters = report_parameters(spec, work / "processed", folder / "tables", **options)
         steps = (
             [
                 str(binaries / "papermill"),

@@ -66,14 +66,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="scrive il data set dimostrativo sintetico",
-        description="Scrive il data set sintetico calibrato su «Palestre di capacità». Stesso seme, stessi byte.",
+        description="Scrive il data set sintetico calibrato su «Palestre di capacità» (Lombardia), oppure un "
+        "processo nazionale sintetico con processo.toml (--process national). Stesso seme, stessi byte.",
     )
     demo.add_argument("--seed", type=int, default=config.SEED, help=f"seme casuale (predefinito {config.SEED})")
     demo.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="cartella di destinazione (predefinita data/raw, solo se vuota o già dimostrativa)",
+        help="cartella di destinazione (predefinita data/raw, solo se vuota o già dimostrativa; "
+        "obbligatoria con --process national)",
+    )
+    demo.add_argument(
+        "--process",
+        choices=_DEMO_PROCESSES,
+        default=_DEMO_PROCESSES[0],
+        help="lombardia: Palestre di capacità, 95 enti (predefinito); national: ogni regione e provincia "
+        "italiana, migliaia di enti, voti da 1 a 5",
+    )
+    demo.add_argument(
+        "--regioni",
+        default=None,
+        metavar="R1,R2",
+        help="solo con --process national: le regioni da tenere, separate da virgole (per esempio Veneto,Sardegna)",
     )
     demo.set_defaults(handler=_demo)
 
@@ -276,20 +291,49 @@ def describe_cleaning(result) -> str:
     return "\n".join(lines)
 
 
-def _demo(args) -> int:
-    from palestre_analysis.ingest.demo import write_demo
+#: The demo processes of ``palestre demo --process``, the default first.
+_DEMO_PROCESSES = ("lombardia", "national")
+#: Files a demo may write besides its tables; removed from a demo folder when the new demo does not write them.
+_DEMO_ONLY_FILES = ("processo.toml",)
 
+
+def _demo(args) -> int:
     folder = Path(args.out or config.RAW_DIR)
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / config.DEMO_MARKER).is_file():
+    national = args.process == "national"
+    if args.regioni is not None and not national:
+        print("--regioni vale solo con --process national.", file=sys.stderr)
+        return 1
+    if national and args.out is None:
+        print(
+            "Il processo nazionale non si scrive in data/raw, che tiene il data set dimostrativo lombardo: "
+            "indicare una cartella con --out.",
+            file=sys.stderr,
+        )
+        return 1
+    was_demo = (folder / config.DEMO_MARKER).is_file()
+    if folder.is_dir() and any(folder.iterdir()) and not was_demo:
         print(
             f"{folder} contiene già dati non dimostrativi: non li sovrascrivo. Indicare un'altra cartella con --out.",
             file=sys.stderr,
         )
         return 1
-    from palestre_analysis.core.vocabulary import GROUP_LABELS
+    if national:
+        from palestre_analysis.ingest.demo_national import select_regions, write_national_demo
 
-    summary = write_demo(folder, seed=args.seed)
-    voters = "; ".join(f"{GROUP_LABELS[group].lower()}: {n}" for group, n in summary.n_voters.items())
+        try:
+            regions = select_regions(args.regioni.split(",") if args.regioni else None)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        summary = write_national_demo(folder, seed=args.seed, regions=[r.code for r in regions])
+    else:
+        from palestre_analysis.ingest.demo import write_demo
+
+        summary = write_demo(folder, seed=args.seed)
+    for name in _DEMO_ONLY_FILES:  # a previous demo's process file would describe another process
+        if was_demo and name not in summary.files and (folder / name).is_file():
+            (folder / name).unlink()
+    voters = "; ".join(f"{summary.group_labels[group].lower()}: {integer(n)}" for group, n in summary.n_voters.items())
     print(
         f"Dati sintetici scritti in {summary.folder}: {', '.join(summary.files)} "
         f"({plural(summary.n_entities, 'ente', 'enti')}, {plural(summary.n_meetings, 'incontro', 'incontri')}; "

@@ -70,19 +70,22 @@ def render_index(manifest: dict, reports_dir: Path | str) -> str:
     (True, True, True)
     """
     reports = manifest.get("reports", {})
+    process = manifest.get("process") or {}
+    places = process.get("places") or {}
+    rank = {name: i for i, name in enumerate(places)}
     by_territory: dict[str, list[dict]] = {}
-    for key in sorted(reports, key=lambda k: _order(reports[k])):
+    for key in sorted(reports, key=lambda k: _order(reports[k], rank)):
         by_territory.setdefault(reports[key]["territory"], []).append(reports[key])
-    sections = [_section(name, entries) for name, entries in by_territory.items()]
-    body = "\n".join(sections) if sections else "<p>Nessun rapporto è stato ancora prodotto.</p>"
+    body = _body(by_territory, process) or "<p>Nessun rapporto è stato ancora prodotto.</p>"
+    title = html.escape(process.get("title") or "Palestre di capacità")
     return (
         '<!DOCTYPE html>\n<html lang="it">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="data:,">\n'
-        "<title>Palestre di capacità · Rapporti per territorio</title>\n"
+        f"<title>{title} · Rapporti per territorio</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
-        "<h1>Palestre di capacità · Rapporti per territorio</h1>\n"
+        f"<h1>{title} · Rapporti per territorio</h1>\n"
         f"{_summary(reports)}\n{_cleaning_note(manifest.get('cleaning', {}), reports_dir)}\n"
         f"{body}\n</main>\n</body>\n</html>\n"
     )
@@ -121,10 +124,44 @@ def write_index(reports_dir: Path | str, manifest: dict) -> Path:
     return atomic_write_text(path, page)
 
 
-def _order(entry: dict) -> tuple:
-    """The region first, then territories alphabetically; notebooks by file name."""
+def _order(entry: dict, rank: dict) -> tuple:
+    """Territories in the order of the hierarchy (the area first), the others alphabetically; notebooks by name."""
     territory = entry.get("territory", "")
-    return (territory != config.REGION, normalize_label(territory), territory, entry.get("notebook", ""))
+    known = rank.get(territory, len(rank))
+    if not rank:  # a manifest without the process: the seed's region first
+        known = 0 if territory == config.REGION else 1
+    return (known, normalize_label(territory), territory, entry.get("notebook", ""))
+
+
+def _body(by_territory: dict[str, list[dict]], process: dict) -> str:
+    """One section per territory; in a national process, the territories of each region under its heading."""
+    places = process.get("places") or {}
+    area = process.get("area") or config.REGION
+    if not process.get("national"):
+        return "\n".join(_section(name, entries, _label(name, area, places)) for name, entries in by_territory.items())
+    parts, current = [], None
+    for name, entries in by_territory.items():
+        region = (places.get(name) or {}).get("region")
+        if name != area and region != current:
+            if current is not None:
+                parts.append("</section>")
+            parts.append(f'<section class="regione">\n<h2>{html.escape(region or "Altri territori")}</h2>')
+            current = region
+        level = "h2" if name == area else "h3"
+        parts.append(_section(name, entries, _label(name, area, places), level))
+    if current is not None:
+        parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _label(name: str, area: str, places: dict) -> str:
+    """The heading of a territory: "Lombardia (tutta la regione)", "Italia (tutto il paese)", "Verona"."""
+    level = (places.get(name) or {}).get("level")
+    if name == area and level == "nazione":
+        return f"{name} (tutto il paese)"
+    if name == area or level == "regione":
+        return f"{name} (tutta la regione)"
+    return name
 
 
 def _summary(reports: dict) -> str:
@@ -186,11 +223,10 @@ def _cleaning_note(cleaning: dict, reports_dir: Path | str) -> str:
     return f'<p class="nota">{rows} Per chi cura i dati: {detail}</p>'
 
 
-def _section(territory: str, entries: list[dict]) -> str:
-    label = "Lombardia (tutta la regione)" if territory == config.REGION else territory
+def _section(territory: str, entries: list[dict], label: str, level: str = "h2") -> str:
     rows = "\n".join(_row(entry) for entry in entries)
     return (
-        f"<section>\n<h2>{html.escape(label)}</h2>\n<table>\n<thead><tr><th>Rapporto</th><th>Stato</th>"
+        f"<section>\n<{level}>{html.escape(label)}</{level}>\n<table>\n<thead><tr><th>Rapporto</th><th>Stato</th>"
         "<th>Durata</th><th>Eseguito il (ora italiana)</th><th>Altri file</th></tr></thead>\n"
         f"<tbody>\n{rows}\n</tbody>\n</table>\n</section>"
     )

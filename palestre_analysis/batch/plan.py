@@ -1,8 +1,8 @@
 """Which notebook runs for which territory, and under which folder name.
 
 The batch is a plain data structure: :data:`NOTEBOOKS` lists the notebooks with their
-scope (``"territory"``: once per territory and once for the whole region; ``"region"``:
-once, for the region). Tests replace it with fixture notebooks.
+scope (``"territory"``: once per territory and once for the whole area; ``"region"``:
+for the area and, in a national process, for every region). Tests replace it with fixture notebooks.
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from palestre_analysis import config
-from palestre_analysis.core.vocabulary import TERRITORY_NAMES, normalize_label, parse_territory, slugify
-from palestre_analysis.ingest.processed import table_path
+from palestre_analysis.core.geography import Geography, geography
+from palestre_analysis.core.process import DEFAULT_REFERENCE_DATE, Process
+from palestre_analysis.core.vocabulary import normalize_label, slugify
+from palestre_analysis.ingest.processed import read_report, table_path
 
 __all__ = [
     "NotebookSpec",
     "ReportSpec",
     "NOTEBOOKS",
     "PlanError",
+    "geography_of",
     "territories_in",
     "select_territories",
     "assign_slugs",
@@ -120,10 +123,29 @@ class PlanError(ValueError):
     """A requested territory that the data does not hold; the message says which ones do."""
 
 
-def territories_in(processed_dir: Path | str) -> list[str]:
-    """Territories present in ``entities.parquet``, sorted, without the region.
+def geography_of(processed_dir: Path | str | None) -> Geography:
+    """The places of the process the processed folder was cleaned with (the seed's without a report).
 
-    Only the ``territory`` column is read, with pyarrow (pandas is not needed).
+    Parameters
+    ----------
+    processed_dir : Path or str or None
+        The processed folder (its ``cleaning_report.json`` records the process).
+
+    Returns
+    -------
+    Geography
+    """
+    process = Process.from_json(read_report(processed_dir).get("process")) if processed_dir else Process()
+    return geography(process.area, process.reference_date or DEFAULT_REFERENCE_DATE)
+
+
+def territories_in(processed_dir: Path | str) -> list[str]:
+    """The territories that get reports, in the order of the hierarchy, the whole area first.
+
+    Only the ``territory`` column of ``entities.parquet`` is read, with pyarrow (pandas is
+    not needed); the places come from the process's geography
+    (:meth:`~palestre_analysis.core.geography.Geography.report_places`): the area, then
+    region by region (national processes) the region and its provinces present.
 
     Parameters
     ----------
@@ -133,9 +155,8 @@ def territories_in(processed_dir: Path | str) -> list[str]:
     Returns
     -------
     list of str
-        Distinct territory names, empty and missing ones left out, sorted as
-        :func:`~palestre_analysis.core.vocabulary.normalize_label` orders them (without
-        regard to case and accents).
+        Territory names, the area first; names the geography does not know (a table not
+        written by the cleaning) come last, sorted.
 
     Examples
     --------
@@ -145,33 +166,40 @@ def territories_in(processed_dir: Path | str) -> list[str]:
     >>> names = ["Milano", "Lombardia", None, "Brescia", "Milano", " "]
     >>> pq.write_table(pa.table({"territory": names}), table_path(folder, "entities"))
     >>> territories_in(folder)
-    ['Brescia', 'Milano']
+    ['Lombardia', 'Brescia', 'Milano']
     """
     import pyarrow.parquet as pq
 
     column = pq.read_table(table_path(processed_dir, "entities"), columns=["territory"]).column(0)
     names = {str(v) for v in column.to_pylist() if v is not None and str(v).strip()}
-    return sorted(names - {config.REGION}, key=normalize_label)
+    places = geography_of(processed_dir)
+    # the cleaning admits only places of the process; a table written otherwise still loses no territory
+    unknown = sorted(names - set(places.names()), key=normalize_label)
+    return [place.name for place in places.report_places(names)] + unknown
 
 
-def select_territories(available: list[str], requested: list[str] | str | None) -> list[str]:
-    """The territories to run: the region first (when selected), then the requested ones in data order.
+def select_territories(
+    available: list[str], requested: list[str] | str | None, places: Geography | None = None
+) -> list[str]:
+    """The territories to run, in the order of ``available`` (the area always first).
 
     Parameters
     ----------
     available : list of str
-        Territories present in the data (see :func:`territories_in`).
+        Territories present in the data (see :func:`territories_in`); the area is added
+        first when missing.
     requested : list of str, str or None
         ``None``, ``"all"`` or ``["all"]`` for every territory; otherwise names or
-        siglas (``"BS"``, ``"brescia"``, ``"Monza e Brianza"``), matched without regard to
-        case, accents and punctuation. An empty list selects nothing.
+        siglas (``"BS"``, ``"brescia"``, ``"Monza e Brianza"``), read as the process's
+        geography reads them. A region of a national process runs with its provinces
+        (``--territory Veneto``). An empty list selects nothing.
+    places : Geography, optional
+        The process's places (:func:`geography_of`); the seed's by default.
 
     Returns
     -------
     list of str
-        Territory names without repetitions, in the order of ``available`` with
-        ``config.REGION`` (always available) first; every one of them when ``requested``
-        asks for all.
+        Territory names without repetitions, in the order of ``available``.
 
     Raises
     ------
@@ -193,17 +221,25 @@ def select_territories(available: list[str], requested: list[str] | str | None) 
     Territorio non presente nei dati: Pavia.
     Territori disponibili: Lombardia, Brescia.
     """
-    everything = [config.REGION, *[t for t in available if t != config.REGION]]
+    places = places or geography_of(None)
+    area = places.area.name
+    everything = [area, *[t for t in available if t != area]]
     if requested is None or requested == "all" or (not isinstance(requested, str) and "all" in requested):
         return everything
     if isinstance(requested, str):
         requested = [requested]
     by_label = {normalize_label(t): t for t in everything}
-    chosen, unknown = [], []
+    chosen, unknown = set(), []
     for name in requested:
-        code = parse_territory(name)
-        label = normalize_label(TERRITORY_NAMES[code]) if code else normalize_label(name)
-        (chosen.append(by_label[label]) if label in by_label else unknown.append(str(name)))
+        place = places.read(name)
+        label = normalize_label(place.name if place else name)
+        if label not in by_label:
+            unknown.append(str(name))
+            continue
+        found = by_label[label]
+        chosen.add(found)
+        if place is not None and place.level == "regione" and found != area:  # a region runs with its provinces
+            chosen |= {t for t in everything if t != area and t in places.covers(found)}
     if unknown:
         raise PlanError(
             f"Territorio non presente nei dati: {', '.join(unknown)}. Territori disponibili: {', '.join(everything)}."
@@ -256,6 +292,7 @@ def build_plan(
     notebooks: tuple[NotebookSpec, ...] = NOTEBOOKS,
     notebooks_dir: Path | str = config.NOTEBOOKS_DIR,
     slugs: dict[str, str] | None = None,
+    places: Geography | None = None,
 ) -> list[ReportSpec]:
     """Every report of a batch, the region's first (they are the longest).
 
@@ -273,6 +310,9 @@ def build_plan(
         default :func:`assign_slugs` of ``territories``.
         Pass the slugs of *every* territory in the data, so that a territory keeps its
         folder whether it runs alone or with the others.
+    places : Geography, optional
+        The process's places: the ``"region"`` notebooks run for the area and, in a
+        national process, for every region. The seed's by default.
 
     Returns
     -------
@@ -287,12 +327,14 @@ def build_plan(
      'lombardia/02_risorse_esigenze', 'brescia/01_rete_partecipazione', 'brescia/02_risorse_esigenze']
     """
     slugs = slugs or assign_slugs(territories)
+    places = places or geography_of(None)
+    whole = {places.area.name, *(r.name for r in places.regions if places.national)}
     notebooks_dir = Path(notebooks_dir)
     ordered = sorted(notebooks, key=lambda nb: nb.scope != "region")
     plan = []
     for territory in territories:
         for notebook in ordered:
-            if notebook.scope == "region" and territory != config.REGION:
+            if notebook.scope == "region" and territory not in whole:
                 continue
             plan.append(ReportSpec(territory, slugs[territory], notebook, notebooks_dir / notebook.filename))
     return plan

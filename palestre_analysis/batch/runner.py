@@ -42,10 +42,12 @@ from palestre_analysis.batch.plan import (
     ReportSpec,
     assign_slugs,
     build_plan,
+    geography_of,
     select_territories,
 )
 from palestre_analysis.core.fingerprint import git_commit, library_hash, package_versions, processed_hashes
-from palestre_analysis.ingest.processed import table_file
+from palestre_analysis.core.process import Process
+from palestre_analysis.ingest.processed import REPORT_NAME, table_file
 from palestre_analysis.report.formatting import integer, num, plural
 
 __all__ = ["ReportResult", "BatchResult", "run_batch", "format_summary", "report_parameters"]
@@ -167,7 +169,8 @@ def report_parameters(
     seed : int
         Random seed.
     reference_shares : dict, optional
-        Reference composition; ``None`` for ``config.REFERENCE_SHARES``.
+        Reference composition; ``None`` for the process's (the notebooks read it from the
+        cleaning report: none when the process file has no ``quote_riferimento``).
 
     Returns
     -------
@@ -186,14 +189,13 @@ def report_parameters(
     >>> params["territorio"], params["min_cell"], params["seed"], params["tables_dir"]
     ('Brescia', 3, 7, '/t')
     """
-    shares = config.REFERENCE_SHARES if reference_shares is None else reference_shares
     return {
         "territorio": spec.territory,
         "min_cell": int(min_cell),
         "seed": int(seed),
         "processed_dir": str(processed_dir),
         "tables_dir": str(tables_dir),
-        "reference_shares": dict(shares),
+        "reference_shares": dict(reference_shares) if reference_shares is not None else None,
     }
 
 
@@ -281,21 +283,23 @@ def run_batch(
         manifest = load_manifest(reports_dir)
         processed = processed_hashes(processed_dir)
         available = _territories(manifest, processed_dir, processed)
+        places = geography_of(processed_dir)
         try:
-            selected = select_territories(available, territories)
+            selected = select_territories(available, territories, places)
         except PlanError as exc:
             result.exit_code, result.messages = 2, [str(exc)]
             return result
-        everyone = select_territories(available, "all")
-        full_plan = build_plan(everyone, notebooks, notebooks_dir, slugs=assign_slugs(everyone))
+        everyone = select_territories(available, "all", places)
+        full_plan = build_plan(everyone, notebooks, notebooks_dir, slugs=assign_slugs(everyone), places=places)
+        manifest["process"] = _process_summary(cleaning, places, everyone)
         plan = [spec for spec in full_plan if spec.territory in selected]
-        process = (getattr(cleaning, "report", None) or {}).get("process") or {}
+        process = Process.from_json((getattr(cleaning, "report", None) or {}).get("process"))
         options = dict(
-            min_cell=process.get("min_cell", config.MIN_CELL) if min_cell is None else min_cell,
+            min_cell=process.min_cell if min_cell is None else min_cell,
             seed=seed,
-            reference_shares=process.get("reference_shares") if reference_shares is None else reference_shares,
+            reference_shares=process.reference_shares if reference_shares is None else reference_shares,
         )
-        context = _Context(reports_dir, processed_dir, processed, kernel_name, cell_timeout, options)
+        context = _Context(reports_dir, processed_dir, processed, kernel_name, cell_timeout, options, places.area.name)
         todo = _decide(plan, manifest, context, force, result)
         manifest["paths"] = dict(PATHS)
         manifest["cleaning"] = _cleaning_summary(cleaning, reports_dir)
@@ -394,6 +398,7 @@ class _Context:
     kernel_name: str
     cell_timeout: float | None
     options: dict
+    area: str = config.REGION
 
 
 def _ensure_clean(raw_dir: Path, processed_dir: Path):
@@ -422,16 +427,37 @@ class _locked:
         os.close(self.fd)  # closing releases the lock
 
 
+def _process_summary(cleaning, places, everyone: list[str]) -> dict:
+    """What the index says of the process: its title and area, and where each territory sits."""
+    process = (getattr(cleaning, "report", None) or {}).get("process") or {}
+    return {
+        "title": process.get("title") or "Palestre di capacità",
+        "area": places.area.name,
+        "national": places.national,
+        "places": {name: _where_in(places, name) for name in everyone},
+    }
+
+
+def _where_in(places, name: str) -> dict:
+    """A territory's level and region, for the index (none for a name the geography does not know)."""
+    if name not in places.names():
+        return {"level": None, "region": None}
+    place = places.place(name)
+    return {"level": place.level, "region": place.region}
+
+
 def _territories(manifest: dict, processed_dir: Path, processed: dict) -> list[str]:
     """Territories in the data; read with pyarrow only when ``entities.parquet`` changed."""
     cached = manifest.get("territories") or {}
     digest = processed.get(table_file("entities"))
-    if digest and cached.get("entities_sha256") == digest and isinstance(cached.get("names"), list):
+    report = processed.get(REPORT_NAME)
+    fresh = cached.get("entities_sha256") == digest and cached.get("report_sha256") == report
+    if digest and fresh and isinstance(cached.get("names"), list):
         return cached["names"]
     from palestre_analysis.batch.plan import territories_in
 
     names = territories_in(processed_dir)
-    manifest["territories"] = {"entities_sha256": digest, "names": names}
+    manifest["territories"] = {"entities_sha256": digest, "report_sha256": report, "names": names}
     return names
 
 
@@ -511,7 +537,7 @@ def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bo
 
 
 def _job(spec: ReportSpec, record: dict, previous: tuple, context: _Context, fork_address: str | None) -> ReportJob:
-    title = spec.notebook.title if spec.territory == config.REGION else f"{spec.notebook.title} · {spec.territory}"
+    title = spec.notebook.title if spec.territory == context.area else f"{spec.notebook.title} · {spec.territory}"
     paths = report_paths(context.reports_dir, spec.slug, spec.notebook.stem)
     return ReportJob(
         key=spec.key,

@@ -171,8 +171,9 @@ class Geography:
     >>> lombardy = Geography("Lombardia", date(2019, 6, 30))
     >>> lombardy.read("Bergamo (BG)").name, lombardy.read("Regione Lombardia").level
     ('Bergamo', 'regione')
-    >>> print(lombardy.why_not("Verona"))
-    La provincia di Verona (VR) non è in Lombardia, l'area del processo.
+    >>> print(lombardy.why_not("Verona"))  # doctest: +NORMALIZE_WHITESPACE
+    La provincia di Verona (VR) non è in Lombardia, l'area del processo: indicare una provincia della Lombardia
+    (BG BS CO CR LC LO MB MI MN PV SO VA, anche per nome) oppure «Lombardia» per gli enti regionali.
     >>> italy = Geography("Italia", date(2019, 6, 30))
     >>> [p.name for p in (italy.read("SU"), italy.read("Italia"), italy.read("Trentino-Alto Adige"))]
     ['Sud Sardegna', 'Italia', 'Trentino-Alto Adige/Südtirol']
@@ -282,7 +283,10 @@ class Geography:
             raise ValueError(f"«{shown}» is a place of the process.")
         unit = territories.find(shown, self.on)
         if unit is not None:
-            return f"{_capital(_designation(unit))} non è {self.area.with_preposition('in')}, l'area del processo."
+            return (
+                f"{_capital(_designation(unit))} non è {self.area.with_preposition('in')}, l'area del processo: "
+                f"{self.choices()}."
+            )
         reason = territories.why_not(shown, self.on)
         if reason is not None:
             return reason

@@ -14,7 +14,8 @@ The modules, in the order the data meets them:
 - :mod:`~palestre_analysis.ingest.pipeline`: all of the above in memory;
 - :mod:`~palestre_analysis.ingest.build`: ``clean`` and ``ensure_clean``, which write the processed folder;
 - :mod:`~palestre_analysis.ingest.validate`: ``palestre validate``, the same checks without writing;
-- :mod:`~palestre_analysis.ingest.demo`: the synthetic demo data set.
+- :mod:`~palestre_analysis.ingest.demo`: the synthetic demo data set (Lombardy, the seed's process);
+- :mod:`~palestre_analysis.ingest.demo_national`: a synthetic national process (``--process national``).
 """
 
 __all__: list[str] = []

@@ -13,6 +13,15 @@ resources differently, and delegates are more or less generous overall. The file
 carry a little realistic mess for the cleaning to handle (a ``;``-delimited
 Windows-1252 file, an Excel sheet, a Google Forms grid export with a repeated
 submission, a few invalid votes). The same seed always writes the same bytes.
+
+The steps that do not depend on where the process takes place are public building
+blocks, shared with the national demo (:mod:`~palestre_analysis.ingest.demo_national`):
+a delegate and its entity (:func:`draw_entity`, :func:`unique_name`), the calendar
+(:func:`plan_meetings`), who comes (:func:`draw_attendance`), what they say
+(:func:`draw_contributions`), who votes and how (:func:`choose_voters`,
+:func:`draw_votes`), and the raw files with their mess (:func:`write_raw_files`, styled
+by a :class:`FileStyle`). Each draws from the generator it is given in a fixed order,
+which is what keeps the bytes of this demo the same.
 """
 
 from __future__ import annotations
@@ -22,15 +31,37 @@ import datetime as dt
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from palestre_analysis import config
-from palestre_analysis.core.vocabulary import CATEGORY_OF_TYPE, TERRITORY_NAMES
+from palestre_analysis.core.vocabulary import CATEGORY_OF_TYPE, GROUP_LABELS, TERRITORY_NAMES
 
-__all__ = ["write_demo", "DemoSummary", "FIELDS", "RESOURCES", "NEEDS"]
+__all__ = [
+    "write_demo",
+    "DemoSummary",
+    "FIELDS",
+    "RESOURCES",
+    "NEEDS",
+    "NAME_WORDS",
+    "NAME_PREFIXES",
+    "TYPE_TEXTS",
+    "DemoEntity",
+    "DemoData",
+    "FileStyle",
+    "draw_entity",
+    "unique_name",
+    "plan_meetings",
+    "draw_attendance",
+    "draw_contributions",
+    "choose_voters",
+    "draw_votes",
+    "write_raw_files",
+]
 
 # --- The phase-2 grid -----------------------------------------------------------------------
 
@@ -176,7 +207,7 @@ _LAST = (
     "Longo",
     "Gentile",
 )
-_WORDS = (
+NAME_WORDS = (
     "Il Girasole",
     "La Rete",
     "Arcobaleno",
@@ -199,6 +230,20 @@ _WORDS = (
     "Sentieri",
 )
 
+#: The spellings of each type code the demo writes in ``tipologia``.
+TYPE_TEXTS = {code: texts for code, _, texts in _TYPES}
+#: The first words of an entity's name, by type code ("APS Il Faro – Bergamo").
+NAME_PREFIXES = {
+    "aps": "APS",
+    "odv": "ODV",
+    "altra_associazione": "Associazione",
+    "csv": "CSV",
+    "fondazione_comunita": "Fondazione della Comunità",
+    "altra_fondazione": "Fondazione",
+    "cooperativa_impresa_sociale": "Cooperativa sociale",
+    "pubblica_amministrazione": "Comune di",
+    "altro": "Rete",
+}
 # --- The year of meetings ---------------------------------------------------------------------
 
 #: focus group -> (level, [(date, host province or None)], provinces it draws from)
@@ -270,20 +315,118 @@ _NODE_WEIGHTS = {
 }
 _N_VOTERS_OTHER = 32
 _N_FORM_SUBMITTERS = 22
+_ASSOCIATION_TYPES = ("aps", "odv")
 
 
 @dataclass
-class _Entity:
+class DemoEntity:
+    """An invented entity and its one delegate, as the demo writes them in ``enti``.
+
+    Parameters
+    ----------
+    entity_id : str
+        The ``ente_id`` (``E001``).
+    name : str
+        The ``denominazione``.
+    type_code : str
+        The entity type code (a key of :data:`TYPE_TEXTS` or of the vocabulary's types).
+    type_text : str
+        The ``tipologia`` as written, one spelling of the type.
+    place : str
+        Where the entity works, as its generator keys places: in this demo a province's
+        sigla or ``LOM`` for region-wide bodies.
+    territory_text : str
+        The ``territorio`` as written.
+    delegate : str
+        The delegate's invented name.
+    email : str
+        The delegate's invented address (``example.org``).
+    regular : bool
+        Whether the entity belongs to the core that comes to most meetings.
+    fields : tuple of str
+        The fields of activity whose grid the delegate scores in phase 2.
+    """
+
     entity_id: str
     name: str
     type_code: str
     type_text: str
-    province: str  # sigla or "LOM"
+    place: str
     territory_text: str
     delegate: str
     email: str
     regular: bool
     fields: tuple[str, ...]
+
+
+@dataclass
+class DemoData:
+    """Everything a demo drew, before it is written as raw files.
+
+    Parameters
+    ----------
+    entities : list of DemoEntity
+    meetings : list of dict
+        As :func:`plan_meetings` returns them.
+    attendance : list of tuple of (str, str)
+        ``(meeting_id, entity_id)``, as :func:`draw_attendance` returns them.
+    contributions : list of dict
+        As :func:`draw_contributions` returns them.
+    voters : list of DemoEntity
+        The delegates who vote, in the order :func:`choose_voters` gives.
+    votes : list of dict
+        As :func:`draw_votes` returns them.
+    nodes : tuple of str
+        The process's strategic nodes, in its order.
+    """
+
+    entities: list[DemoEntity]
+    meetings: list[dict]
+    attendance: list[tuple[str, str]]
+    contributions: list[dict]
+    voters: list[DemoEntity]
+    votes: list[dict]
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FileStyle:
+    """How a demo writes its raw files: the marker, the scale, and the deliberate mistakes.
+
+    Parameters
+    ----------
+    marker : str
+        The text of :data:`~palestre_analysis.config.DEMO_MARKER`.
+    saved : datetime.datetime
+        The save time stamped in ``incontri.xlsx`` (fixed, so that the bytes repeat).
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest vote.
+    bad_votes : tuple of str, default the seed's four
+        Four ``voto`` values the cleaning must reject (a word, above, below, a half).
+    stray_vote : str, default "7"
+        The vote of the row of an entity that does not exist (``E999``).
+    bad_cells : tuple of (str, str), default ("dieci", "10+")
+        Two form cells the cleaning must reject.
+    form_start : datetime.datetime, default 2019-04-15 09:00
+        The time stamp of the first form submission.
+    form_step_minutes : int, default 420
+        Minutes between one submission and the next (plus a random minute).
+    n_form : int, default 22
+        How many voters send the Google Forms grid instead of the long file.
+    extra : dict of str to bytes, default none
+        More files to write (the national demo's ``processo.toml``).
+    """
+
+    marker: str
+    saved: dt.datetime
+    scale: tuple[int, int] = (1, 10)
+    bad_votes: tuple[str, ...] = ("sette", "11", "0", "6,5")
+    stray_vote: str = "7"
+    bad_cells: tuple[str, str] = ("dieci", "10+")
+    form_start: dt.datetime = dt.datetime(2019, 4, 15, 9, 0, 0)
+    form_step_minutes: int = 7 * 60
+    n_form: int = _N_FORM_SUBMITTERS
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -297,11 +440,13 @@ class DemoSummary:
     files : list of str
         Names of the files written (the demo marker included), sorted.
     n_entities : int
-        Entities in ``enti.csv`` (95).
+        Entities in ``enti.csv`` (95 in this demo).
     n_meetings : int
-        Meetings in ``incontri.xlsx`` (18).
+        Meetings in ``incontri.xlsx`` (18 in this demo).
     n_voters : dict of str to int
-        Delegates who voted in phase 2, by group (``aps_odv``, ``fondazioni_csv_altri``).
+        Delegates who voted in phase 2, by group (here ``aps_odv``, ``fondazioni_csv_altri``).
+    group_labels : dict of str to str, default the seed's labels
+        How the process names each group of ``n_voters``.
     """
 
     folder: Path
@@ -309,6 +454,7 @@ class DemoSummary:
     n_entities: int
     n_meetings: int
     n_voters: dict[str, int]
+    group_labels: dict[str, str] = field(default_factory=lambda: dict(GROUP_LABELS))
 
 
 def write_demo(folder: Path | None = None, seed: int = config.SEED) -> DemoSummary:
@@ -333,7 +479,8 @@ def write_demo(folder: Path | None = None, seed: int = config.SEED) -> DemoSumma
     ``palestre demo`` command does). It writes the demo marker
     (:data:`~palestre_analysis.config.DEMO_MARKER`), ``enti.csv``, ``incontri.xlsx``,
     ``presenze.csv``, ``contributi.csv``, ``valutazioni.csv`` and
-    ``valutazioni_modulo_google.csv``.
+    ``valutazioni_modulo_google.csv``. The national demo is
+    :func:`~palestre_analysis.ingest.demo_national.write_national_demo`.
 
     Examples
     --------
@@ -343,57 +490,125 @@ def write_demo(folder: Path | None = None, seed: int = config.SEED) -> DemoSumma
     (95, 18, {'aps_odv': 51, 'fondazioni_csv_altri': 32})
     """
     folder = Path(folder or config.RAW_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     entities = _make_entities(rng)
-    meetings = _make_meetings()
-    attendance = _make_attendance(rng, entities, meetings)
-    contributions = _make_contributions(rng, entities, meetings, attendance)
-    voters = _choose_voters(rng, entities)
-    votes = _make_votes(rng, voters)
-    form_ids = {e.entity_id for e in voters[-_N_FORM_SUBMITTERS:]}
-    files = {
-        config.DEMO_MARKER: _marker_text().encode("utf-8"),
-        "enti.csv": _csv_bytes(_entity_rows(entities), ",", "utf-8-sig"),
-        "incontri.xlsx": _meetings_xlsx(meetings),
-        "presenze.csv": _csv_bytes(_attendance_rows(rng, attendance), ",", "utf-8"),
-        "contributi.csv": _csv_bytes(_contribution_rows(contributions), ";", "cp1252"),
-        "valutazioni.csv": _csv_bytes(_long_vote_rows(rng, votes, form_ids), ",", "utf-8"),
-        "valutazioni_modulo_google.csv": _csv_bytes(_form_rows(rng, votes, voters, form_ids), ",", "utf-8"),
-    }
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    groups = {"aps_odv": sum(e.type_code in ("aps", "odv") for e in voters)}
+    meetings = plan_meetings(_meeting_plan(), _PHASE_2_FROM)
+    attendance = draw_attendance(rng, entities, meetings, partial(_eligible_meetings, meetings=meetings))
+    contributions = draw_contributions(rng, entities, meetings, attendance, _NODE_TEXTS, _NODE_WEIGHTS)
+    voters = choose_voters(rng, entities, _ASSOCIATION_TYPES, _N_VOTERS_OTHER)
+    votes = draw_votes(rng, voters, _ASSOCIATION_TYPES)
+    data = DemoData(entities, meetings, attendance, contributions, voters, votes, tuple(_NODE_TEXTS))
+    style = FileStyle(marker=_marker_text(), saved=dt.datetime(2019, 7, 1))
+    files = write_raw_files(folder, rng, data, style)
+    groups = {"aps_odv": sum(e.type_code in _ASSOCIATION_TYPES for e in voters)}
     groups["fondazioni_csv_altri"] = len(voters) - groups["aps_odv"]
-    return DemoSummary(folder, sorted(files), len(entities), len(meetings), groups)
+    return DemoSummary(folder, files, len(entities), len(meetings), groups)
 
 
 # --- entities --------------------------------------------------------------------------------
 
 
-def _make_entities(rng) -> list[_Entity]:
+def draw_entity(
+    rng: np.random.Generator,
+    index: int,
+    code: str,
+    place: str,
+    type_texts: Sequence[str],
+    name: Callable[[np.random.Generator], str],
+    territory: Callable[[np.random.Generator], str],
+    id_width: int = 3,
+) -> DemoEntity:
+    """One entity and its delegate: name, spelling of the type, territory, habits, fields.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Drawn from in a fixed order: delegate, name, type spelling, territory, habits, fields.
+    index : int
+        The entity's number (``E`` and the number make its code; the email holds it too).
+    code : str
+        The type code.
+    place : str
+        The place key stored in :attr:`DemoEntity.place`.
+    type_texts : sequence of str
+        The spellings of the type, one drawn for ``tipologia`` (:data:`TYPE_TEXTS` has this demo's).
+    name, territory : callable
+        Each takes ``rng`` and returns the ``denominazione`` or the ``territorio`` as written.
+    id_width : int, default 3
+        Digits of the code (``E001``).
+
+    Returns
+    -------
+    DemoEntity
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> entity = draw_entity(rng, 7, "odv", "BG", ["ODV"], lambda r: "ODV Il Faro – Bergamo", lambda r: "BG")
+    >>> entity.entity_id, entity.type_code, entity.email.endswith("7@example.org"), 2 <= len(entity.fields) <= 4
+    ('E007', 'odv', True, True)
+    """
+    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    return DemoEntity(
+        entity_id=f"E{index:0{id_width}d}",
+        name=name(rng),
+        type_code=code,
+        type_text=str(rng.choice(type_texts)),
+        place=place,
+        territory_text=territory(rng),
+        delegate=f"{first} {last}",
+        email=f"{first.lower()}.{last.lower()}{index}@example.org",
+        regular=bool(rng.random() < (0.45 if code in ("csv", "fondazione_comunita") else 0.28)),
+        fields=_entity_fields(rng, code),
+    )
+
+
+def unique_name(draw: Callable[[], str], used: set[str]) -> str:
+    """A name not used yet: up to 50 draws, then the last one with a number.
+
+    Parameters
+    ----------
+    draw : callable
+        Returns a candidate name (drawing from a generator, or always the same).
+    used : set of str
+        The names given so far; the new one is added.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> used = set()
+    >>> unique_name(lambda: "CSV Bergamo", used), unique_name(lambda: "CSV Bergamo", used)
+    ('CSV Bergamo', 'CSV Bergamo 1')
+    """
+    for _ in range(50):
+        base = draw()
+        if base not in used:
+            used.add(base)
+            return base
+    base = f"{base} {len(used)}"
+    used.add(base)
+    return base
+
+
+def _make_entities(rng) -> list[DemoEntity]:
     type_codes = [code for code, count, _ in _TYPES for _ in range(count)]
-    spellings = {code: texts for code, _, texts in _TYPES}
     provinces = _assign_provinces(rng, type_codes)
-    entities = []
     used_names: set[str] = set()
-    for index, (code, province) in enumerate(zip(type_codes, provinces), start=1):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        entities.append(
-            _Entity(
-                entity_id=f"E{index:03d}",
-                name=_entity_name(rng, code, province, used_names),
-                type_code=code,
-                type_text=str(rng.choice(spellings[code])),
-                province=province,
-                territory_text=_territory_text(rng, province),
-                delegate=f"{first} {last}",
-                email=f"{first.lower()}.{last.lower()}{index}@example.org",
-                regular=bool(rng.random() < (0.45 if code in ("csv", "fondazione_comunita") else 0.28)),
-                fields=_entity_fields(rng, code),
-            )
+    return [
+        draw_entity(
+            rng,
+            index,
+            code,
+            province,
+            TYPE_TEXTS[code],
+            name=partial(_entity_name, code=code, province=province, used=used_names),
+            territory=partial(_territory_text, province=province),
         )
-    return entities
+        for index, (code, province) in enumerate(zip(type_codes, provinces), start=1)
+    ]
 
 
 def _assign_provinces(rng, type_codes: list[str]) -> list[str]:
@@ -419,34 +634,16 @@ def _assign_provinces(rng, type_codes: list[str]) -> list[str]:
 
 
 def _entity_name(rng, code: str, province: str, used: set[str]) -> str:
+    place, prefix = TERRITORY_NAMES[province], NAME_PREFIXES[code]
 
-    place = TERRITORY_NAMES[province]
-    prefix = {
-        "aps": "APS",
-        "odv": "ODV",
-        "altra_associazione": "Associazione",
-        "csv": "CSV",
-        "fondazione_comunita": "Fondazione della Comunità",
-        "altra_fondazione": "Fondazione",
-        "cooperativa_impresa_sociale": "Cooperativa sociale",
-        "pubblica_amministrazione": "Comune di",
-        "altro": "Rete",
-    }[code]
-    for _ in range(50):
-        if code in ("csv", "fondazione_comunita", "pubblica_amministrazione"):
-            base = (
-                f"{prefix} {place}"
-                if code != "pubblica_amministrazione"
-                else f"{prefix} {rng.choice(['Lecco', 'Cremona'])}"
-            )
-        else:
-            base = f"{prefix} {rng.choice(_WORDS)} – {place}"
-        if base not in used:
-            used.add(base)
-            return base
-    base = f"{base} {len(used)}"
-    used.add(base)
-    return base
+    def draw() -> str:
+        if code == "pubblica_amministrazione":
+            return f"{prefix} {rng.choice(['Lecco', 'Cremona'])}"
+        if code in ("csv", "fondazione_comunita"):
+            return f"{prefix} {place}"
+        return f"{prefix} {rng.choice(NAME_WORDS)} – {place}"
+
+    return unique_name(draw, used)
 
 
 def _territory_text(rng, province: str) -> str:
@@ -467,7 +664,7 @@ def _entity_fields(rng, code: str) -> tuple[str, ...]:
     return tuple(FIELDS[i] for i in sorted(chosen))
 
 
-def _entity_rows(entities: list[_Entity]) -> list[list[str]]:
+def _entity_rows(entities: list[DemoEntity]) -> list[list[str]]:
     rows = [["ente_id", "denominazione", "tipologia", "territorio", "delegato", "email"]]
     rows += [[e.entity_id, e.name, e.type_text, e.territory_text, e.delegate, e.email] for e in entities]
     return rows
@@ -476,33 +673,108 @@ def _entity_rows(entities: list[_Entity]) -> list[list[str]]:
 # --- meetings and attendance ------------------------------------------------------------------
 
 
-def _make_meetings() -> list[dict]:
-    meetings = []
-    for group, (level, dates, _) in _FOCUS_GROUPS.items():
-        for date, host in dates:
-            meetings.append({"date": date, "level": level, "host": host, "focus_group": group})
-    meetings.sort(key=lambda m: m["date"])
+def plan_meetings(plan: Iterable[dict], phase_2_from: dt.date, id_width: int = 2) -> list[dict]:
+    """The meetings in date order, numbered, each with its phase.
+
+    Parameters
+    ----------
+    plan : iterable of dict
+        One per meeting, with ``date``, ``level`` (``regionale`` or ``territoriale``),
+        ``host`` (the ``territorio`` to write, or ``None``) and ``focus_group``; other keys
+        are kept. Meetings on the same day keep the plan's order.
+    phase_2_from : datetime.date
+        The first day of phase 2.
+    id_width : int, default 2
+        Digits of the code (``I01``).
+
+    Returns
+    -------
+    list of dict
+        The plan's dicts in date order, with ``meeting_id`` and ``phase`` added.
+
+    Examples
+    --------
+    >>> plan = [{"date": dt.date(2019, 3, 1), "level": "regionale", "host": None, "focus_group": "A"},
+    ...         {"date": dt.date(2018, 10, 1), "level": "territoriale", "host": "BG", "focus_group": "B"}]
+    >>> [(m["meeting_id"], m["phase"], m["focus_group"]) for m in plan_meetings(plan, dt.date(2019, 2, 1))]
+    [('I01', 1, 'B'), ('I02', 2, 'A')]
+    """
+    meetings = sorted(plan, key=lambda m: m["date"])
     for number, meeting in enumerate(meetings, start=1):
-        meeting["meeting_id"] = f"I{number:02d}"
-        meeting["phase"] = 1 if meeting["date"] < _PHASE_2_FROM else 2
+        meeting["meeting_id"] = f"I{number:0{id_width}d}"
+        meeting["phase"] = 1 if meeting["date"] < phase_2_from else 2
     return meetings
 
 
-def _eligible(entity: _Entity, meeting: dict) -> bool:
-    provinces = _FOCUS_GROUPS[meeting["focus_group"]][2]
-    return provinces is None or entity.province in provinces or entity.province == "LOM"
+def _meeting_plan() -> list[dict]:
+    return [
+        {"date": date, "level": level, "host": host, "focus_group": group}
+        for group, (level, dates, _) in _FOCUS_GROUPS.items()
+        for date, host in dates
+    ]
 
 
-def _make_attendance(rng, entities, meetings) -> list[tuple[str, str]]:
-    """A core of regulars, occasional delegates who join later, nobody never present."""
+def _eligible_meetings(entity: DemoEntity, meetings: list[dict]) -> list[dict]:
+    """The regional meetings and those of the entity's focus group (all of them for region-wide bodies)."""
+
+    def eligible(meeting: dict) -> bool:
+        provinces = _FOCUS_GROUPS[meeting["focus_group"]][2]
+        return provinces is None or entity.place in provinces or entity.place == "LOM"
+
+    return [m for m in meetings if eligible(m)]
+
+
+def draw_attendance(
+    rng: np.random.Generator,
+    entities: Sequence[DemoEntity],
+    meetings: Sequence[dict],
+    eligible: Callable[[DemoEntity], list[dict]],
+    weight: Callable[[DemoEntity, dict], float] | None = None,
+) -> list[tuple[str, str]]:
+    """Who came to which meeting: a core of regulars, occasional delegates who join later, nobody never present.
+
+    A regular comes from the first eligible meeting with chance 0.82; anyone else from a
+    random one of them with a chance drawn between 0.15 and 0.4. Whoever came to none
+    comes to the first meeting they could have joined.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    entities : sequence of DemoEntity
+    meetings : sequence of dict
+        Every meeting, as :func:`plan_meetings` returns them (their order is the output's).
+    eligible : callable
+        The meetings an entity may attend, in date order.
+    weight : callable, optional
+        A factor on the chance, by entity and meeting (a far national assembly draws
+        fewer local delegates); none means 1.
+
+    Returns
+    -------
+    list of tuple of (str, str)
+        ``(meeting_id, entity_id)`` in meeting order, then entity code.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> meetings = plan_meetings([{"date": dt.date(2019, 1, d), "level": "regionale", "host": None,
+    ...                            "focus_group": "A"} for d in (1, 2, 3)], dt.date(2019, 2, 1))
+    >>> entity = draw_entity(rng, 1, "aps", "BG", ["APS"], lambda r: "APS", lambda r: "BG")
+    >>> present = draw_attendance(rng, [entity], meetings, lambda e: meetings)
+    >>> len(present) >= 1 and {e for _, e in present} == {"E001"}
+    True
+    """
     present = []
     for entity in entities:
-        eligible = [m for m in meetings if _eligible(entity, m)]
-        start = 0 if entity.regular else int(rng.integers(0, max(1, len(eligible) - 1)))
+        mine = eligible(entity)
+        start = 0 if entity.regular else int(rng.integers(0, max(1, len(mine) - 1)))
         chance = 0.82 if entity.regular else float(rng.uniform(0.15, 0.4))
-        attended = [m for m in eligible[start:] if rng.random() < chance]
+        if weight is None:
+            attended = [m for m in mine[start:] if rng.random() < chance]
+        else:
+            attended = [m for m in mine[start:] if rng.random() < chance * weight(entity, m)]
         if not attended:
-            attended = [eligible[min(start, len(eligible) - 1)]]
+            attended = [mine[min(start, len(mine) - 1)]]
         present += [(m["meeting_id"], entity.entity_id) for m in attended]
     order = {m["meeting_id"]: i for i, m in enumerate(meetings)}
     return sorted(present, key=lambda p: (order[p[0]], p[1]))
@@ -515,7 +787,7 @@ def _attendance_rows(rng, attendance) -> list[list[str]]:
     return rows
 
 
-def _meetings_xlsx(meetings: list[dict]) -> bytes:
+def _meetings_xlsx(meetings: list[dict], saved: dt.datetime) -> bytes:
     import openpyxl
 
     workbook = openpyxl.Workbook()
@@ -530,25 +802,25 @@ def _meetings_xlsx(meetings: list[dict]) -> bytes:
         sheet.append([meeting["meeting_id"], written, meeting["phase"], level, host, meeting["focus_group"]])
         if isinstance(written, dt.datetime):
             sheet.cell(row=sheet.max_row, column=2).number_format = "DD/MM/YYYY"
-    fixed = dt.datetime(2019, 7, 1)
-    workbook.properties.created = workbook.properties.modified = fixed
+    workbook.properties.created = workbook.properties.modified = saved
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _deterministic_zip(buffer.getvalue())
+    return _deterministic_zip(buffer.getvalue(), saved)
 
 
-def _deterministic_zip(data: bytes) -> bytes:
+def _deterministic_zip(data: bytes, saved: dt.datetime) -> bytes:
     """Rewrite a workbook with fixed timestamps, so the same sheet gives the same bytes.
 
     openpyxl stamps the save time both on the zip entries and in ``docProps/core.xml``.
     """
+    stamp = saved.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2019-07-01T00:00:00Z", content)
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
@@ -559,18 +831,48 @@ def _deterministic_zip(data: bytes) -> bytes:
 # --- contributions ------------------------------------------------------------------------------
 
 
-def _make_contributions(rng, entities, meetings, attendance) -> list[dict]:
+def draw_contributions(
+    rng: np.random.Generator,
+    entities: Sequence[DemoEntity],
+    meetings: Sequence[dict],
+    attendance: Sequence[tuple[str, str]],
+    node_texts: dict[str, Sequence[str]],
+    node_weights: dict[str, Sequence[float]],
+) -> list[dict]:
+    """Phase-1 contributions: each presence at a phase-1 meeting gives a Poisson(0.9) number of them.
+
+    Each contribution's node follows the entity's composition category; its text is one
+    of the node's. The fourth and the eighth carry markup, which reports must show as text.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    entities : sequence of DemoEntity
+    meetings : sequence of dict
+        As :func:`plan_meetings` returns them.
+    attendance : sequence of tuple of (str, str)
+        As :func:`draw_attendance` returns it.
+    node_texts : dict of str to sequence of str
+        Each node (in the process's order) and the texts said about it.
+    node_weights : dict of str to sequence of float
+        For each composition category, the chance of each node (summing to 1).
+
+    Returns
+    -------
+    list of dict
+        ``meeting_id``, ``entity_id``, ``node`` and ``text`` of each contribution.
+    """
     by_id = {e.entity_id: e for e in entities}
     phase = {m["meeting_id"]: m["phase"] for m in meetings}
+    nodes = list(node_texts)
     contributions = []
     for meeting_id, entity_id in attendance:
         if phase[meeting_id] != 1:
             continue
         category = CATEGORY_OF_TYPE[by_id[entity_id].type_code]
         for _ in range(int(rng.poisson(0.9))):
-            node_index = int(rng.choice(4, p=_NODE_WEIGHTS[category]))
-            node = list(_NODE_TEXTS)[node_index]
-            text = str(rng.choice(_NODE_TEXTS[node]))
+            node = nodes[int(rng.choice(len(nodes), p=node_weights[category]))]
+            text = str(rng.choice(node_texts[node]))
             contributions.append({"meeting_id": meeting_id, "entity_id": entity_id, "node": node, "text": text})
     # Free text may contain anything: reports must show it as text, never run it.
     contributions[3]["text"] = 'Proposta: <script>alert("palestre")</script> un tavolo permanente.'
@@ -578,60 +880,128 @@ def _make_contributions(rng, entities, meetings, attendance) -> list[dict]:
     return contributions
 
 
-def _contribution_rows(contributions) -> list[list[str]]:
-    node_spelling = {
-        "Energie per il dibattito": "energie per il dibattito",
-        "Reti comunitarie": "Reti comunitarie",
-        "Strumentazione": "STRUMENTAZIONE",
-        "Catene di valore": "Catene di valore",
-    }
+def _contribution_rows(contributions, nodes: Sequence[str]) -> list[list[str]]:
+    """Every fifth row writes its node differently (the first node in lower case, the third in upper case)."""
+    rank = {node: i for i, node in enumerate(nodes)}
     rows = [["incontro_id", "ente_id", "nodo", "testo"]]
     for number, c in enumerate(contributions):
-        node = node_spelling[c["node"]] if number % 5 == 0 else c["node"]
+        node = _node_spelling(c["node"], rank[c["node"]]) if number % 5 == 0 else c["node"]
         rows.append([c["meeting_id"], c["entity_id"], node, c["text"]])
     return rows
+
+
+def _node_spelling(node: str, rank: int) -> str:
+    if rank % 4 == 0:
+        return node.lower()
+    return node.upper() if rank % 4 == 2 else node
 
 
 # --- votes -----------------------------------------------------------------------------------
 
 
-def _choose_voters(rng, entities) -> list[_Entity]:
-    """All APS and ODV delegates, and 32 of the others, in a stable order."""
-    associations = [e for e in entities if e.type_code in ("aps", "odv")]
-    others = [e for e in entities if e.type_code not in ("aps", "odv")]
-    picked = sorted(rng.choice(len(others), size=_N_VOTERS_OTHER, replace=False))
-    voters = associations + [others[i] for i in picked]
+def choose_voters(
+    rng: np.random.Generator,
+    entities: Sequence[DemoEntity],
+    first_types: Iterable[str],
+    n_other: int,
+    n_first: int | None = None,
+) -> list[DemoEntity]:
+    """The delegates who vote in phase 2, in a random but stable order.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    entities : sequence of DemoEntity
+    first_types : iterable of str
+        The type codes of the first group.
+    n_other : int
+        How many delegates of the other types vote (drawn at random).
+    n_first : int, optional
+        How many of the first group vote (drawn first); all of them when not given.
+
+    Returns
+    -------
+    list of DemoEntity
+        The voters, shuffled.
+    """
+    first_types = set(first_types)
+    first = [e for e in entities if e.type_code in first_types]
+    others = [e for e in entities if e.type_code not in first_types]
+    if n_first is not None:
+        first = [first[i] for i in sorted(rng.choice(len(first), size=n_first, replace=False))]
+    picked = sorted(rng.choice(len(others), size=n_other, replace=False))
+    voters = first + [others[i] for i in picked]
     order = rng.permutation(len(voters))
     return [voters[i] for i in order]
 
 
-def _make_votes(rng, voters) -> list[dict]:
+def draw_votes(
+    rng: np.random.Generator,
+    voters: Sequence[DemoEntity],
+    first_types: Iterable[str],
+    scale: tuple[int, int] = (1, 10),
+) -> list[dict]:
+    """Every voter's scores on the grids of their fields: fit, field effect, group gap, leniency, noise.
+
+    A score is drawn on 1–10 as the seed's model has it: the resource's fit to the need,
+    the field's effect on the resource, half the group gap (added for the first group,
+    taken away for the other), the delegate's leniency (normal, sd 0.8) and noise (sd
+    1.3), rounded and kept within 1–10; 3% of the cells are left blank. On another scale
+    the score is read in equal bins (on 1–5: 1–2 → 1, 3–4 → 2, …, 9–10 → 5).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    voters : sequence of DemoEntity
+    first_types : iterable of str
+        The type codes of the first group.
+    scale : tuple of (int, int), default (1, 10)
+        The lowest and highest vote of the process.
+
+    Returns
+    -------
+    list of dict
+        ``entity_id``, ``field``, ``resource``, ``need`` and ``score`` of every vote.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(5)
+    >>> voter = draw_entity(rng, 1, "aps", "BG", ["APS"], lambda r: "APS", lambda r: "BG")
+    >>> scores = {v["score"] for v in draw_votes(rng, [voter], ["aps"], scale=(1, 5))}
+    >>> scores <= {1, 2, 3, 4, 5} and len(scores) > 2
+    True
+    """
+    first_types = set(first_types)
+    low, high = scale
+    on_scale = [low + (s - 1) * (high - low + 1) // 10 for s in range(1, 11)]
+    fit = _FIT.tolist()
     votes = []
     for entity in voters:
-        aps_odv = entity.type_code in ("aps", "odv")
+        sign = 1 if entity.type_code in first_types else -1
         leniency = rng.normal(0.0, 0.8)
-        for field in entity.fields:
-            effects = _FIELD_EFFECT.get(field, {})
+        for field_name in entity.fields:
+            effects = _FIELD_EFFECT.get(field_name, {})
             for r, resource in enumerate(RESOURCES):
-                gap = _GROUP_GAP[r] / 2 * (1 if aps_odv else -1)
+                gap = float(_GROUP_GAP[r]) / 2 * sign
+                effect = effects.get(resource, 0.0)
                 for n, need in enumerate(NEEDS):
                     if rng.random() < 0.03:  # a cell left blank
                         continue
-                    mean = _FIT[r, n] + effects.get(resource, 0.0) + gap + leniency
-                    score = int(np.clip(np.rint(mean + rng.normal(0.0, 1.3)), 1, 10))
+                    mean = fit[r][n] + effect + gap + leniency
+                    score = min(max(round(mean + rng.normal(0.0, 1.3)), 1), 10)  # as numpy's rint and clip
                     votes.append(
                         {
                             "entity_id": entity.entity_id,
-                            "field": field,
+                            "field": field_name,
                             "resource": resource,
                             "need": need,
-                            "score": score,
+                            "score": on_scale[score - 1],
                         }
                     )
     return votes
 
 
-def _long_vote_rows(rng, votes, form_ids) -> list[list[str]]:
+def _long_vote_rows(rng, votes, form_ids, style: FileStyle) -> list[list[str]]:
     """Votes of delegates who did not use the form, with a few spelling variants and errors."""
     rows = [["ente_id", "campo", "risorsa", "esigenza", "voto"]]
     mine = [v for v in votes if v["entity_id"] not in form_ids]
@@ -642,15 +1012,15 @@ def _long_vote_rows(rng, votes, form_ids) -> list[list[str]]:
     variants = ("{s},0", " {s} ", "{s}.0")
     for i, spot in enumerate(spots[:6]):  # valid, only written differently
         rows[spot][4] = variants[i % 3].format(s=rows[spot][4])
-    for spot, bad in zip(spots[6:10], ("sette", "11", "0", "6,5")):  # rejected votes
+    for spot, bad in zip(spots[6:10], style.bad_votes):  # rejected votes
         rows[spot][4] = bad
     rows[spots[10]][4] = ""  # not scored
     rows[spots[11]][1] = rows[spots[11]][1].upper()  # same field, other case
-    rows.append(["E999", FIELDS[0], RESOURCES[0], NEEDS[0], "7"])  # an entity that does not exist
+    rows.append(["E999", FIELDS[0], RESOURCES[0], NEEDS[0], style.stray_vote])  # an entity that does not exist
     return rows
 
 
-def _form_rows(rng, votes, voters, form_ids) -> list[list[str]]:
+def _form_rows(rng, votes, voters, form_ids, style: FileStyle) -> list[list[str]]:
     """A Google Forms grid export: one row per submission, one column per cell."""
     header = ["Informazioni cronologiche", "Indirizzo email", "Codice ente"]
     grid = [(f, n, r) for f in FIELDS for n in NEEDS for r in RESOURCES]
@@ -661,20 +1031,67 @@ def _form_rows(rng, votes, voters, form_ids) -> list[list[str]]:
             by_entity.setdefault(v["entity_id"], {})[(v["field"], v["need"], v["resource"])] = v["score"]
     submitters = [e for e in voters if e.entity_id in form_ids]
     rows = [header]
-    start = dt.datetime(2019, 4, 15, 9, 0, 0)
+    start = style.form_start
     for number, entity in enumerate(submitters):
-        stamp = start + dt.timedelta(hours=int(7 * number), minutes=int(rng.integers(0, 59)))
+        stamp = start + dt.timedelta(minutes=style.form_step_minutes * number + int(rng.integers(0, 59)))
         scores = by_entity.get(entity.entity_id, {})
         cells = [str(scores[key]) if key in scores else "" for key in grid]
         rows.append([stamp.strftime("%d/%m/%Y %H.%M.%S"), entity.email, entity.entity_id] + cells)
     first = rows[1]
     earlier = list(first)  # the same delegate sent the form twice; the later one counts
     earlier[0] = (start - dt.timedelta(days=2)).strftime("%d/%m/%Y %H.%M.%S")
-    earlier[3:] = [str(max(1, int(c) - 2)) if c else "" for c in earlier[3:]]
+    earlier[3:] = [str(max(style.scale[0], int(c) - 2)) if c else "" for c in earlier[3:]]
     rows.insert(2, earlier)
     bad_cells = [c for c in range(3, len(header)) if rows[5][c]][:2]
-    rows[5][bad_cells[0]], rows[5][bad_cells[1]] = "dieci", "10+"
+    rows[5][bad_cells[0]], rows[5][bad_cells[1]] = style.bad_cells
     return rows
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def write_raw_files(folder: Path, rng: np.random.Generator, data: DemoData, style: FileStyle) -> list[str]:
+    """Write a demo's raw files, each in its own format and with its deliberate mess.
+
+    ``enti.csv`` (UTF-8 with BOM), ``incontri.xlsx`` (dates as dates and as text, levels
+    in two cases), ``presenze.csv`` (one row typed twice), ``contributi.csv``
+    (Windows-1252, ``;``, nodes in other cases), ``valutazioni.csv`` (votes written in
+    other ways, four invalid, one blank, a field in upper case, an unknown entity) and
+    ``valutazioni_modulo_google.csv`` (the last ``style.n_form`` voters, one of them
+    twice, two invalid cells), the marker and ``style.extra``.
+
+    Parameters
+    ----------
+    folder : Path
+        Created if needed; files of the same names are overwritten.
+    rng : numpy.random.Generator
+        Draws the mess, after everything else was drawn.
+    data : DemoData
+    style : FileStyle
+
+    Returns
+    -------
+    list of str
+        The names of the files written, sorted.
+    """
+    form_ids = {e.entity_id for e in data.voters[-style.n_form :]}
+    files = {
+        config.DEMO_MARKER: style.marker.encode("utf-8"),
+        "enti.csv": _csv_bytes(_entity_rows(data.entities), ",", "utf-8-sig"),
+        "incontri.xlsx": _meetings_xlsx(data.meetings, style.saved),
+        "presenze.csv": _csv_bytes(_attendance_rows(rng, data.attendance), ",", "utf-8"),
+        "contributi.csv": _csv_bytes(_contribution_rows(data.contributions, data.nodes), ";", "cp1252"),
+        "valutazioni.csv": _csv_bytes(_long_vote_rows(rng, data.votes, form_ids, style), ",", "utf-8"),
+        "valutazioni_modulo_google.csv": _csv_bytes(
+            _form_rows(rng, data.votes, data.voters, form_ids, style), ",", "utf-8"
+        ),
+        **style.extra,
+    }
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return sorted(files)
 
 
 def _csv_bytes(rows: list[list[str]], delimiter: str, encoding: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -9,9 +10,17 @@ import pandas as pd
 
 from palestre_analysis import __version__, config
 from palestre_analysis.core.fingerprint import ingest_hash, sha256_file
+from palestre_analysis.core.geography import Geography, geography
 from palestre_analysis.core.personal import NameIndex
 from palestre_analysis.core.problems import ERROR, DataError, Problem, count_by_severity
-from palestre_analysis.core.process import PROCESS_FILE, Process, not_yet_applied, read_process
+from palestre_analysis.core.process import (
+    DEFAULT_REFERENCE_DATE,
+    PROCESS_FILE,
+    Process,
+    not_yet_applied,
+    read_process,
+)
+from palestre_analysis.core.territories import COVERED_FROM
 from palestre_analysis.ingest.decoding import looks_double_encoded
 from palestre_analysis.ingest.forms import WideLayout, is_wide_layout, wide_layout
 from palestre_analysis.ingest.inventory import Inventory, Source, raw_input_hashes, survey
@@ -28,6 +37,7 @@ from palestre_analysis.ingest.rows import (
     clean_meetings,
     clean_votes_long,
     clean_votes_wide,
+    last_meeting_date,
     merge_votes,
 )
 from palestre_analysis.ingest.schemas import check_processed
@@ -44,6 +54,13 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
     contributions, votes), each checked against its pandera schema. A missing
     ``enti`` file is blocking; another missing table is a warning and gives an empty
     table.
+
+    Territories are read with the places of the process's area on its reference date
+    (:class:`~palestre_analysis.core.geography.Geography`): ``data_riferimento`` of
+    ``processo.toml``, else the date of the last meeting
+    (:func:`~palestre_analysis.ingest.rows.last_meeting_date`), else
+    :data:`~palestre_analysis.core.process.DEFAULT_REFERENCE_DATE`. The date used is
+    recorded in the report's process. Nodes and groups are the process's.
 
     Parameters
     ----------
@@ -63,15 +80,17 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
     report : dict
         The cleaning report: package version, ingest code hash, whether the data are the
         demo set and hold personal values, input hashes, every raw file and what it was
-        read as, the process (``processo.toml`` or the defaults), per-file accounts, table
-        sizes, totals, personal data removed from free text and problem counts.
+        read as, the process (``processo.toml`` or the defaults, with the reference date
+        used), per-file accounts, table sizes, totals, personal data removed from free
+        text and problem counts.
 
     Raises
     ------
     DataError
         When ``raw_dir`` does not exist, a file cannot be read, a required column is
-        missing or doubled, ``enti`` is missing, or (with ``pseudonymise``) personal
-        data have no key (:class:`~palestre_analysis.ingest.pseudonyms.KeyMissing`).
+        missing or doubled, ``enti`` is missing, the last meeting comes before the
+        territorial table (``COVERED_FROM``), or (with ``pseudonymise``) personal data
+        have no key (:class:`~palestre_analysis.ingest.pseudonyms.KeyMissing`).
 
     Examples
     --------
@@ -98,17 +117,18 @@ def run_pipeline(raw_dir: Path, *, pseudonymise: bool):
 def _run(raw_dir: Path, pseudonymise: bool):
     ledger = Ledger()
     inputs, inventory, process = _read_inputs(raw_dir, ledger)
+    process, places = _process_places(process, inputs)
     known = Known()
-    entities = clean_entities(_pairs(inputs["enti"]), ledger, known)
-    meetings = clean_meetings(_pairs(inputs["incontri"]), ledger, known)
+    entities = clean_entities(_pairs(inputs["enti"]), ledger, known, process=process, geography=places)
+    meetings = clean_meetings(_pairs(inputs["incontri"]), ledger, known, geography=places)
     attendance = clean_attendance(_pairs(inputs["presenze"]), ledger, known)
     phases = {m["meeting_id"]: m["phase"] for m in meetings}
     names = NameIndex.from_names(_delegate_names(inputs["enti"]))
-    contributions = clean_contributions(_pairs(inputs["contributi"]), ledger, known, phases, names)
+    contributions = clean_contributions(_pairs(inputs["contributi"]), ledger, known, phases, names, nodes=process.nodes)
     votes = _clean_votes(inputs["valutazioni"], ledger, known, process.scale)
     demo = (raw_dir / config.DEMO_MARKER).is_file()
     personal = _add_pseudonyms(entities, demo=demo, enabled=pseudonymise, source=_entity_file_name(inputs))
-    frames = _frames(entities, meetings, attendance, contributions, votes, process.scale)
+    frames = _frames(entities, meetings, attendance, contributions, votes, process, places)
     accounts = ledger.accounts()
     losses = _losses(accounts)
     if losses:
@@ -176,6 +196,37 @@ def _read_inputs(raw_dir: Path, ledger: Ledger) -> tuple[dict[str, list], Invent
     if blocking:
         raise DataError(blocking)
     return inputs, inventory, process
+
+
+def _process_places(process: Process, inputs: dict[str, list]) -> tuple[Process, Geography]:
+    """The process with its reference date resolved, and its places on that date.
+
+    ``data_riferimento``, else the last meeting's date, else the default date; a date
+    the territorial table does not cover stops the cleaning with a sentence.
+    """
+    on = process.reference_date
+    if on is None:
+        last = last_meeting_date(_pairs(inputs["incontri"]))
+        if last is not None and last[0] < COVERED_FROM:
+            day, file, line, column = last
+            raise DataError(
+                [
+                    Problem(
+                        file,
+                        line,
+                        column,
+                        f"l'ultimo incontro è del {day.isoformat()}, ma l'elenco dei territori parte dal "
+                        f"{COVERED_FROM.isoformat()}: indicare in {PROCESS_FILE} una data_riferimento dal "
+                        f"{COVERED_FROM.isoformat()} in poi, la data delle unità territoriali del processo",
+                    )
+                ]
+            )
+        on = last[0] if last is not None else DEFAULT_REFERENCE_DATE
+    try:
+        places = geography(process.area, on)
+    except ValueError as exc:  # an area that names no region on that date, or a date before the table
+        raise DataError([Problem(process.source or PROCESS_FILE, None, "area", str(exc))]) from None
+    return replace(process, reference_date=on), places
 
 
 class _MappedFile(NamedTuple):
@@ -379,7 +430,7 @@ def _add_pseudonyms(entities: list[dict], *, demo: bool, enabled: bool, source: 
     return personal
 
 
-def _frames(entities, meetings, attendance, contributions, votes, scale) -> dict[str, pd.DataFrame]:
+def _frames(entities, meetings, attendance, contributions, votes, process, places) -> dict[str, pd.DataFrame]:
     raw = {
         "entities": entities,
         "meetings": meetings,
@@ -398,7 +449,7 @@ def _frames(entities, meetings, attendance, contributions, votes, scale) -> dict
             frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
         if name == "votes":
             frame = frame.sort_values(["entity_id", "field", "resource", "need"], kind="stable")
-        frames[name] = check_processed(name, frame.reset_index(drop=True), scale=scale)
+        frames[name] = check_processed(name, frame.reset_index(drop=True), process=process, geography=places)
     return frames
 
 

@@ -14,18 +14,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter
 
+from palestre_analysis.core.geography import Geography, Place, geography
 from palestre_analysis.core.personal import EMAIL, PHONE, NameIndex, scrub_free_text
 from palestre_analysis.core.problems import ONLY_THIS_VOTE, Problem
+from palestre_analysis.core.process import DEFAULT_REFERENCE_DATE, Process
 from palestre_analysis.core.vocabulary import (
     CATEGORY_OF_TYPE,
     ENTITY_TYPE_LABELS,
-    GROUP_OF_TYPE,
-    REGION_CODE,
-    TERRITORY_NAMES,
+    normalize_label,
     parse_entity_type,
     parse_level,
-    parse_node,
-    parse_territory,
 )
 from palestre_analysis.ingest.forms import WideLayout
 from palestre_analysis.ingest.ledger import KEPT, MERGED, NOT_SCORED, REJECTED, Ledger
@@ -46,6 +44,8 @@ from palestre_analysis.ingest.reading import RawTable
 __all__ = [
     "Known",
     "read_date",
+    "places_of",
+    "last_meeting_date",
     "clean_entities",
     "clean_meetings",
     "clean_attendance",
@@ -57,7 +57,43 @@ __all__ = [
 
 #: The accepted types, as the rejection sentence lists them: the vocabulary's labels, in its order.
 _TYPE_CHOICES = ", ".join(ENTITY_TYPE_LABELS.values())
-_TERRITORY_CHOICES = "una provincia lombarda (BG BS CO CR LC LO MN MI MB PV SO VA, anche per nome) o «Lombardia»"
+
+
+def places_of(process: Process | None = None) -> Geography:
+    """The places a process's territories are read with, when no geography is given.
+
+    Parameters
+    ----------
+    process : Process, optional
+        The process (the seed's by default).
+
+    Returns
+    -------
+    Geography
+        Its area on its reference date, or on
+        :data:`~palestre_analysis.core.process.DEFAULT_REFERENCE_DATE` when it has none.
+        The cleaning resolves the date first (:func:`last_meeting_date`) and passes
+        its own geography; this is the fallback of the cleaners' defaults.
+
+    Examples
+    --------
+    >>> places_of().area.name, places_of().on.isoformat()
+    ('Lombardia', '2019-06-30')
+    """
+    process = process or Process()
+    return geography(process.area, process.reference_date or DEFAULT_REFERENCE_DATE)
+
+
+class _Reader:
+    """``Geography.read`` remembered per distinct text: a column repeats a few spellings."""
+
+    def __init__(self, places: Geography):
+        self.places, self.seen = places, {}
+
+    def __call__(self, text: str) -> Place | None:
+        if text not in self.seen:
+            self.seen[text] = self.places.read(text) if text.strip() else None
+        return self.seen[text]
 
 
 @dataclass
@@ -193,13 +229,24 @@ def _rows(table: RawTable, columns: ColumnMap):
 # --- enti -----------------------------------------------------------------------------------
 
 
-def clean_entities(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
+def clean_entities(
+    files: list[tuple[RawTable, ColumnMap]],
+    ledger: Ledger,
+    known: Known,
+    *,
+    process: Process | None = None,
+    geography: Geography | None = None,
+) -> list[dict]:
     """Entities with type, category, group and territory; personal columns kept raw for pseudonyms.
 
-    A row is rejected when its type or territory is not recognised, its ``ente_id`` is
-    blank, or the id was already kept (the first row keeps it). A blank name or an
-    email without ``@`` is only a warning. Kept ids go to ``known.entities``, rejected
-    ones to ``known.rejected_entities``.
+    A row is rejected when its type is not recognised, its territory is not a place of
+    the process (:meth:`~palestre_analysis.core.geography.Geography.read`: a province
+    of the area, a region of the area, ``Italia`` in a national process; the sentence is
+    :meth:`~palestre_analysis.core.geography.Geography.why_not`'s), its ``ente_id`` is
+    blank, or the id was already kept (the first row keeps it). The group is the
+    process's (:meth:`~palestre_analysis.core.process.Process.group_of_type`). A blank
+    name or an email without ``@`` is only a warning. Kept ids go to
+    ``known.entities``, rejected ones to ``known.rejected_entities``.
 
     Parameters
     ----------
@@ -210,6 +257,10 @@ def clean_entities(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
         :meth:`~palestre_analysis.ingest.ledger.Ledger.open_file`.
     known : Known
         Updated with the ids kept and rejected.
+    process : Process, optional
+        The process, for the groups (the seed's by default).
+    geography : Geography, optional
+        The places territories are read with (default: :func:`places_of` the process).
 
     Returns
     -------
@@ -224,22 +275,26 @@ def clean_entities(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
     >>> from palestre_analysis.ingest.ledger import FileAccount
     >>> from palestre_analysis.ingest.raw_contract import SPECS, map_columns
     >>> table = RawTable(Path("enti.csv"), ["ente_id", "denominazione", "tipologia", "territorio"],
-    ...                  [["E1", "Alfa", "APS", "BS"], ["E2", "Beta", "Banca", "MI"], ["E1", "Gamma", "ODV", "MI"]],
-    ...                  [2, 3, 4])
+    ...                  [["E1", "Alfa", "APS", "BS"], ["E2", "Beta", "Banca", "MI"], ["E1", "Gamma", "ODV", "MI"],
+    ...                   ["E3", "Delta", "CSV", "Verona"]],
+    ...                  [2, 3, 4, 5])
     >>> columns, _ = map_columns(table, SPECS["enti"])
     >>> ledger, known = Ledger(), Known()
     >>> ledger.open_file(FileAccount("enti.csv", "enti", "table", "", ""), table.lines)
     >>> kept = clean_entities([(table, columns)], ledger, known)
-    >>> [(e["entity_id"], e["category"], e["group"], e["territory"]) for e in kept]
-    [('E1', 'associazioni', 'aps_odv', 'Brescia')]
+    >>> [(e["entity_id"], e["category"], e["group"], e["territory"], e["territory_code"]) for e in kept]
+    [('E1', 'associazioni', 'aps_odv', 'Brescia', 'BS')]
     >>> for problem in ledger.problems:
     ...     print(problem.sentence())  # doctest: +ELLIPSIS
     enti.csv, riga 3, colonna «tipologia»: tipologia «Banca» non riconosciuta; attesa una tra: Organizzazione di volontariato (ODV), ...
     enti.csv, riga 4, colonna «ente_id»: ente_id «E1» ripetuto: già usato alla riga 2.
+    enti.csv, riga 5, colonna «territorio»: La provincia di Verona (VR) non è in Lombardia, l'area del processo...
     >>> known.entities, known.rejected_entities
-    ({'E1': 2}, {'E2': 'enti.csv, riga 3'})
+    ({'E1': 2}, {'E2': 'enti.csv, riga 3', 'E3': 'enti.csv, riga 5'})
     """
-    return _clean_with_ids(files, ledger, known, _entity_record, "ente_id", known.entities, known.rejected_entities)
+    process = process or Process()
+    make_record = partial(_entity_record, process=process, read=_Reader(geography or places_of(process)))
+    return _clean_with_ids(files, ledger, known, make_record, "ente_id", known.entities, known.rejected_entities)
 
 
 def _clean_with_ids(files, ledger, known, make_record, id_column, kept: dict, rejected: set) -> list[dict]:
@@ -270,7 +325,7 @@ def _clean_with_ids(files, ledger, known, make_record, id_column, kept: dict, re
     return records
 
 
-def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
+def _entity_record(file, line, row, columns, ledger, known, *, process: Process, read: _Reader) -> dict | None:
     header = columns.header
     ok = True
     if EMAIL.search(row["ente_id"]) or PHONE.search(row["ente_id"]):
@@ -289,12 +344,9 @@ def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
             file, line, header["tipologia"], f"tipologia {shown} non riconosciuta; attesa una tra: {_TYPE_CHOICES}"
         )
         ok = False
-    territory = parse_territory(row["territorio"])
-    if territory is None:
-        shown = f"«{row['territorio'][:40]}»" if row["territorio"] else "vuoto"
-        ledger.reject(
-            file, line, header["territorio"], f"territorio {shown} non riconosciuto; atteso {_TERRITORY_CHOICES}"
-        )
+    place = read(row["territorio"])
+    if place is None:
+        ledger.reject(file, line, header["territorio"], _territory_problem(read.places, row["territorio"]))
         ok = False
     if not row["denominazione"]:
         ledger.warn(file, line, header["denominazione"], "denominazione vuota")
@@ -310,23 +362,33 @@ def _entity_record(file, line, row, columns, ledger, known) -> dict | None:
         "entity_name": row["denominazione"],
         "entity_type": entity_type,
         "category": CATEGORY_OF_TYPE[entity_type],
-        "group": GROUP_OF_TYPE[entity_type],
-        "territory_code": territory,
-        "territory": TERRITORY_NAMES[territory],
+        "group": process.group_of_type(entity_type),
+        "territory_code": place.code,
+        "territory": place.name,
         "_delegate": row.get("delegato", ""),
         "_email": email,
     }
 
 
+def _territory_problem(places: Geography, text: str) -> str:
+    """Why an entity's territory is refused: :meth:`Geography.why_not`, or what is expected when blank."""
+    if not text.strip():
+        return f"territorio mancante: {places.choices()}"
+    return places.why_not(text)
+
+
 # --- incontri -------------------------------------------------------------------------------
 
 
-def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known) -> list[dict]:
+def clean_meetings(
+    files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, known: Known, *, geography: Geography | None = None
+) -> list[dict]:
     """Meetings with a real date, phase 1 or 2, level, and territory when territorial.
 
-    A territorial meeting needs a Lombard province; a regional meeting's territory is
-    dropped (with a warning when it names a province). Ids are handled as in
-    :func:`clean_entities`, into ``known.meetings`` and ``known.rejected_meetings``.
+    A territorial meeting needs a place of the process below its area: a province of
+    the area (in a national process, a province or a region); a regional meeting's
+    territory is dropped (with a warning when it names such a place). Ids are handled
+    as in :func:`clean_entities`, into ``known.meetings`` and ``known.rejected_meetings``.
 
     Parameters
     ----------
@@ -336,6 +398,8 @@ def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
         Receives problems and row states (rows registered beforehand).
     known : Known
         Updated with the ids kept and rejected.
+    geography : Geography, optional
+        The places territories are read with (default: the seed's, :func:`places_of`).
 
     Returns
     -------
@@ -351,7 +415,8 @@ def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
     >>> table = RawTable(Path("incontri.csv"), ["incontro_id", "data", "fase", "livello", "territorio"],
     ...                  [["M1", "14/03/2019", "1", "territoriale", "BS"],
     ...                   ["M2", "2019-04-01", "Fase 2", "regionale", ""],
-    ...                   ["M3", "31/02/2019", "1", "territoriale", ""]], [2, 3, 4])
+    ...                   ["M3", "31/02/2019", "1", "territoriale", ""],
+    ...                   ["M4", "2019-04-02", "1", "territoriale", "Lombardia"]], [2, 3, 4, 5])
     >>> columns, _ = map_columns(table, SPECS["incontri"])
     >>> ledger, known = Ledger(), Known()
     >>> ledger.open_file(FileAccount("incontri.csv", "incontri", "table", "", ""), table.lines)
@@ -360,12 +425,14 @@ def clean_meetings(files: list[tuple[RawTable, ColumnMap]], ledger: Ledger, know
     >>> for problem in ledger.problems:
     ...     print(problem.sentence())  # doctest: +ELLIPSIS
     incontri.csv, riga 4, colonna «data»: data impossibile «31/02/2019»: il giorno non esiste nel calendario.
-    incontri.csv, riga 4, colonna «territorio»: territorio mancante: un incontro territoriale richiede ...
+    incontri.csv, riga 4, colonna «territorio»: territorio mancante: un incontro territoriale richiede una provincia della Lombardia.
+    incontri.csv, riga 5, colonna «territorio»: territorio «Lombardia»: un incontro territoriale richiede una provincia della Lombardia, non l'intera area del processo.
     """
+    read = _Reader(geography or places_of())
     records = []
     for table, columns in files:  # day and month order: one decision per file's column
         dates = decide_day_month(row["data"] for _, row in _rows(table, columns))
-        make_record = partial(_meeting_record, dates=dates)
+        make_record = partial(_meeting_record, dates=dates, read=read)
         records += _clean_with_ids(
             [(table, columns)], ledger, known, make_record, "incontro_id", known.meetings, known.rejected_meetings
         )
@@ -421,7 +488,7 @@ def read_date(text: str, dates) -> dt.date:
     raise ValueError(dates.sentence())
 
 
-def _meeting_record(file, line, row, columns, ledger, known, *, dates) -> dict | None:
+def _meeting_record(file, line, row, columns, ledger, known, *, dates, read: _Reader) -> dict | None:
     header = columns.header
     ok = True
     values = {}
@@ -441,18 +508,17 @@ def _meeting_record(file, line, row, columns, ledger, known, *, dates) -> dict |
             f"livello «{row['livello'][:30]}» non valido: atteso «regionale» o «territoriale»",
         )
         ok = False
-    territory = parse_territory(row.get("territorio", "")) if row.get("territorio") else None
+    text = row.get("territorio", "")
+    place = read(text)
     where = header.get("territorio", "territorio")
-    if level == "territoriale" and (territory is None or territory == REGION_CODE):
-        shown = f"«{row.get('territorio', '')[:30]}»" if row.get("territorio") else "mancante"
-        ledger.reject(
-            file, line, where, f"territorio {shown}: un incontro territoriale richiede una provincia lombarda"
-        )
+    area = read.places.area
+    if level == "territoriale" and (place is None or place.name == area.name):
+        ledger.reject(file, line, where, _meeting_territory_problem(read.places, text, place))
         ok = False
     elif level == "regionale":
-        if row.get("territorio") and territory not in (None, REGION_CODE):
+        if place is not None and place.name != area.name:
             ledger.warn(file, line, where, "incontro regionale: il territorio indicato è ignorato")
-        territory = None
+        place = None
     if not ok:
         return None
     return {
@@ -460,10 +526,77 @@ def _meeting_record(file, line, row, columns, ledger, known, *, dates) -> dict |
         "date": values["date"],
         "phase": values["phase"],
         "level": level,
-        "territory_code": territory,
-        "territory": TERRITORY_NAMES[territory] if territory else None,
+        "territory_code": place.code if place else None,
+        "territory": place.name if place else None,
         "focus_group": tidy_label(row.get("focus_group", "")) or None,
     }
+
+
+def _meeting_territory_problem(places: Geography, text: str, place: Place | None) -> str:
+    """Why a territorial meeting's territory is refused: blank, the whole area, or not a place."""
+    if places.national:
+        below = "una provincia o una regione italiana"
+    else:
+        below = f"una provincia {places.area.with_preposition('di')}"
+    if not text.strip():
+        return f"territorio mancante: un incontro territoriale richiede {below}"
+    if place is not None:
+        shown = text.strip()[:40]
+        return f"territorio «{shown}»: un incontro territoriale richiede {below}, non l'intera area del processo"
+    return places.why_not(text)
+
+
+def last_meeting_date(files: list[tuple[RawTable, ColumnMap]]) -> tuple[dt.date, str, int, str] | None:
+    """The date of the last meeting, read before the cleaning: it chooses the territorial units.
+
+    A meeting counts when its id is not blank nor repeated (the first row keeps it) and
+    its date, phase and level are read as :func:`clean_meetings` reads them; its
+    territory is not looked at, since which units exist depends on this date.
+
+    Parameters
+    ----------
+    files : list of tuple of (RawTable, ColumnMap)
+        The ``incontri`` files, each with its column map.
+
+    Returns
+    -------
+    tuple of (datetime.date, str, int, str) or None
+        The latest date, with the file, line and date column header of its row (the
+        first one, for a tie); ``None`` when no meeting counts.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from palestre_analysis.ingest.raw_contract import SPECS, map_columns
+    >>> table = RawTable(Path("incontri.csv"), ["incontro_id", "data", "fase", "livello"],
+    ...                  [["M1", "14/03/2019", "1", "regionale"], ["M2", "30/02/2020", "2", "regionale"],
+    ...                   ["M3", "01/06/2019", "9", "regionale"], ["M4", "20/05/2019", "2", "regionale"]],
+    ...                  [2, 3, 4, 5])
+    >>> columns, _ = map_columns(table, SPECS["incontri"])
+    >>> last_meeting_date([(table, columns)])
+    (datetime.date(2019, 5, 20), 'incontri.csv', 5, 'data')
+    >>> last_meeting_date([]) is None
+    True
+    """
+    best = None
+    seen: set[str] = set()
+    for table, columns in files:
+        dates = decide_day_month(row["data"] for _, row in _rows(table, columns))
+        for line, row in _rows(table, columns):
+            identifier = row["incontro_id"]
+            if not identifier or identifier in seen:
+                continue
+            try:
+                day = read_date(row["data"], dates)
+                parse_phase(row["fase"])
+            except ValueError:
+                continue
+            if parse_level(row["livello"]) is None:
+                continue
+            seen.add(identifier)
+            if best is None or day > best[0]:
+                best = (day, table.name, line, columns.header["data"])
+    return best
 
 
 # --- presenze -------------------------------------------------------------------------------
@@ -545,11 +678,15 @@ def clean_contributions(
     known: Known,
     meeting_phase: dict[str, int],
     names: NameIndex | None = None,
+    *,
+    nodes: tuple[str, ...] | None = None,
 ) -> list[dict]:
-    """Phase-1 contributions coded to one of the four strategic nodes.
+    """Phase-1 contributions coded to one of the process's strategic nodes.
 
     A row is rejected when its meeting or entity is not a kept one or its node is not
-    one of :data:`~palestre_analysis.core.vocabulary.NODES`. A contribution at a phase-2
+    one of the process's nodes (compared after
+    :func:`~palestre_analysis.core.vocabulary.normalize_label`; no other spelling is
+    accepted). A contribution at a phase-2
     meeting is kept, with a warning. Repeated rows are all kept: there is no duplicate
     check here. E-mail addresses, phone numbers and the delegates' names are removed
     from the text (:func:`~palestre_analysis.core.personal.scrub_free_text`) and counted
@@ -567,6 +704,9 @@ def clean_contributions(
         Meeting id → phase, of the kept meetings.
     names : NameIndex, optional
         The delegates' names, to be removed from the texts.
+    nodes : tuple of str, optional
+        The process's nodes (:attr:`~palestre_analysis.core.process.Process.nodes`; the
+        seed's four by default).
 
     Returns
     -------
@@ -588,19 +728,27 @@ def clean_contributions(
     [{'meeting_id': 'M1', 'entity_id': 'E1', 'node': 'Reti comunitarie', 'text': None}]
     >>> ledger.state("contributi.csv", 3)
     'rejected'
+    >>> ledger = Ledger()
+    >>> ledger.open_file(FileAccount("contributi.csv", "contributi", "table", "", ""), table.lines)
+    >>> clean_contributions([(table, columns)], ledger, known, {"M1": 1}, nodes=("Altro", "Reti"))
+    [{'meeting_id': 'M1', 'entity_id': 'E1', 'node': 'Altro', 'text': None}]
+    >>> print(ledger.problems[0].sentence())
+    contributi.csv, riga 2, colonna «nodo»: nodo «reti  comunitarie» non riconosciuto; atteso uno tra: Altro, Reti.
     """
+    nodes = tuple(Process().nodes if nodes is None else nodes)
+    lookup = {normalize_label(n): n for n in nodes}
+    choices = ", ".join(nodes)
     records = []
     for table, columns in files:
         for line, row in _rows(table, columns):
             ok = _check_references(table.name, line, row, columns, ledger, known, meeting=True)
-            node = parse_node(row["nodo"])
+            node = lookup.get(normalize_label(row["nodo"]))
             if node is None:
                 ledger.reject(
                     table.name,
                     line,
                     columns.header["nodo"],
-                    f"nodo «{row['nodo'][:40]}» non riconosciuto; atteso uno tra: Energie per il "
-                    "dibattito, Reti comunitarie, Strumentazione, Catene di valore",
+                    f"nodo «{row['nodo'][:40]}» non riconosciuto; atteso uno tra: {choices}",
                 )
                 ok = False
             if not ok:

@@ -5,6 +5,8 @@
 - :mod:`~palestre_analysis.report.network`, :mod:`~palestre_analysis.report.scores`,
   :mod:`~palestre_analysis.report.final`: the sections of notebooks 01, 02 and 03;
 - :mod:`~palestre_analysis.report.plots`: the figures;
+- :mod:`~palestre_analysis.report.scale`, :mod:`~palestre_analysis.report.groups`,
+  :mod:`~palestre_analysis.report.places`: the process's scale, groups and territories in a sentence;
 - :mod:`~palestre_analysis.report.display`: escaped HTML tables and sentences;
 - :mod:`~palestre_analysis.report.tables`: the CSV files behind every figure;
 - :mod:`~palestre_analysis.report.formatting`: every Italian number the project prints.

@@ -7,27 +7,29 @@ and the checked notebook parameters.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
 from palestre_analysis import config, stats
 from palestre_analysis.core.fingerprint import package_versions
+from palestre_analysis.core.geography import bodies_label
 from palestre_analysis.core.vocabulary import REGION_WIDE_NAME
 from palestre_analysis.ingest.processed import Processed
 from palestre_analysis.report import claims, plots
 from palestre_analysis.report import formatting as fmt
 from palestre_analysis.report.display import HTML, Safe, bullets, paragraph, sentence, table_html
+from palestre_analysis.report.groups import phrase as group_phrase
+from palestre_analysis.report.network import reference_origin
 from palestre_analysis.report.parameters import Parameters
 from palestre_analysis.report.protection import guard, places
 from palestre_analysis.report.scale import bands_of, bands_text, scale_range, scores_phrase
 from palestre_analysis.report.scores import Scores, agreement_sentence
 from palestre_analysis.report.section import Section
 from palestre_analysis.stats.consensus import resolve_consensus_rule
-from palestre_analysis.stats.linked import BODIES
 from palestre_analysis.stats.scales import DEFAULT_BANDS, Bands
 
-__all__ = ["require_region", "summary", "key_findings", "territories", "methods"]
-
-_REGIONAL = REGION_WIDE_NAME
+__all__ = ["require_region", "summary", "key_findings", "territories", "bodies_name", "methods"]
 
 
 def _count(value) -> str:
@@ -36,7 +38,7 @@ def _count(value) -> str:
 
 
 def require_region(params: Parameters) -> None:
-    """The final report covers the whole region: a province gets a sentence, not a half report.
+    """The final report covers the area, or a region of a national process: a province gets a sentence.
 
     Parameters
     ----------
@@ -46,7 +48,7 @@ def require_region(params: Parameters) -> None:
     Raises
     ------
     ValueError
-        In Italian, when ``params.territorio`` is not the region.
+        In Italian, when ``params.territorio`` is a province.
 
     Examples
     --------
@@ -55,12 +57,15 @@ def require_region(params: Parameters) -> None:
     >>> require_region(check_parameters("BS", 5, 1))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: La relazione finale riguarda l'intera regione: usare territorio = "Lombardia" (non «Brescia»)...
+    ValueError: La relazione finale riguarda l'intera area del processo: usare territorio = "Lombardia" (non «Brescia»)...
     """
-    if params.territorio != config.REGION:
+    geography = params.geography
+    if geography.place(params.territorio).level == "provincia":
+        area = geography.area.name
+        choices = f'territorio = "{area}"' + (" oppure una regione" if geography.national else "")
         raise ValueError(
-            f'La relazione finale riguarda l\'intera regione: usare territorio = "{config.REGION}" '
-            f"(non «{params.territorio}»). I rapporti per provincia sono i notebook 01 e 02."
+            f"La relazione finale riguarda l'intera area del processo{' o una sua regione' if geography.national else ''}: "
+            f"usare {choices} (non «{params.territorio}»). I rapporti per provincia sono i notebook 01 e 02."
         )
 
 
@@ -96,13 +101,12 @@ def summary(data: Processed, scores: Scores, params: Parameters) -> Section:
         ("Presenze registrate", fmt.integer(len(data.attendance))),
         ("Contributi della fase 1", fmt.integer(len(contributions_1))),
         ("Delegati che hanno votato nella fase 2", _count(voters.get("all"))),
-        ("… di APS e ODV", _count(voters.get("aps_odv"))),
-        ("… di fondazioni, CSV e altri enti", _count(voters.get("fondazioni_csv_altri"))),
+        *((f"… {group.label}", _count(voters.get(group.key))) for group in data.process.groups),
         (f"Voti validi (da {scores.scale[0]} a {scores.scale[1]})", fmt.integer(len(votes))),
     ]
     table = pd.DataFrame(rows, columns=["item", "value"])
     section = Section(
-        [table_html(table, {"item": "", "value": config.REGION}, "Il percorso in cifre")], tables={"summary": table}
+        [table_html(table, {"item": "", "value": data.territory}, "Il percorso in cifre")], tables={"summary": table}
     )
     if len(data.meetings):
         one = len(data.meetings) == 1
@@ -138,33 +142,33 @@ def key_findings(data: Processed, scores: Scores, params: Parameters) -> Section
     return Section([bullets([i for i in items if i])])
 
 
-def _phase1_findings(data: Processed, params: Parameters) -> list[str]:
-    protect = guard(data, params)
+def _composition_finding(data: Processed, params: Parameters, protect) -> str | None:
+    """The composition against the reference shares, when the process has them."""
     composition = stats.composition_test(
         data.entities, params.reference_shares, seed=params.seed, min_cell=params.min_cell
     ).iloc[0]
     if not protect.categories_shown():
         composition = composition.copy()
         composition["p_value"] = float("nan")
+    project = params.reference_shares == params.process.reference_shares
+    reference = Safe("quote del progetto" if project else "quote di riferimento scelte per questa relazione")
+    return claims.verdict(
+        composition["p_value"],
+        significant="La composizione della rete si discosta dalle {ref} ({p}).",
+        not_significant="La composizione della rete non mostra differenze rilevabili dalle {ref} ({p}).",
+        ref=reference,
+    )
+
+
+def _phase1_findings(data: Processed, params: Parameters) -> list[str]:
+    protect = guard(data, params)
+    items = [_composition_finding(data, params, protect)] if params.reference_shares else []
     participation = protect.participation(
         stats.participation_summary(data.attendance, data.entities, min_cell=params.min_cell)
     )
     everyone = participation[participation["category"] == "all"].iloc[0]
     network = protect.network(stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell)).iloc[0]
-    reference = Safe(
-        "quote del progetto"
-        if params.reference_shares == config.REFERENCE_SHARES
-        else "quote di riferimento scelte per questa relazione"
-    )
-    items = [
-        claims.verdict(
-            composition["p_value"],
-            significant="La composizione della rete si discosta dalle {ref} ({p}).",
-            not_significant="La composizione della rete non mostra differenze rilevabili dalle {ref} ({p}).",
-            ref=reference,
-        ),
-        _habits(everyone, network),
-    ]
+    items.append(_habits(everyone, network))
     phase1 = set(data.meetings.loc[data.meetings["phase"] == 1, "meeting_id"])
     contributions = data.contributions[data.contributions["meeting_id"].isin(phase1)]
     counts, _ = protect.contributions(
@@ -250,27 +254,28 @@ def _phase2_findings(scores: Scores) -> list[str]:
             ),
             c=cells,
         )
-        preferred = _preferred(tested.groupby("resource")["cliffs_delta"].mean())
+        preferred = _preferred(tested.groupby("resource")["cliffs_delta"].mean(), scores.process)
         items.append(Safe(line + (" " + preferred if preferred else "")))
     items.append(agreement_sentence(scores.agreement) if not scores.agreement.empty else None)
     return items
 
 
-def _preferred(by_resource: pd.Series) -> str | None:
+def _preferred(by_resource: pd.Series, process) -> str | None:
     """The resource each group rates above the other most, on average over the cells: only signs that print as such."""
     if fmt.rounded(by_resource.max(), 2) <= 0 or fmt.rounded(by_resource.min(), 2) >= 0:
         return None
+    first, second = (html.escape(group_phrase(g)).replace("{", "{{").replace("}", "}}") for g in process.groups)
     most = claims.best(
         by_resource,
         2,
-        "In media, i delegati di APS e ODV apprezzano più degli altri {name} (delta di Cliff medio {value})",
-        "In media, i delegati di APS e ODV apprezzano più degli altri {names} (delta di Cliff medio {value} ciascuna)",
+        f"In media, i delegati {first} apprezzano più degli altri {{name}} (delta di Cliff medio {{value}})",
+        f"In media, i delegati {first} apprezzano più degli altri {{names}} (delta di Cliff medio {{value}} ciascuna)",
     )
     least = claims.best(
         by_resource,
         2,
-        "; quelli di fondazioni, CSV e altri enti {name} ({value}).",
-        "; quelli di fondazioni, CSV e altri enti {names} ({value} ciascuna).",
+        f"; quelli {second} {{name}} ({{value}}).",
+        f"; quelli {second} {{names}} ({{value}} ciascuna).",
         lowest=True,
     )
     return Safe(most + least) if most and least else None
@@ -294,10 +299,11 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
         Small multiples and a table; tables ``territories_participation`` and
         ``territories_resources``.
     """
-    entities = data.entities.assign(territory=data.entities["territory"].replace({config.REGION: _REGIONAL}))
-    participation_rows, resource_rows = [], []
+    bodies = bodies_name(data.geography.place(data.territory))
+    participation_rows, resource_rows, order = [], [], []
     for place, protect in places(data, params):
-        name = _REGIONAL if place == BODIES else place
+        name = bodies if place == bodies_label(data.territory) else place
+        order.append(name)
         part = protect.data
         summary = protect.participation(
             stats.participation_summary(part.attendance, part.entities, min_cell=params.min_cell)
@@ -311,7 +317,6 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
     participation = participation.round({"mean_meetings": 1, "share_by_regulars": 2, "gini": 2})
     resources = pd.concat(resource_rows, ignore_index=True)
     resources = resources[["territory", *[c for c in resources.columns if c != "territory"]]]
-    order = sorted(set(entities["territory"]) - {_REGIONAL}) + [_REGIONAL]
     resources["territory"] = pd.Categorical(resources["territory"], categories=order, ordered=True)
     resources = resources.sort_values(["territory", "resource"]).reset_index(drop=True)
     resources["territory"] = resources["territory"].astype(str)
@@ -340,12 +345,41 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
             "La partecipazione territorio per territorio",
             formats={"share_by_regulars": fmt.pct, "gini": lambda g: fmt.num(g, 2)},
             min_cell=params.min_cell,
-            note=f"«Enti regionali»: enti con sede o azione sull'intera Lombardia. Abituali: enti presenti ad almeno "
+            note=f"«{bodies}»: enti con sede o azione {_whole(data)}. Abituali: enti presenti ad almeno "
             f"{stats.REGULAR_MIN_MEETINGS} incontri; «Presenze degli abituali» è la quota di tutte le presenze fatta "
             "da loro. Gini: 0 = presenze distribuite in modo uguale, 1 = concentrate in un solo ente.",
         )
     )
     return section
+
+
+def bodies_name(place) -> str:
+    """How the tables name the bodies whose territory is a region or Italy itself.
+
+    Parameters
+    ----------
+    place : Place
+        A region, or Italy.
+
+    Returns
+    -------
+    str
+        "Enti regionali" or "Enti nazionali".
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from palestre_analysis.core.geography import Geography
+    >>> bodies_name(Geography("Italia", date(2019, 6, 30)).area), bodies_name(Geography("Veneto", date(2019, 6, 30)).area)
+    ('Enti nazionali', 'Enti regionali')
+    """
+    return "Enti nazionali" if place.level == "nazione" else REGION_WIDE_NAME
+
+
+def _whole(data: Processed) -> str:
+    """ "in tutta la regione Lombardia", "su tutto il territorio nazionale"."""
+    place = data.geography.place(data.territory)
+    return "su tutto il territorio nazionale" if place.level == "nazione" else f"in tutta la regione {place.name}"
 
 
 def methods(data: Processed, params: Parameters) -> Section:
@@ -376,6 +410,8 @@ def methods(data: Processed, params: Parameters) -> Section:
                 high=scores_phrase(*bands[2]),
                 consensus=_consensus_method(bands),
                 pseudonyms=_pseudonyms(data),
+                groups=" contro ".join(html.escape(g.label) for g in data.process.groups),
+                reference=_reference_method(params),
             )
         )
     )
@@ -415,6 +451,16 @@ def _consensus_method(bands: Bands = DEFAULT_BANDS) -> str:
     return text
 
 
+def _reference_method(params: Parameters) -> str:
+    """The composition test's line of the methods, or why there is none."""
+    if not params.reference_shares:
+        return "il processo non indica quote di riferimento, e la composizione non è confrontata con altre."
+    return (
+        f"confronto con le quote di riferimento ({html.escape(reference_origin(params))}) con un test Monte Carlo "
+        "sul chi quadrato di Pearson, valido anche con frequenze attese piccole."
+    )
+
+
 def _pseudonyms(data: Processed) -> str:
     """How names and emails were replaced, true for real data and for the synthetic demo (public key) alike."""
     report = data.report or {}
@@ -443,8 +489,7 @@ def _pseudonyms(data: Processed) -> str:
 _METHODS_HTML = """
 <ul>
 <li><strong>Composizione della rete</strong>: quota di ogni categoria con intervallo di confidenza al 95% di Wilson
-(Wilson 1927; Newcombe 1998); confronto con le quote di riferimento del progetto con un test Monte Carlo sul
-chi quadrato di Pearson, valido anche con frequenze attese piccole.</li>
+(Wilson 1927; Newcombe 1998); {reference}</li>
 <li><strong>Partecipazione</strong>: presenze e nuovi arrivi per incontro; enti abituali (almeno {regular} incontri);
 concentrazione delle presenze con l'indice di Gini; rete delle co-presenze (due enti sono legati se hanno
 partecipato allo stesso incontro) con densità e componenti (Wasserman e Faust 1994; NetworkX).</li>
@@ -458,19 +503,19 @@ modo esatto dall'istogramma dei voti (nessun errore di ricampionamento).</li>
 <li><strong>Consenso</strong>: {consensus}.</li>
 <li><strong>Accordo tra i delegati</strong>: alfa di Krippendorff intervallare e ordinale per campo, con
 l'intervallo bootstrap di Krippendorff (Krippendorff 2011; Hayes e Krippendorff 2007).</li>
-<li><strong>Confronto tra i gruppi</strong> (APS e ODV contro fondazioni, CSV e altri enti): test di Mann-Whitney
+<li><strong>Confronto tra i gruppi</strong> ({groups}): test di Mann-Whitney
 a due code per casella, p corretti con Benjamini-Hochberg (1995), dimensione dell'effetto con il delta di Cliff.</li>
 </ul>
 <h3>Riservatezza</h3>
 <p>Nessuna statistica calcolata su meno di <strong>{min_cell}</strong> delegati è mostrata (la soglia non può
 scendere sotto {floor}, minimo del codice di deontologia statistica Sistan). Ogni conteggio è deciso una volta per
 tutti i rapporti e tutti i territori insieme: quando un dato nascosto si potrebbe ricavare per differenza (dalla
-regione meno le altre province, da un totale meno le sue parti, da un gruppo meno l'altro), si nascondono anche
+territorio meno gli altri dello stesso livello, da un totale meno le sue parti, da un gruppo meno l'altro), si nascondono anche
 altri dati, finché un programma lineare intero su tutte le somme non lo lascia più ricavare; medie e quote si
 calcolano solo sulle caselle mostrate. Un controllo automatico («palestre audit», che «make reports» esegue dopo ogni
 batch) prova a ricostruire ogni dato nascosto da tutte le tabelle pubblicate. I valori nascosti sono segnati con ‡; un valore
 nascosto può anche essere zero.
 {pseudonyms}
-I testi liberi dei contributi sono citati solo nei rapporti dell'intera regione, per nodi con almeno {min_cell} enti
+I testi liberi dei contributi sono citati solo nel rapporto dell'intera area del processo, per nodi con almeno {min_cell} enti
 che hanno contribuito, e sono mostrati come testo, mai interpretati.</p>
 """

@@ -9,12 +9,14 @@ say why nothing is shown).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 
 from palestre_analysis import config, stats
 from palestre_analysis.core.vocabulary import CATEGORY_LABELS, CATEGORY_OF_PHRASE, NODES
 from palestre_analysis.ingest.processed import Processed
-from palestre_analysis.report import claims, plots
+from palestre_analysis.report import claims, places, plots
 from palestre_analysis.report import formatting as fmt
 from palestre_analysis.report.display import bullets, paragraph, sentence, table_html
 from palestre_analysis.report.parameters import Parameters
@@ -22,7 +24,7 @@ from palestre_analysis.report.protection import guard
 from palestre_analysis.report.section import Section, too_small, unless_small
 from palestre_analysis.stats.disclosure import blank_where
 
-__all__ = ["overview", "composition", "meetings", "participation", "network", "contributions"]
+__all__ = ["overview", "composition", "reference_origin", "meetings", "participation", "network", "contributions"]
 
 _CATEGORY_NAMES = {"all": "Tutte le categorie", **CATEGORY_LABELS}
 #: Where its table has hidden cells, ``stats.contribution_test`` publishes p rounded to 2 decimals and
@@ -31,11 +33,11 @@ _ROUNDED_P_DECIMALS, _ROUNDED_V_DECIMALS = 2, 1
 
 
 def _where(data: Processed) -> str:
-    return "in Lombardia" if data.territory == config.REGION else f"nel territorio di {data.territory}"
+    return places.where(SimpleNamespace(geography=data.geography), data.territory)
 
 
 def _of(data: Processed) -> str:
-    return "lombardi" if data.territory == config.REGION else f"del territorio di {data.territory}"
+    return places.network_of(SimpleNamespace(geography=data.geography), data.territory)
 
 
 def overview(data: Processed, params: Parameters) -> Section:
@@ -60,8 +62,8 @@ def overview(data: Processed, params: Parameters) -> Section:
                 paragraph(
                     sentence(
                         "Il territorio di {t} ha meno di {k} enti nella rete: per tutelare la riservatezza dei delegati, "
-                        "questo rapporto non mostra alcuna statistica. I suoi dati contano nei risultati dell'intera regione "
-                        "(rapporto «Lombardia»).",
+                        "questo rapporto non mostra alcuna statistica. I suoi dati contano nei risultati {up}.",
+                        up=places.enclosing(params, data.territory),
                         t=data.territory,
                         k=params.min_cell,
                     )
@@ -118,25 +120,27 @@ def composition(data: Processed, params: Parameters) -> Section:
     Section
         Chart, table and sentences; tables ``composition`` and ``composition_test``.
     """
-    table = guard(data, params).composition(
-        stats.composition(data.entities, params.reference_shares, min_cell=params.min_cell)
-    )
-    test = stats.composition_test(data.entities, params.reference_shares, seed=params.seed, min_cell=params.min_cell)
-    if table["suppressed"].any():  # a test on a table with hidden cells could give them back
-        test = blank_where(test, [True] * len(test), ["statistic", "p_value"])
-    section = Section(tables={"composition": table, "composition_test": test})
+    shares = params.reference_shares
+    table = guard(data, params).composition(stats.composition(data.entities, shares, min_cell=params.min_cell))
+    tables = {"composition": table if shares else table.drop(columns="reference_share")}
+    if shares:
+        test = stats.composition_test(data.entities, shares, seed=params.seed, min_cell=params.min_cell)
+        if table["suppressed"].any():  # a test on a table with hidden cells could give them back
+            test = blank_where(test, [True] * len(test), ["statistic", "p_value"])
+        tables["composition_test"] = test
+    section = Section(tables=tables)
     if table["share"].notna().any():
-        section.add(plots.composition_chart(table, f"Composizione della rete – {data.territory}"))
+        section.add(plots.composition_chart(tables["composition"], f"Composizione della rete – {data.territory}"))
     section.add(
         table_html(
-            table,
+            tables["composition"],
             {
                 "category": "Categoria",
                 "n": "Enti",
                 "share": "Quota",
                 "ci_low": "IC 95% da",
                 "ci_high": "IC 95% a",
-                "reference_share": "Quota di riferimento",
+                **({"reference_share": "Quota di riferimento"} if shares else {}),
             },
             f"Enti per categoria – {data.territory} (n = {fmt.integer(len(data.entities))})",
             formats={
@@ -151,28 +155,47 @@ def composition(data: Processed, params: Parameters) -> Section:
             f"avrebbero potuto partecipare. {_reference_source(params)}",
         )
     )
-    section.add(paragraph(*_composition_sentences(table, test.iloc[0])))
+    section.add(paragraph(*_composition_sentences(table, tables["composition_test"].iloc[0] if shares else None)))
     return section
 
 
 def _reference_source(params: Parameters) -> str:
-    """Where the reference shares come from: the project's document, or this report's parameter."""
-    if params.reference_shares == config.REFERENCE_SHARES:
-        return "Quote di riferimento: documento «Palestre di capacità»."
-    return (
-        "Quote di riferimento: scelte per questo rapporto (parametro reference_shares), diverse da quelle del "
-        "documento «Palestre di capacità»."
-    )
+    """Where the reference shares come from: the seed's document, the process file, or this report's parameter."""
+    return f"Quote di riferimento: {reference_origin(params)}." if params.reference_shares else ""
 
 
-def _composition_sentences(table: pd.DataFrame, test: pd.Series) -> list[str]:
+def reference_origin(params: Parameters) -> str:
+    """Where the reference shares come from, as a phrase ("documento «Palestre di capacità»").
+
+    Parameters
+    ----------
+    params : Parameters
+        The checked notebook parameters.
+
+    Returns
+    -------
+    str
+        The seed's document, the process file, or the report's parameter.
+    """
+    process = params.process
+    if params.reference_shares == process.reference_shares:
+        if process.source:
+            return f"indicate nel file del processo ({process.source}, quote_riferimento)"
+        if params.reference_shares == config.REFERENCE_SHARES:
+            return "documento «Palestre di capacità»"
+    return "scelte per questo rapporto (parametro reference_shares), diverse da quelle del processo"
+
+
+def _composition_sentences(table: pd.DataFrame, test: pd.Series | None) -> list[str]:
     rows = table.set_index("category")
     shares = rows["share"]
+    reference = "; riferimento {ref}" if test is not None else ""
     largest = claims.best(
         shares,
         fmt.pct,
-        "La categoria più rappresentata{scope} è {name}, con {value} degli enti (intervallo al 95% da {lo} a {hi}; "
-        "riferimento {ref}).",
+        "La categoria più rappresentata{scope} è {name}, con {value} degli enti (intervallo al 95% da {lo} a {hi}"
+        + reference
+        + ").",
         "Le categorie più rappresentate{scope} sono {names}, con {value} degli enti ciascuna.",
         scope=" tra quelle mostrate",
         say=fmt.pct_article,
@@ -185,6 +208,8 @@ def _composition_sentences(table: pd.DataFrame, test: pd.Series) -> list[str]:
         hidden_below=1 - shares.sum(),
     )
     lines = [largest] if largest else []
+    if test is None:
+        return [*lines, "Il processo non indica quote di riferimento: la composizione non è confrontata con altre."]
     tested = claims.verdict(
         test["p_value"],
         significant="La composizione si discosta dalle quote di riferimento (test Monte Carlo sul chi quadrato di "
@@ -269,7 +294,7 @@ def _meetings_sentence(everyone: pd.DataFrame, data: Processed) -> str:
         split = ", tutti regionali"
     elif territorial == len(everyone):
         split = ", tutti territoriali"
-    if data.territory == config.REGION:
+    if data.territory == data.geography.area.name:
         return sentence("Gli incontri del percorso sono {n}" + split + in_groups + ".", **values)
     return sentence("Gli incontri con enti {where} sono {n}" + split + in_groups + ".", **values)
 
@@ -519,7 +544,9 @@ def contributions(data: Processed, params: Parameters) -> Section:
     section = Section(tables={"contributions": counts, "contributions_test": test})
     if contributions_1.empty:
         return section.add(paragraph("Nessun contributo di fase 1 registrato per gli enti di questo territorio."))
-    section.add(plots.contributions_chart(counts, f"Contributi per nodo strategico – {data.territory}"))
+    section.add(
+        plots.contributions_chart(counts, f"Contributi per nodo strategico – {data.territory}", data.process.nodes)
+    )
     everyone = counts[counts["category"] == "all"]
     section.add(
         table_html(
@@ -536,7 +563,7 @@ def contributions(data: Processed, params: Parameters) -> Section:
         )
     )
     section.add(paragraph(*_contribution_sentences(everyone, test.iloc[0])))
-    section.add(_examples(contributions_1, everyone, params.min_cell, protect.quotes_allowed()))
+    section.add(_examples(contributions_1, everyone, params.min_cell, protect.quotes_allowed(), data.process.nodes))
     return section
 
 
@@ -585,19 +612,19 @@ def _contribution_sentences(everyone: pd.DataFrame, test: pd.Series) -> list[str
     return lines
 
 
-def _examples(contributions_1: pd.DataFrame, everyone: pd.DataFrame, min_cell: int, allowed_here: bool):
+def _examples(contributions_1: pd.DataFrame, everyone: pd.DataFrame, min_cell: int, allowed_here: bool, nodes=NODES):
     """A few contributions per node, as plain escaped text, only where enough delegates spoke.
 
     Quotes appear in one report only (the region's: see ``Guard.quotes_allowed``).
     """
     if not allowed_here:
         return paragraph(
-            "Gli esempi di contributi sono riportati soltanto nel rapporto dell'intera regione, perché una frase "
+            "Gli esempi di contributi sono riportati soltanto nel rapporto dell'intera area del processo, perché una frase "
             "citata in più rapporti si potrebbe ricondurre a pochi enti."
         )
     allowed = set(everyone.loc[everyone["n_entities"].notna(), "node"])
     items = []
-    for node in NODES:
+    for node in nodes:
         if node not in allowed:
             continue
         texts = contributions_1.loc[contributions_1["node"] == node, "text"].dropna()

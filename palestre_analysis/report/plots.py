@@ -11,6 +11,7 @@ zero) is not drawn: its function returns ``None``, which
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -132,11 +133,12 @@ def composition_chart(table: pd.DataFrame, title: str) -> Figure:
     ax.set_xlim(0, min(1.0, float(top) + 0.12) if pd.notna(top) else 1.0)
     ax.set_xlabel("Quota degli enti (linee nere: intervallo di Wilson al 95%)")
     ax.set_ylabel("Categoria")
-    ax.legend(
-        handles=[Line2D([], [], marker="D", color="black", ls="", label="Quota di riferimento")],
-        loc="lower right",
-        frameon=True,
-    )
+    if "reference_share" in data:
+        ax.legend(
+            handles=[Line2D([], [], marker="D", color="black", ls="", label="Quota di riferimento")],
+            loc="lower right",
+            frameon=True,
+        )
     ax.set_title(title)
     return fig
 
@@ -373,7 +375,7 @@ def _integer_locator():
     return MaxNLocator(integer=True)
 
 
-def contributions_chart(table: pd.DataFrame, title: str) -> Figure:
+def contributions_chart(table: pd.DataFrame, title: str, nodes: Sequence[str] = NODES) -> Figure:
     """Share of each strategic node in the contributions of each category (stacked bars).
 
     Parameters
@@ -382,10 +384,12 @@ def contributions_chart(table: pd.DataFrame, title: str) -> Figure:
         As :func:`palestre_analysis.stats.contribution_counts` returns it: ``category``
         (``"all"`` for every category together), ``node`` and ``share``. Categories are
         drawn in the order ``all`` then the vocabulary's; nodes in the order of
-        ``NODES``, unknown ones after. What the shown shares leave to 100% (suppressed
+        ``nodes``, unknown ones after. What the shown shares leave to 100% (suppressed
         nodes) is a hatched grey bar.
     title : str
         Title of the figure (Italian).
+    nodes : sequence of str, default the seed's four nodes
+        The process's nodes, in the order of its file.
 
     Returns
     -------
@@ -403,7 +407,7 @@ def contributions_chart(table: pd.DataFrame, title: str) -> Figure:
     """
     data = table.copy()
     categories = [c for c in ["all", *CATEGORY_LABELS] if c in set(data["category"])]
-    nodes = [n for n in NODES if n in set(data["node"])] + sorted(set(data["node"]) - set(NODES))
+    nodes = [n for n in nodes if n in set(data["node"])] + sorted(set(data["node"]) - set(nodes))
     fig = _figure(9, 0.55 * len(categories) + 2.8)
     ax = fig.subplots()
     colors = sns.color_palette("colorblind", len(nodes))

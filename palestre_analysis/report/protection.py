@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from palestre_analysis import config, stats
+from palestre_analysis.core.geography import bodies_label
 from palestre_analysis.core.process import Process
 from palestre_analysis.report.scale import bands_of
 from palestre_analysis.stats import linked
@@ -47,35 +48,47 @@ def guard(data, params) -> Guard:
 
 
 def places(data, params):
-    """A :class:`Guard` for every province and for the region-wide bodies, in that order.
+    """A :class:`Guard` for every place one level below the report's territory, in order.
+
+    The places are those that add up to the territory
+    (:meth:`~palestre_analysis.core.geography.Geography.sums`): a region's provinces and
+    its region-wide bodies, Italy's regions and its national bodies; those without any
+    entity are left out.
 
     Parameters
     ----------
     data : Processed
-        The processed tables of the whole region.
+        The processed tables of the territory (the whole area's are in ``data.region``).
     params : Parameters
 
     Yields
     ------
     tuple of (str, Guard)
-        The province's name, or :data:`~palestre_analysis.stats.linked.BODIES`; its guard,
-        whose ``data`` holds only that place's tables.
+        The place's name (a province, a region, or a bodies pseudo-place of
+        :func:`~palestre_analysis.core.geography.bodies_label`); its guard, whose ``data``
+        holds only that place's tables.
     """
     from dataclasses import replace
 
     region = data.region
+    geography = region.geography
     protection = linked.batch_protection(region, params.min_cell, config.ATTENDANCE_BANDS, params.processed_dir)
-    names = sorted(set(region.entities["territory"]) - {config.REGION})
-    for name in [*names, linked.BODIES]:
-        territory = config.REGION if name == linked.BODIES else name
-        ids = set(region.entities.loc[region.entities["territory"] == territory, "entity_id"])
+    present = set(region.entities["territory"])
+    for name in geography.sums()[data.territory]:
+        if name == bodies_label(data.territory):
+            covered = {data.territory}
+        else:
+            covered = geography.covers(name)
+        ids = set(region.entities.loc[region.entities["territory"].isin(covered), "entity_id"])
+        if not covered & present:
+            continue
         part = replace(
             region,
             entities=region.entities[region.entities["entity_id"].isin(ids)].reset_index(drop=True),
             attendance=region.attendance[region.attendance["entity_id"].isin(ids)].reset_index(drop=True),
             contributions=region.contributions[region.contributions["entity_id"].isin(ids)].reset_index(drop=True),
             votes=region.votes[region.votes["entity_id"].isin(ids)].reset_index(drop=True),
-            territory=territory,
+            territory=data.territory if name == bodies_label(data.territory) else name,
             whole=region,
         )
         yield name, Guard(protection, name, params.min_cell, part)
@@ -277,7 +290,7 @@ class Guard:
         entities both describe; with one report per quote, it stays among the node's
         contributors of the region (shown only with at least ``min_cell`` of them).
         """
-        return self.territory == config.REGION
+        return self.data is not None and self.territory == self.data.region.geography.area.name
 
     def cells(self, cells: pd.DataFrame) -> pd.DataFrame:
         """Blank the cells (by group, ``all`` included) that the cells cube hides."""
@@ -295,7 +308,7 @@ class Guard:
         """Blank the group counts the cube hides, and the test wherever a group count is blank."""
         table = comparison.reset_index(drop=True).copy()
         statistics = [c for c in ("u", "p", "p_bh", "cliffs_delta", "significant") if c in table.columns]
-        for group in ("aps_odv", "fondazioni_csv_altri"):
+        for group in (g.key for g in self.process().groups):
             counts, hidden = linked.lookup(
                 table.assign(group=group), self.protection, "cells", self.territory, {**_CELL, "group": "group"}
             )

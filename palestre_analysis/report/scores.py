@@ -16,9 +16,11 @@ import pandas as pd
 from palestre_analysis import config, stats
 from palestre_analysis.core.process import Process
 from palestre_analysis.ingest.processed import Processed
-from palestre_analysis.report import claims, plots
+from palestre_analysis.report import claims, places, plots
 from palestre_analysis.report import formatting as fmt
 from palestre_analysis.report.display import Safe, bullets, paragraph, sentence, table_html
+from palestre_analysis.report.groups import keys as group_keys
+from palestre_analysis.report.groups import phrases as group_phrases
 from palestre_analysis.report.parameters import Parameters
 from palestre_analysis.report.protection import guard
 from palestre_analysis.report.scale import bands_of, bands_text, scale_range, score_range, scores_phrase
@@ -42,7 +44,6 @@ __all__ = [
 _SIGNIFICANT = 0.05
 #: Means are printed with one decimal in every table and sentence: two are "tied" when they print alike.
 _MEAN_DECIMALS = 1
-_GROUP_OF = {"aps_odv": "di APS e ODV", "fondazioni_csv_altri": "di fondazioni, CSV e altri enti"}
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,9 @@ def overview(scores: Scores, params: Parameters) -> Section:
         no statistic is shown.
     """
     votes = scores.votes
-    where = "in Lombardia" if scores.territory == config.REGION else f"nel territorio di {scores.territory}"
+    where = places.where(params, scores.territory)
+    named = group_phrases(params.process)
+    first, second = group_keys(params.process)
     if scores.small:
         return Section(
             [
@@ -182,7 +185,8 @@ def overview(scores: Scores, params: Parameters) -> Section:
                         "Per tutelare la riservatezza dei delegati che hanno votato {where} (ogni statistica deve "
                         "poggiare su almeno {k} delegati, e nessun conteggio deve poterne ricostruire uno più "
                         "piccolo), questo rapporto non mostra alcuna statistica. I loro voti contano nei risultati "
-                        "dell'intera regione (rapporto «Lombardia»).",
+                        "{up}.",
+                        up=places.enclosing(params, scores.territory),
                         k=params.min_cell,
                         where=where,
                     )
@@ -202,14 +206,14 @@ def overview(scores: Scores, params: Parameters) -> Section:
             "{where} hanno votato {n}: {a} e {f}.",
             where=Safe(where[0].upper() + where[1:]),
             n=fmt.plural(counts["all"], "delegato", "delegati"),
-            a=_group_count(counts.get("aps_odv"), _GROUP_OF["aps_odv"], params.min_cell),
-            f=_group_count(counts.get("fondazioni_csv_altri"), _GROUP_OF["fondazioni_csv_altri"], params.min_cell),
+            a=_group_count(counts.get(first), named[first], params.min_cell),
+            f=_group_count(counts.get(second), named[second], params.min_cell),
         )
     lines = [
         who,
         _what_was_voted(votes, with_total=scores.all_cells_shown, scale=scores.scale),
     ]
-    hidden = [g for g in _GROUP_OF if pd.isna(counts.get(g))]
+    hidden = [g for g in named if pd.isna(counts.get(g))]
     if len(hidden) == 2:
         lines.append(
             "I due gruppi non sono contati separatamente, per tutelare la riservatezza dei loro delegati: "
@@ -217,11 +221,13 @@ def overview(scores: Scores, params: Parameters) -> Section:
         )
     elif hidden:
         lines.append(
-            f"Il numero dei delegati {_GROUP_OF[hidden[0]]} non è mostrato: il confronto tra i gruppi nemmeno."
+            sentence(
+                "Il numero dei delegati {g} non è mostrato: il confronto tra i gruppi nemmeno.", g=named[hidden[0]]
+            )
         )
-    elif (counts[list(_GROUP_OF)] == 0).any():
-        empty = next(g for g in _GROUP_OF if counts[g] == 0)
-        lines.append(f"Senza delegati {_GROUP_OF[empty]}, il confronto tra i due gruppi non è possibile.")
+    elif (counts[list(named)] == 0).any():
+        empty = next(g for g in named if counts[g] == 0)
+        lines.append(sentence("Senza delegati {g}, il confronto tra i due gruppi non è possibile.", g=named[empty]))
     return Section([paragraph(*lines)], tables={"voters": scores.voters})
 
 
@@ -681,13 +687,16 @@ def groups(scores: Scores, params: Parameters) -> Section:
     section = Section(tables={"group_comparison": scores.comparison})
     if scores.comparison.empty:
         return section
-    difference = _difference(scores)
+    named = group_phrases(params.process)
+    first, second = group_keys(params.process)
+    labels = {g.key: g.label for g in params.process.groups}
+    difference = _difference(scores, first, second)
     if difference["difference"].notna().any():
         section.add(
             plots.heatmaps(
                 difference,
                 "difference",
-                f"Differenza tra i gruppi (APS e ODV meno gli altri enti) – {scores.territory}",
+                f"Differenza tra i gruppi (delegati {named[first]} meno delegati {named[second]}) – {scores.territory}",
                 cmap="PuOr",
                 center=0,
                 annotate=False,
@@ -708,8 +717,8 @@ def groups(scores: Scores, params: Parameters) -> Section:
                 "field": "Campo",
                 "resource": "Fonte",
                 "need": "Esigenza",
-                "n_aps_odv": "Delegati APS e ODV",
-                "n_fondazioni_csv_altri": "Delegati di fondazioni, CSV e altri enti",
+                f"n_{first}": labels[first],
+                f"n_{second}": labels[second],
                 "cliffs_delta": "Delta di Cliff",
                 "p": "p",
                 "p_bh": "p corretto (BH)",
@@ -717,8 +726,9 @@ def groups(scores: Scores, params: Parameters) -> Section:
             f"{_widest_caption(len(ranked))} – {scores.territory}",
             formats={"cliffs_delta": lambda d: fmt.num(d, 2), "p": fmt.pvalue, "p_bh": fmt.pvalue},
             min_cell=params.min_cell,
-            note="Delta di Cliff: quanto è più probabile che un voto di APS e ODV superi un voto degli altri enti che "
-            "il contrario (da -1 a 1; positivo: APS e ODV danno voti più alti). Test di Mann-Whitney a due code; il "
+            note=f"Delta di Cliff: quanto è più probabile che un voto dei delegati {named[first]} superi un voto dei "
+            f"delegati {named[second]} che il contrario (da -1 a 1; positivo: i delegati {named[first]} danno voti più "
+            "alti). Test di Mann-Whitney a due code; il "
             "p è corretto (procedura di Benjamini-Hochberg, BH) per i molti confronti fatti su tutte le caselle del "
             f"rapporto. Asterisco nella mappa: p corretto < {fmt.num(_SIGNIFICANT, 2)}.",
         )
@@ -741,14 +751,14 @@ def _widest_caption(n: int) -> str:
     return "Le dieci caselle con la differenza più ampia tra i gruppi"
 
 
-def _difference(scores: Scores) -> pd.DataFrame:
+def _difference(scores: Scores, first: str, second: str) -> pd.DataFrame:
     cells = scores.cells.pivot_table(
         index=["field", "resource", "need"], columns="group", values="mean", aggfunc="first", dropna=False
     )
     comparison = scores.comparison.set_index(["field", "resource", "need"])
     table = pd.DataFrame(
         {
-            "difference": cells.get("aps_odv") - cells.get("fondazioni_csv_altri"),
+            "difference": cells.get(first) - cells.get(second),
             "significant": comparison["p_bh"] < _SIGNIFICANT,
             "suppressed": comparison["suppressed"],
         }
@@ -757,6 +767,8 @@ def _difference(scores: Scores) -> pd.DataFrame:
 
 
 def _group_sentences(ranked: pd.DataFrame, comparison: pd.DataFrame, params: Parameters) -> list[str]:
+    named = group_phrases(params.process)
+    first, second = group_keys(params.process)
     tested = comparison.dropna(subset=["p_bh"])
     if tested.empty:
         return [
@@ -787,7 +799,7 @@ def _group_sentences(ranked: pd.DataFrame, comparison: pd.DataFrame, params: Par
         scope=" tra le caselle confrontate",
         name=lambda key: sentence("{r} per l'esigenza {n} nel campo {f}", f=key[0], r=key[1], n=key[2]),
         extra=lambda key: {
-            "who": Safe(_GROUP_OF["aps_odv" if deltas[key] > 0 else "fondazioni_csv_altri"]),
+            "who": named[first if deltas[key] > 0 else second],
             "d": fmt.num(deltas[key], 2),
         },
     )

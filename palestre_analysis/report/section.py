@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from palestre_analysis import config
 from palestre_analysis.report.protection import guard
 from palestre_analysis.report.tables import save_table
 
@@ -304,13 +303,22 @@ def title(report: str, params, data=None) -> Section:
     """
     from palestre_analysis.report.display import paragraph, sentence
 
-    where = "l'intera regione" if params.territorio == config.REGION else params.territorio
+    process = getattr(params, "process", None)
+    where = params.territorio
+    if process is not None and params.is_area:
+        where += " (l'intera area del processo)"
     text = "{report} – territorio: {where}."
+    if process is not None:
+        text = "{process} · " + text
     notice_only = data is not None and publishes_nothing(data, params)
     if not notice_only:
         text += " Sono mostrate solo le statistiche calcolate su almeno {k} delegati."
     return Section(
-        [paragraph(sentence(text, report=report, where=where, k=params.min_cell))],
+        [
+            paragraph(
+                sentence(text, report=report, where=where, k=params.min_cell, process=getattr(process, "title", ""))
+            )
+        ],
         notice_only=notice_only,
     )
 

@@ -14,7 +14,10 @@ import pandas as pd
 
 from palestre_analysis.core.files import atomic_write_with
 
-__all__ = ["CONTRACT", "save_table", "contract_view"]
+__all__ = ["CONTRACT", "GROUP_COUNTS", "save_table", "contract_view"]
+
+#: Stands, in a contract, for the ``n_<group>`` columns of the process's two groups, in the table's order.
+GROUP_COUNTS = "n_<gruppo>"
 
 CONTRACT = {
     "composition": ["category", "n", "share", "ci_low", "ci_high"],
@@ -37,8 +40,7 @@ CONTRACT = {
         "field",
         "resource",
         "need",
-        "n_aps_odv",
-        "n_fondazioni_csv_altri",
+        GROUP_COUNTS,
         "u",
         "p",
         "p_bh",
@@ -87,10 +89,17 @@ def contract_view(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """
     if name not in CONTRACT:
         return frame
-    missing = [c for c in CONTRACT[name] if c not in frame.columns]
+    columns = []
+    for column in CONTRACT[name]:
+        if column == GROUP_COUNTS:
+            groups = [c for c in frame.columns if str(c).startswith("n_") and c not in CONTRACT[name]]
+            columns += groups if len(groups) == 2 else [f"{GROUP_COUNTS} (2)"]
+        else:
+            columns.append(column)
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"The table {name!r} lacks the contract column(s) {missing}.")
-    return frame[CONTRACT[name]]
+    return frame[columns]
 
 
 def save_table(frame: pd.DataFrame, name: str, tables_dir: Path | str | None) -> Path | None:

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from palestre_analysis import config
+from palestre_analysis.core.vocabulary import CATEGORIES
 
 from ._histograms import expand, factorize_rows
 from .disclosure import any_hidden_per_subset, blank_small_counts, check_min_cell, protect_complement, suppress
@@ -23,7 +24,7 @@ __all__ = ["composition", "composition_test"]
 
 def composition(
     entities: pd.DataFrame,
-    reference_shares: Mapping[str, float] = config.REFERENCE_SHARES,
+    reference_shares: Mapping[str, float] | None = config.REFERENCE_SHARES,
     by: Sequence[str] = (),
     min_cell: int = config.MIN_CELL,
     confidence: float = 0.95,
@@ -35,9 +36,12 @@ def composition(
     entities : DataFrame
         One row per entity (one delegate each): ``category`` and the ``by``
         columns; ``entity_id`` when present (an entity is counted once).
-    reference_shares : mapping, default ``config.REFERENCE_SHARES``
+    reference_shares : mapping or None, default ``config.REFERENCE_SHARES``
         Category -> expected share; positive, adding up to 1. Every category
         of the mapping appears in the result, with ``n = 0`` when absent.
+        ``None`` when the process has no reference: the categories of
+        :data:`~palestre_analysis.core.vocabulary.CATEGORIES` (and any other
+        found) are listed, and ``reference_share`` is empty.
     by : sequence of str, default ()
         Columns that split the entities into subsets (e.g. ``("territory",)``).
     min_cell : int, default ``config.MIN_CELL``
@@ -90,7 +94,7 @@ def composition(
     1           csv NaN       20    NaN        True
     """
     min_cell = check_min_cell(min_cell)
-    shares = _check_reference(reference_shares)
+    shares = _check_reference(reference_shares) if reference_shares is not None else _no_reference(entities)
     counts, keys = _category_counts(entities, shares, by)
     categories = list(shares)
     table = expand(keys, pd.DataFrame({"category": categories}))
@@ -203,6 +207,12 @@ def composition_test(
     hidden = any_hidden_per_subset(table, detail, by)
     suppress(table, np.where(hidden, 0, min_cell), ["statistic", "p_value"], min_cell)
     return blank_small_counts(table, ["n"], min_cell)
+
+
+def _no_reference(entities: pd.DataFrame) -> dict[str, float]:
+    """Every category, with no reference share: those of the vocabulary, then any other found."""
+    found = set(entities["category"].dropna().astype(str)) if "category" in entities.columns else set()
+    return dict.fromkeys([*CATEGORIES, *sorted(found - set(CATEGORIES))], float("nan"))
 
 
 def _check_reference(reference_shares: Mapping[str, float]) -> dict[str, float]:

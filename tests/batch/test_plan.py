@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from palestre_analysis.batch.plan import (
@@ -12,6 +14,7 @@ from palestre_analysis.batch.plan import (
     build_plan,
     select_territories,
 )
+from palestre_analysis.core.geography import Geography
 
 AVAILABLE = ["Brescia", "Cremona", "Monza e della Brianza"]
 
@@ -67,3 +70,36 @@ def test_a_territory_keeps_its_folder_when_run_alone():
 def test_notebook_scope_is_checked():
     with pytest.raises(ValueError, match="scope"):
         NotebookSpec("x.ipynb", "province", "X")
+
+
+# --- A national process: the hierarchy -----------------------------------------------------------
+
+ITALY = Geography("Italia", date(2019, 6, 30))
+#: Entity territories of a two-region national process: provinces, a region-wide body, national bodies.
+PRESENT = ["Verona", "Padova", "Veneto", "Sud Sardegna", "Cagliari", "Italia"]
+
+
+def test_a_national_process_reports_the_area_then_each_region_with_its_provinces():
+    """The issue's hierarchy: the whole area, every region present, every province present (ISTAT order of regions)."""
+    order = [p.name for p in ITALY.report_places(PRESENT)]
+    assert order == ["Italia", "Veneto", "Padova", "Verona", "Sardegna", "Cagliari", "Sud Sardegna"]
+    assert assign_slugs(order)["Sud Sardegna"] == "sud-sardegna" and assign_slugs(order)["Italia"] == "italia"
+
+
+def test_a_region_of_a_national_process_runs_with_its_provinces():
+    available = [p.name for p in ITALY.report_places(PRESENT)]
+    assert select_territories(available, ["Veneto"], ITALY) == ["Veneto", "Padova", "Verona"]
+    assert select_territories(available, ["VR", "sardegna"], ITALY) == [
+        "Verona",
+        "Sardegna",
+        "Cagliari",
+        "Sud Sardegna",
+    ]
+    with pytest.raises(PlanError, match="Lombardia"):
+        select_territories(available, ["Lombardia"], ITALY)
+
+
+def test_the_final_report_runs_for_the_area_and_every_region_of_a_national_process():
+    available = [p.name for p in ITALY.report_places(PRESENT)]
+    finals = [r.territory for r in build_plan(available, places=ITALY) if r.notebook.scope == "region"]
+    assert finals == ["Italia", "Veneto", "Sardegna"]

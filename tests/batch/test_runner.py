@@ -110,7 +110,7 @@ def test_manifest_records_parameters_status_inputs_versions_and_commit(batch):
     assert entry["outputs"]["tables"] == ["monza-e-della-brianza/tables/composition.csv"]
     assert manifest["cleaning"]["n_rejected"] == 2 and manifest["cleaning"]["rejected_csv_rows"] == 2
     assert manifest["cleaning"]["rejected_path"] == "../processed/rejected.csv"
-    assert manifest["territories"]["names"] == ["Brescia", "Cremona", "Monza e della Brianza"]
+    assert manifest["territories"]["names"] == ["Lombardia", "Brescia", "Cremona", "Monza e della Brianza"]
 
 
 @pytest.mark.slow

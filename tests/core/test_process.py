@@ -38,7 +38,7 @@ def test_the_issue_example_is_the_default_process():
 
 
 def test_an_empty_file_is_the_default_process():
-    assert parse_process("") == (Process(source="processo.toml"), [])
+    assert parse_process("") == (Process(source="processo.toml", reference_shares=None), [])
 
 
 def test_a_process_of_its_own():
@@ -123,6 +123,9 @@ altri = { etichetta = "Altri enti", tipologie = ["*"] }
         ("[quote_riferimento]\nassociazioni = 0.6\ncsv = 0.3\n", 1, "quote_riferimento", "sommare a 1, non a 0,9"),
         ("[quote_riferimento]\nbanche = 1.0\n", 1, "quote_riferimento", "«banche» sconosciuta"),
         ("[quote_riferimento]\nassociazioni = 1.5\ncsv = -0.5\n", 1, "quote_riferimento", "da 0 a 1"),
+        ('area = "Padania"\n', 1, "area", "«Padania» non è una regione italiana"),
+        ('titolo = "x"\narea = "Milano"\n', 2, "area", "non è una regione italiana"),
+        ("data_riferimento = 2014-06-30\n", 1, "data_riferimento", "parte dal 2016-01-01"),
     ],
 )
 def test_each_bad_value_gets_a_sentence_with_key_and_line(text, line, key, reason):
@@ -150,3 +153,20 @@ def test_default_bands_cover_every_scale_in_order(low, high):
     assert edges[0][0] == low and edges[-1][1] == high
     assert all(first <= last for first, last in edges)
     assert all(edges[i][1] + 1 == edges[i + 1][0] for i in range(2))
+
+
+@pytest.mark.parametrize(
+    ("written", "area"),
+    [("Veneto", "Veneto"), ("italia", "Italia"), ("valle d'aosta", "Valle d'Aosta/Vallée d'Aoste"), ("FVG", None)],
+)
+def test_the_area_is_a_region_or_italy_by_its_official_name(written, area):
+    """Region names as ISTAT writes them (core/data/territori.csv); "FVG" is a variant of Friuli-Venezia Giulia."""
+    process, problems = parse_process(f'area = "{written}"\n')
+    assert problems == []
+    assert process.area == (area or "Friuli-Venezia Giulia")
+
+
+def test_a_file_without_reference_shares_makes_no_comparison():
+    """The issue: «[quote_riferimento] absent: no comparison is made»; without any file, the seed's shares."""
+    assert parse_process('titolo = "Reti venete"\n')[0].reference_shares is None
+    assert Process().reference_shares is not None

@@ -106,7 +106,22 @@ def test_monza_spellings_are_one_territory(small_raw, tmp_path, spelling):
             {
                 "enti.csv": "ente_id,denominazione,tipologia,territorio\nE1,A,APS,MI\nE2,B,ODV,Roma\nE3,C,CSV,MI\nE4,D,APS,MI\n"
             },
-            "enti.csv, riga 3, colonna «territorio»: territorio «Roma» non riconosciuto",
+            "enti.csv, riga 3, colonna «territorio»: La città metropolitana di Roma Capitale (RM) non è in "
+            "Lombardia, l'area del processo",
+        ),
+        (
+            {
+                "enti.csv": "ente_id,denominazione,tipologia,territorio\nE1,A,APS,MI\nE2,B,ODV,Atlantide\nE3,C,CSV,MI\nE4,D,APS,MI\n"
+            },
+            "enti.csv, riga 3, colonna «territorio»: «Atlantide» non è un territorio riconosciuto: indicare una "
+            "provincia della Lombardia (BG BS CO CR LC LO MB MI MN PV SO VA, anche per nome) oppure «Lombardia» per "
+            "gli enti regionali.",
+        ),
+        (
+            {
+                "enti.csv": "ente_id,denominazione,tipologia,territorio\nE1,A,APS,MI\nE2,B,ODV,\nE3,C,CSV,MI\nE4,D,APS,MI\n"
+            },
+            "enti.csv, riga 3, colonna «territorio»: territorio mancante: indicare una provincia della Lombardia",
         ),
         (
             {
@@ -163,7 +178,9 @@ def test_monza_spellings_are_one_territory(small_raw, tmp_path, spelling):
         "missing-column",
         "duplicate-entity",
         "unknown-type",
+        "territory-outside-the-area",
         "unknown-territory",
+        "blank-territory",
         "impossible-date",
         "bad-phase",
         "territorial-without-territory",

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pytest
 
 from palestre_analysis import config
+from palestre_analysis.cli import main
 from palestre_analysis.ingest.build import clean
 from palestre_analysis.ingest.demo import FIELDS, NEEDS, RESOURCES, write_demo
+
+#: SHA-256 of every file the Lombard demo wrote before its building blocks were shared with the
+#: national demo (generated with the generator as it was, for the default seed and for seed 7).
+BEFORE_SHARING = {
+    config.SEED: {
+        "SYNTHETIC_DEMO_DATA.txt": "4774775d3622f26578aca7c650003aff7c6efd5eb7100225731a787f6f8d1895",
+        "contributi.csv": "15f03d2eeaec6197461913d6ba454985e274e987022ec0003c4d01dc7a92d350",
+        "enti.csv": "add3ec6c7af87181cfba4089364c6e9db23d227325ac187691bbb57661322feb",
+        "incontri.xlsx": "af7b3033d68f33944ad6cb315df91b80b7d68e1122081cab0e649775ea6c0266",
+        "presenze.csv": "5f893aa4dfc337af6e21e6dd3e816f666d1505d87201663c730f1e75c7113f75",
+        "valutazioni.csv": "2d3acfc7f769daddbcd590d3d09247e4c57859b3c51115ee8c5cf7907aebf5cb",
+        "valutazioni_modulo_google.csv": "0aae2263acabc7ec80d62f9a45c2bf4c54f012253ae84f6ae609c07d443e72ee",
+    },
+    7: {
+        "SYNTHETIC_DEMO_DATA.txt": "4774775d3622f26578aca7c650003aff7c6efd5eb7100225731a787f6f8d1895",
+        "contributi.csv": "c4918d6bcb56cdf0e1e0e73ad2eb7203f5dca860df20e8cfaf2ed9b50990d256",
+        "enti.csv": "ccceeed9f83834c99deac9ec85f8c3334cca7a8f828c795dee453df96cc51450",
+        "incontri.xlsx": "af7b3033d68f33944ad6cb315df91b80b7d68e1122081cab0e649775ea6c0266",
+        "presenze.csv": "25d02e1b33d347848424df3c4b4083ebaa7aff432d6a61ed68ce26b1fd1a3e0c",
+        "valutazioni.csv": "758ea9521fce02da611083e13bdea989f52389f8ab6f54e898f25015796a2389",
+        "valutazioni_modulo_google.csv": "f0d7b84aeddea43cd99ca397dc5598c1e3b88140211173f4cab467afccac3237",
+    },
+}
+
+
+def _hashes(folder) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def test_same_seed_same_bytes_and_matches_the_committed_files(tmp_path):
@@ -17,6 +47,19 @@ def test_same_seed_same_bytes_and_matches_the_committed_files(tmp_path):
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
         committed = config.RAW_DIR / path.name
         assert committed.read_bytes() == path.read_bytes(), f"data/raw/{path.name} is stale: run `palestre demo`"
+
+
+@pytest.mark.parametrize("seed", sorted(BEFORE_SHARING))
+def test_the_lombard_demo_writes_the_bytes_it_wrote_before_the_national_demo(tmp_path, seed):
+    write_demo(tmp_path, seed=seed)
+    assert _hashes(tmp_path) == BEFORE_SHARING[seed]
+
+
+def test_the_command_writes_the_lombard_demo_by_default_and_by_name(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "default")]) == 0
+    assert main(["demo", "--process", "lombardia", "--out", str(tmp_path / "named")]) == 0
+    assert _hashes(tmp_path / "default") == _hashes(tmp_path / "named") == BEFORE_SHARING[config.SEED]
+    assert "95 enti, 18 incontri; hanno votato delegati aps e odv: 51; " in capsys.readouterr().out
 
 
 def test_another_seed_gives_other_votes(tmp_path):

@@ -14,7 +14,7 @@ from palestre_analysis import config
 
 ROOT = config.PROJECT_ROOT
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-EXPECTED_PARAMETERS = ["territorio", "min_cell", "seed", "processed_dir", "tables_dir", "reference_shares"]
+EXPECTED_PARAMETERS = ["territorio", "min_cell", "seed", "processed_dir", "tables_dir", "reference_shares", "processo"]
 
 
 def canonical(name: str) -> str:

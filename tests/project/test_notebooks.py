@@ -42,13 +42,13 @@ def test_every_default_is_the_config_value(path):
     parameters = parameters_of(path)
     assert list(parameters) == EXPECTED_PARAMETERS
     defaults = {name: ast.literal_eval(p.default) for name, p in parameters.items()}
-    assert defaults["territorio"] == config.REGION
-    assert defaults["min_cell"] == config.MIN_CELL
-    assert defaults["seed"] == config.SEED
-    assert defaults["reference_shares"] == config.REFERENCE_SHARES
+    # empty or None: the process's values (the seed's, without a process file)
+    assert defaults["territorio"] == "" and defaults["min_cell"] is None and defaults["reference_shares"] is None
+    assert defaults["seed"] == config.SEED and defaults["processo"] == ""
     assert defaults["processed_dir"] == "" and defaults["tables_dir"] == "", "empty: the config defaults"
     params = check_parameters(**defaults)
     assert params.processed_dir == config.PROCESSED_DIR and params.tables_dir is None
+    assert (params.territorio, params.min_cell) == (params.process.area, params.process.min_cell)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -58,9 +58,10 @@ def test_parameter_help_says_what_the_notebook_accepts(path):
     region_only = any("final.require_region(params)" in source for source in code_cells(path))
     territory = parameters["territorio"].help
     if region_only:
-        assert f'solo "{config.REGION}"' in territory and "provincia lombarda (nome o sigla)" not in territory
+        assert "l'intera area del processo oppure, in un processo nazionale, una sua regione" in territory
     else:
-        assert "provincia lombarda (nome o sigla)" in territory and f'"{config.REGION}"' in territory
+        assert "una provincia o una regione dell'area del processo (nome o sigla)" in territory
+    assert "vuoto: l'intera area del processo" in territory or region_only
     uses_shares = any("network.composition" in source or "final.key_findings" in source for source in code_cells(path))
     assert ("non le usa" in parameters["reference_shares"].help) == (not uses_shares)
 
@@ -116,6 +117,9 @@ def test_markdown_states_no_fact_of_the_data(path):
         assert not re.search(r"\bun anno\b|\bl'anno\b", flat, re.I), f"{path.name}: the length of the process"
         assert "salvo diversa scelta" not in flat, f"{path.name}: the threshold is printed by privacy_note"
         assert not any(node in flat for node in NODES), f"{path.name}: the nodes are named by the section"
+        # any process: its title, area and groups come from the process file, through the sections
+        assert "APS e ODV" not in flat and "Fondazioni, CSV" not in flat, f"{path.name}: the seed's groups by hand"
+        assert not re.search(r"lombard|Lombardia|Palestre di capacit", flat), f"{path.name}: the seed's process"
 
 
 def test_the_guard_sees_the_facts_it_was_written_for():

@@ -712,9 +712,9 @@ def _process_seed(demo):
     return {"processo.toml": text.encode("utf-8")}
 
 
-@case("38c_process_file_not_applied_yet")
+@case("38c_process_file_with_its_own_nodes")
 def _process_other(demo):
-    """A process with its own nodes: checked, and refused until the notebooks follow them."""
+    """A process with its own nodes: the demo's contributions, coded to the seed's nodes, are refused."""
     return {"processo.toml": 'titolo = "Palestre di capacità"\nnodi = ["Persone", "Luoghi"]\n'.encode()}
 
 

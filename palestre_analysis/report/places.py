@@ -1,0 +1,71 @@
+"""How a report names its territory and the reports that contain it, in a sentence."""
+
+from __future__ import annotations
+
+__all__ = ["where", "network_of", "enclosing"]
+
+
+def where(params, territory: str) -> str:
+    """ "in Lombardia", "in Italia", "nel territorio di Brescia".
+
+    Parameters
+    ----------
+    params : Parameters
+        The checked notebook parameters (their ``geography``).
+    territory : str
+        The report's territory.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from palestre_analysis.report.parameters import check_parameters
+    >>> params = check_parameters("Lombardia", 5, 1)
+    >>> where(params, "Lombardia"), where(params, "Brescia")
+    ('in Lombardia', 'nel territorio di Brescia')
+    """
+    place = params.geography.place(territory)
+    return place.with_preposition("in") if place.level != "provincia" else f"nel territorio di {territory}"
+
+
+def network_of(params, territory: str) -> str:
+    """What follows "gli enti": "della Lombardia", "del territorio di Brescia".
+
+    Parameters
+    ----------
+    params : Parameters
+    territory : str
+
+    Returns
+    -------
+    str
+    """
+    place = params.geography.place(territory)
+    return place.with_preposition("di") if place.level != "provincia" else f"del territorio di {territory}"
+
+
+def enclosing(params, territory: str) -> str:
+    """The results a small territory's data still count in: "dell'intera area (rapporto «Lombardia»)".
+
+    Parameters
+    ----------
+    params : Parameters
+    territory : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from palestre_analysis.report.parameters import check_parameters
+    >>> enclosing(check_parameters("Lombardia", 5, 1), "Brescia")
+    'dei territori che lo comprendono (rapporto «Lombardia»)'
+    """
+    above = [p.name for p in params.geography.chain(territory)[:-1]]
+    if not above:
+        return "dell'intera area"
+    reports = "rapporto " + f"«{above[0]}»" if len(above) == 1 else "rapporti " + " e ".join(f"«{a}»" for a in above)
+    return f"dei territori che lo comprendono ({reports})"
