@@ -1,11 +1,13 @@
 """The attacker: what can be rebuilt from everything a batch published.
 
 Reads only the published files of a batch (the CSV tables of every territory and the
-manifest), turns every number into linear facts over the unknown counts
-(:mod:`.published`), and bounds every blank count with integer programs
-(:mod:`palestre_analysis.stats.intervals`). A count is *disclosed* when a blank cell is pinned to one value, or
-when any count (a blank cell, or a count no table shows, like the region-wide bodies')
-is confined to 1..``min_cell - 1``.
+manifest) and what any reader knows of its process (the area and its places: provinces,
+regions of a national process, Italy), turns every number of every report territory into
+linear facts over the unknown counts of each place (:mod:`.published`), and bounds every
+blank count with integer programs (:mod:`palestre_analysis.stats.intervals`). A count is
+*disclosed* when a blank cell is pinned to one value, or when any count (a blank cell, or
+a count no table shows, like the bodies' of a region or of Italy) is confined to
+1..``min_cell - 1``.
 
 ``palestre audit`` runs it on a batch and prints the protection report; the test suite
 runs it on the demo batch and on generated data sets.
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from palestre_analysis import config
+from palestre_analysis.core.process import Process
 from palestre_analysis.stats.intervals import settled
 
 from .published import Facts, Target, read_batch
@@ -110,7 +113,7 @@ def min_cell_of(reports_dir: Path | str) -> int:
     return min(values) if values else config.MIN_CELL
 
 
-def attack(reports_dir: Path | str, min_cell: int | None = None) -> Audit:
+def attack(reports_dir: Path | str, min_cell: int | None = None, *, process: Process | None = None) -> Audit:
     """Bound every count a batch hides, from all its published tables together.
 
     Parameters
@@ -119,13 +122,17 @@ def attack(reports_dir: Path | str, min_cell: int | None = None) -> Audit:
         The reports folder of a batch.
     min_cell : int, optional
         The threshold to check; by default the one in the batch's manifest.
+    process : Process, optional
+        The batch's process, for its geography and groups; by default the one the
+        manifest records, or the seed's with the area of the report folders
+        (:func:`.published.batch_process`).
 
     Returns
     -------
     Audit
     """
     min_cell = min_cell_of(reports_dir) if min_cell is None else int(min_cell)
-    facts = read_batch(reports_dir)
+    facts = read_batch(reports_dir, process=process)
     shown = [Finding(t, v, v, 0 < v < min_cell) for t, v in facts.shown]
     return Audit(min_cell, _bound_all(facts, min_cell), facts.tables_read, facts.not_enumerated, shown)
 

@@ -1,12 +1,18 @@
 """What an attacker reads: the CSV tables of every territory of a batch, as linear facts.
 
-The attacker knows how the tables are made (it has this code) but sees only the
-published files. Its unknowns are the counts of every *place*: each province, and the
-region-wide bodies (the region minus the provinces). Each published number becomes a
-constraint over them; each blank count becomes a *target* whose interval the attacker
-tries to narrow.
+The attacker knows how the tables are made (it has this code) and the process's
+geography (its area and date: the reports say them), but sees only the published files.
+Its unknowns are the counts of every *place* an entity counts in
+(:meth:`~palestre_analysis.core.geography.Geography.leaf`): each province, the bodies of
+each region (a region minus its provinces) and, in a national process, the national
+bodies (Italy minus its regions). Every published number of every report territory (the
+area, each region of a national process, each province) becomes a constraint over the
+places it covers; each blank count becomes a *target* whose interval the attacker tries
+to narrow. A place that holds no entity is known to be empty: a province without a
+report, the bodies of a region without one, bodies a final report does not list.
 
-Unknowns (``place`` is a province or :data:`BODIES`)::
+Unknowns (``place`` is a province or a bodies pseudo-place,
+:func:`~palestre_analysis.core.geography.bodies_label`)::
 
     ("E", place, category)            entities
     ("A", place, band)                entities by meetings attended (published bands)
@@ -20,6 +26,8 @@ Unknowns (``place`` is a province or :data:`BODIES`)::
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -27,19 +35,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from palestre_analysis import config
-from palestre_analysis.core.vocabulary import GROUPS, PROVINCES, REGION_WIDE_NAME, TERRITORY_NAMES, slugify
+from palestre_analysis.core.geography import Geography, bodies_label, geography
+from palestre_analysis.core.process import DEFAULT_REFERENCE_DATE, Process
+from palestre_analysis.core.territories import COVERED_FROM
+from palestre_analysis.core.vocabulary import REGION_WIDE_NAME, normalize_label, slugify
 from palestre_analysis.stats.intervals import Problem
 from palestre_analysis.stats.participation import REGULAR_MIN_MEETINGS
 
 from .nonlinear import category_splits, with_hidden_bands
 
-__all__ = ["BODIES", "PLACES", "Target", "Facts", "read_batch"]
+__all__ = ["BODIES", "NATIONAL_BODIES", "Target", "Facts", "read_batch", "batch_process"]
 
-#: The region-wide bodies, a place with no report of its own.
+#: How the final reports name the bodies of a region, a place with no report of its own.
 BODIES = REGION_WIDE_NAME
-PLACES = (*PROVINCES.values(), BODIES)
+#: How the final reports name the national bodies (territory "Italia") of a national process.
+NATIONAL_BODIES = "Enti nazionali"
 _REGULAR_FROM = REGULAR_MIN_MEETINGS  # the attacker knows how a regular is defined
+_BODIES_PREFIX = bodies_label("")
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,12 @@ class Target:
 
 @dataclass
 class Facts:
-    """The attacker's integer program, its targets, and counts it reads off directly."""
+    """The attacker's integer program, its targets, and counts it reads off directly.
+
+    ``geography`` is the process's; ``places`` maps each report territory to the places
+    it covers that may hold entities (``present``); ``groups`` are
+    the group keys the tables use, ``group_labels`` how the summary names them.
+    """
 
     problem: Problem = field(default_factory=Problem)
     targets: list = field(default_factory=list)
@@ -81,6 +98,11 @@ class Facts:
     cells: list = field(default_factory=list)
     nodes: list = field(default_factory=list)
     shown_cells: dict = field(default_factory=dict)
+    geography: Geography | None = None
+    present: list = field(default_factory=list)
+    places: dict = field(default_factory=dict)
+    groups: list = field(default_factory=list)
+    group_labels: dict = field(default_factory=dict)
 
     def target(self, table: str, label: str, terms: dict, published_blank: bool = True) -> None:
         """Add a count to bound (its unknowns are created at once)."""
@@ -98,38 +120,91 @@ class Facts:
             self.problem.add(terms, low, high)
 
 
-def read_batch(reports_dir: Path | str) -> Facts:
+def batch_process(reports_dir: Path | str) -> Process:
+    """The process of a batch as a reader knows it: the one its manifest records, or its area by folder.
+
+    Parameters
+    ----------
+    reports_dir : Path or str
+        The reports folder of a batch.
+
+    Returns
+    -------
+    Process
+        The manifest's ``process`` when it records one; otherwise the seed's process,
+        with the area of the folders (``Italia`` when there is an ``italia`` folder, else
+        the region a folder is named after, the seed's region when none is) and a
+        reference date whose units name as many folders as any (the seed's date first:
+        Sardinia's provinces changed in 2016 and 2026).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "veneto" / "tables").mkdir(parents=True)
+    >>> batch_process(folder).area
+    'Veneto'
+    """
+    reports_dir = Path(reports_dir)
+    try:
+        recorded = json.loads((reports_dir / "manifest.json").read_text(encoding="utf-8")).get("process")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if isinstance(recorded, dict) and recorded:
+        try:
+            return Process.from_json(recorded)
+        except (KeyError, TypeError, ValueError):
+            pass
+    slugs = {f.name for f in reports_dir.iterdir() if (f / "tables").is_dir()} if reports_dir.is_dir() else set()
+    national = geography("Italia", DEFAULT_REFERENCE_DATE)
+    area = next((p.name for p in [national.area, *national.regions] if slugify(p.name) in slugs), Process().area)
+    dates = [DEFAULT_REFERENCE_DATE] + [
+        dt.date(year, 7, 1) for year in range(COVERED_FROM.year, dt.date.today().year + 1)
+    ]
+    named = [(len(slugs & {slugify(n) for n in geography(area, on).names()}), on) for on in dates]
+    best = max(count for count, _ in named)
+    on = next(on for count, on in named if count == best)
+    return Process(area=area, reference_date=None if on == DEFAULT_REFERENCE_DATE else on)
+
+
+def read_batch(reports_dir: Path | str, *, process: Process | None = None) -> Facts:
     """Read every territory's ``tables/*.csv`` under ``reports_dir`` into linear facts.
 
     Parameters
     ----------
     reports_dir : Path or str
         The reports folder of a batch (with one folder per territory).
+    process : Process, optional
+        The batch's process (its area, date, groups); by default :func:`batch_process`.
 
     Returns
     -------
     Facts
     """
-    facts = Facts()
+    reports_dir = Path(reports_dir)
+    process = batch_process(reports_dir) if process is None else process
+    places = geography(process.area, process.reference_date or DEFAULT_REFERENCE_DATE)
+    facts = Facts(geography=places)
     tables = {
         name: {path.stem: pd.read_csv(path) for path in sorted(folder.glob("*.csv"))}
-        for name, folder in _territory_folders(Path(reports_dir)).items()
+        for name, folder in _territory_folders(reports_dir, places).items()
     }
-    _layout(facts, tables)
+    _layout(facts, tables, process)
+    facts.present = _present(places, tables, reports_dir)
+    facts.places = {name: _covered(facts, name) for name in tables}
     _structure(facts)
     for name, found in tables.items():
-        places = list(PLACES) if name == config.REGION else [name]
         for stem, reader in _READERS.items():
             if stem in found:
-                reader(facts, name, places, found[stem])
+                reader(facts, name, facts.places[name], found[stem])
                 facts.tables_read.append(f"{slugify(name)}/tables/{stem}.csv")
     for name, found in tables.items():
-        places = list(PLACES) if name == config.REGION else [name]
-        _enumerate(facts, name, places, found)
+        _enumerate(facts, name, facts.places[name], found)
         _complements(facts, name, found)
     for key in list(facts.problem.index):
-        if key[1] == BODIES and key[0] in _TABLE_OF:
-            facts.target(_TABLE_OF[key[0]], f"{BODIES}: {_describe(key)}", {key: 1}, published_blank=False)
+        if str(key[1]).startswith(_BODIES_PREFIX) and key[0] in _TABLE_OF:
+            label = f"{_place_label(places, key[1])}: {_describe(key)}"
+            facts.target(_TABLE_OF[key[0]], label, {key: 1}, published_blank=False)
     return facts
 
 
@@ -151,8 +226,9 @@ def _describe(key: tuple) -> str:
     return " · ".join(str(k) for k in key[2:]) or key[0]
 
 
-def _territory_folders(reports_dir: Path) -> dict[str, Path]:
-    by_slug = {slugify(name): name for name in TERRITORY_NAMES.values()}
+def _territory_folders(reports_dir: Path, places: Geography) -> dict[str, Path]:
+    """Each report territory of the batch (the area, regions, provinces) and its tables folder."""
+    by_slug = {slugify(name): name for name in places.names()}
     found = {}
     for folder in sorted(reports_dir.iterdir()):
         tables = folder / "tables"
@@ -161,13 +237,114 @@ def _territory_folders(reports_dir: Path) -> dict[str, Path]:
     return found
 
 
-def _layout(facts: Facts, tables: dict) -> None:
-    """The dimensions of the tables: categories, bands, meetings, cells, nodes."""
+def _owner(places: Geography, leaf: str) -> str | None:
+    """The region or Italy whose bodies ``leaf`` is; ``None`` for a province."""
+    return leaf[len(_BODIES_PREFIX) :] if leaf.startswith(_BODIES_PREFIX) else None
+
+
+def _place_label(places: Geography, leaf: str) -> str:
+    """A place as the protection report names it: the province, or whose bodies."""
+    owner = _owner(places, leaf)
+    if owner is None:
+        return leaf
+    if owner == places.area.name:
+        return NATIONAL_BODIES if places.national else BODIES
+    return f"{BODIES} ({owner})"
+
+
+def _present(places: Geography, tables: dict, reports_dir: Path) -> list[str]:
+    """The places that may hold entities, as the batch shows them (see :func:`_leaves_in_order`).
+
+    Every territory holding an entity gets a report (a province; a region of a national
+    process when it or one of its provinces does), and a final report's comparison of
+    territories lists every place below it that holds one, bodies included. A place the
+    batch names nowhere is empty when a final report above it lists the others; without
+    such a list it stays an unknown like any other.
+    """
+    named = set(tables) | _named_territories(reports_dir, places)
+    listed = {}
+    for name, found in tables.items():
+        if "territories_participation" in found:
+            rows = set(found["territories_participation"]["territory"].astype(str))
+            listed[name] = rows
+            named |= rows & set(places.names())
+
+    def empty(name: str) -> bool:
+        """True when the batch shows that a territory (a province or a region) holds no entity."""
+        if name in named:
+            return False
+        parent = places.parent(name)
+        if parent is None:
+            return False
+        return parent.name in listed or (parent is not places.area and empty(parent.name))
+
+    present = []
+    for leaf in _leaves_in_order(places):
+        owner = _owner(places, leaf)
+        if owner is None:
+            if not empty(leaf):
+                present.append(leaf)
+            continue
+        if empty(owner) or (owner in listed and not listed[owner] & {BODIES, NATIONAL_BODIES}):
+            continue
+        present.append(leaf)
+    return present
+
+
+def _leaves_in_order(places: Geography) -> list[str]:
+    """The places region by region, each region's provinces alphabetically and then its bodies (as the cubes)."""
+    ordered = []
+    for members in places.sums().values():
+        provinces = sorted(
+            (m for m in members if m not in places.sums() and _owner(places, m) is None), key=normalize_label
+        )
+        ordered += provinces + [m for m in members if _owner(places, m) is not None]
+    return ordered
+
+
+def _named_territories(reports_dir: Path, places: Geography) -> set[str]:
+    """Territories with a report: a folder of the batch, or a report of its manifest."""
+    by_slug = {slugify(name): name for name in places.names()}
+    named = {by_slug[f.name] for f in reports_dir.iterdir() if f.is_dir() and f.name in by_slug}
+    try:
+        manifest = json.loads((reports_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return named
+    reports = manifest.get("reports", {}) if isinstance(manifest, dict) else {}
+    found = [r.get("territory") for r in reports.values() if isinstance(r, dict)]
+    found += list(manifest.get("territories", {}).get("names", []) if isinstance(manifest, dict) else [])
+    return named | {str(name) for name in found if str(name) in set(places.names())}
+
+
+def _covered(facts: Facts, name: str) -> list[str]:
+    """The places holding entities that a territory's report covers."""
+    places = facts.geography
+    leaves = {places.leaf(t) for t in places.covers(name)}
+    return [leaf for leaf in facts.present if leaf in leaves]
+
+
+def _row_places(facts: Facts, territory: str, name: str) -> tuple[str, list[str]]:
+    """A row of a final report's comparison of territories: its label and the places it counts.
+
+    The row of the bodies ("Enti regionali", "Enti nazionali") is the bodies of the
+    report's own territory; any other row names a territory of the process.
+    """
+    places = facts.geography
+    if name in (BODIES, NATIONAL_BODIES):
+        leaf = places.leaf(territory)
+        return _place_label(places, leaf), [leaf] if leaf in facts.present else []
+    if name in places.names():
+        return name, _covered(facts, name)
+    return name, []
+
+
+def _layout(facts: Facts, tables: dict, process: Process) -> None:
+    """The dimensions of the tables: categories, bands, meetings, cells, nodes, groups."""
 
     def collect(stem, column, where=None):
         values = []
         for found in tables.values():
-            if stem in found:
+            if stem in found and column in found[stem].columns:
                 frame = found[stem]
                 if where is not None:
                     frame = frame[frame[where[0]] == where[1]]
@@ -183,6 +360,10 @@ def _layout(facts: Facts, tables: dict) -> None:
         if "cells" in found:
             cells.extend(found["cells"][["field", "resource", "need"]].itertuples(index=False, name=None))
     facts.cells = list(dict.fromkeys(cells))
+    keys = [g.key for g in process.groups]
+    shown = [g for g in collect("voters", "group") + collect("cells", "group") if g != "all"]
+    facts.groups = keys if set(shown) <= set(keys) else list(dict.fromkeys(shown))
+    facts.group_labels = {g.key: g.label for g in process.groups}
 
 
 # --- knowledge the attacker has without reading any table -------------------------
@@ -192,9 +373,9 @@ def _structure(facts: Facts) -> None:
     """Facts that hold by construction, for every place: its counts fit together."""
     p = facts.problem
     n_meetings = len(facts.meetings)
-    for place in PLACES:
+    for place in facts.present:
         total = ("N", place)
-        p.add({**{("V", place, g): 1 for g in GROUPS}, total: -1}, -math.inf, 0)
+        p.add({**{("V", place, g): 1 for g in facts.groups}, total: -1}, -math.inf, 0)
         if facts.categories:
             p.add({**{("E", place, c): 1 for c in facts.categories}, total: -1}, 0, 0)
         if facts.bands:
@@ -332,8 +513,8 @@ def _cell_key(row: pd.Series) -> tuple:
     return (row["field"], row["resource"], row["need"])
 
 
-def _cell_terms(places: list[str], cell: tuple, group: str) -> dict:
-    groups = GROUPS if group == "all" else (group,)
+def _cell_terms(facts: Facts, places: list[str], cell: tuple, group: str) -> dict:
+    groups = facts.groups if group == "all" else (group,)
     return {("C", place, *cell, g): 1 for place in places for g in groups}
 
 
@@ -343,7 +524,7 @@ def _read_cells(facts: Facts, territory: str, places: list[str], table: pd.DataF
     for _, row in table.iterrows():
         cell = _cell_key(row)
         label = f"{territory}: {' · '.join(cell)} · {row['group']}"
-        _publish(facts, "cells", label, _cell_terms(places, cell, row["group"]), _value(row, "n"))
+        _publish(facts, "cells", label, _cell_terms(facts, places, cell, row["group"]), _value(row, "n"))
 
 
 def _read_best(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
@@ -352,12 +533,12 @@ def _read_best(facts: Facts, territory: str, places: list[str], table: pd.DataFr
     for _, row in table.iterrows():
         cell = (row["field"], row["resource"], row["need"])
         label = f"{territory}: {' · '.join(cell)} · all"
-        _publish(facts, "best_crossing", label, _cell_terms(places, cell, "all"), _value(row, "n"))
+        _publish(facts, "best_crossing", label, _cell_terms(facts, places, cell, "all"), _value(row, "n"))
 
 
 def _read_voters(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
     for _, row in table.iterrows():
-        groups = GROUPS if row["group"] == "all" else (row["group"],)
+        groups = facts.groups if row["group"] == "all" else (row["group"],)
         terms = {("V", place, g): 1 for place in places for g in groups}
         _publish(facts, "voters", f"{territory}: delegati {row['group']}", terms, _value(row, "n_delegates"))
 
@@ -365,15 +546,28 @@ def _read_voters(facts: Facts, territory: str, places: list[str], table: pd.Data
 _SUMMARY = {
     "Enti nella rete (un delegato ciascuno)": "N",
     "Presenze registrate": "T",
-    "Delegati che hanno votato nella fase 2": ("V", *GROUPS),
+    "Delegati che hanno votato nella fase 2": ("V", "all"),
+    # the seed's wording before the process named its groups
     "… di APS e ODV": ("V", "aps_odv"),
     "… di fondazioni, CSV e altri enti": ("V", "fondazioni_csv_altri"),
 }
 
 
+def _summary_item(facts: Facts, item: str):
+    """What a line of the final report's summary counts: an unknown's name, or voters of some groups."""
+    what = _SUMMARY.get(item)
+    for key, label in facts.group_labels.items():
+        if item == f"… {label}":
+            what = ("V", key)
+    if isinstance(what, tuple):
+        groups = facts.groups if what[1] == "all" else [g for g in what[1:] if g in facts.groups]
+        return ("V", *groups) if groups else None
+    return what
+
+
 def _read_summary(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
     for _, row in table.iterrows():
-        what = _SUMMARY.get(row["item"])
+        what = _summary_item(facts, str(row["item"]))
         if what is None:
             continue
         text = str(row["value"]).replace(".", "")
@@ -388,9 +582,10 @@ def _read_summary(facts: Facts, territory: str, places: list[str], table: pd.Dat
 def _read_group_comparison(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
     for _, row in table.iterrows():
         cell = _cell_key(row)
-        for group in GROUPS:
+        for group in facts.groups:
             label = f"{territory}: {' · '.join(cell)} · {group}"
-            _publish(facts, "group_comparison", label, _cell_terms(places, cell, group), _value(row, f"n_{group}"))
+            terms = _cell_terms(facts, places, cell, group)
+            _publish(facts, "group_comparison", label, terms, _value(row, f"n_{group}"))
 
 
 def _read_agreement(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
@@ -402,8 +597,8 @@ def _read_agreement(facts: Facts, territory: str, places: list[str], table: pd.D
 def _read_resources(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
     if "territory" in table.columns:  # the final report's comparison of territories
         for name, part in table.groupby("territory"):
-            part_places = [BODIES if name == BODIES else name]
-            _resource_rows(facts, "territories_resources", name, part_places, part)
+            label, part_places = _row_places(facts, territory, str(name))
+            _resource_rows(facts, "territories_resources", label, part_places, part)
         return
     _resource_rows(facts, "resource_distribution", territory, places, table)
 
@@ -419,7 +614,7 @@ def _resource_rows(facts: Facts, table_name: str, territory: str, places: list[s
         if votes is None or shown is None:
             continue  # a place without a cells table: the attacker does not know which cells it sums
         cells = [cell for cell in shown if cell[1] == resource]
-        terms = {("C", place, *cell, g): 1 for place in places for cell in cells for g in GROUPS}
+        terms = {("C", place, *cell, g): 1 for place in places for cell in cells for g in facts.groups}
         facts.problem.add(terms, votes, votes)
 
 
@@ -455,8 +650,8 @@ def _read_contribution_test(facts: Facts, territory: str, places: list[str], tab
 
 def _read_territories(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
     for _, row in table.iterrows():
-        name = row["territory"]
-        _participation_row(facts, "territories_participation", name, [name], row)
+        label, places_of_row = _row_places(facts, territory, str(row["territory"]))
+        _participation_row(facts, "territories_participation", label, places_of_row, row)
 
 
 # --- complements: what is left of a total once a part of it is shown -------------------

@@ -428,10 +428,10 @@ class _locked:
 
 
 def _process_summary(cleaning, places, everyone: list[str]) -> dict:
-    """What the index says of the process: its title and area, and where each territory sits."""
-    process = (getattr(cleaning, "report", None) or {}).get("process") or {}
+    """The process as the cleaning recorded it, and where each territory sits (the index and the attacker read it)."""
+    process = Process.from_json((getattr(cleaning, "report", None) or {}).get("process"))
     return {
-        "title": process.get("title") or "Palestre di capacità",
+        **process.as_json(),
         "area": places.area.name,
         "national": places.national,
         "places": {name: _where_in(places, name) for name in everyone},

@@ -1,7 +1,8 @@
 """Controlled vocabularies of the raw-data contract and their Italian labels.
 
-Entity types, composition categories, phase-2 groups, territories, the four
-strategic nodes of phase 1 and the "don't know" answers of the votes. Raw labels are
+Entity types, composition categories, the seed's phase-2 groups and four strategic nodes
+(a process file may give others: :mod:`.process`), and the "don't know" answers of the
+votes. Territories are in :mod:`.territories` (the ISTAT table) and :mod:`.geography`. Raw labels are
 matched after :func:`normalize_label` (case-, accent-, punctuation- and
 space-insensitive, typographic quotes and dashes folded, invisible characters dropped),
 so that "A.P.S.", "aps", "APS-ETS" and "Associazione di promozione sociale" all mean the
@@ -30,14 +31,10 @@ __all__ = [
     "GROUP_OF_TYPE",
     "GROUPS",
     "GROUP_LABELS",
-    "PROVINCES",
-    "REGION_CODE",
-    "TERRITORY_NAMES",
     "REGION_WIDE_NAME",
     "NODES",
     "LEVELS",
     "parse_entity_type",
-    "parse_territory",
     "parse_node",
     "parse_level",
     "DONT_KNOW_ANSWERS",
@@ -536,106 +533,8 @@ GROUPS = ("aps_odv", "fondazioni_csv_altri")
 GROUP_OF_TYPE = {code: ("aps_odv" if code in ("odv", "aps") else "fondazioni_csv_altri") for code in ENTITY_TYPES}
 
 
-# --- Territories --------------------------------------------------------------------------
-
-#: The 12 Lombard provinces: sigla -> official name.
-PROVINCES = {
-    "BG": "Bergamo",
-    "BS": "Brescia",
-    "CO": "Como",
-    "CR": "Cremona",
-    "LC": "Lecco",
-    "LO": "Lodi",
-    "MN": "Mantova",
-    "MI": "Milano",
-    "MB": "Monza e della Brianza",
-    "PV": "Pavia",
-    "SO": "Sondrio",
-    "VA": "Varese",
-}
-REGION_CODE = "LOM"
-TERRITORY_NAMES = {**PROVINCES, REGION_CODE: "Lombardia"}
 #: How reports name the entities whose territory is the whole region (no province of their own).
 REGION_WIDE_NAME = "Enti regionali"
-
-_TERRITORY_LOOKUP = {normalize_label(name): code for code, name in TERRITORY_NAMES.items()}
-_TERRITORY_LOOKUP.update({normalize_label(code): code for code in TERRITORY_NAMES})
-_TERRITORY_LOOKUP.update(
-    {
-        normalize_label(spelling): code
-        for code, spellings in {
-            "MB": ("Monza e Brianza", "Monza Brianza", "Monza"),
-            "MI": (
-                "Città metropolitana di Milano",
-                "Città metropolitana Milano",
-                "Milano Città metropolitana",
-                "CM Milano",
-                "CM di Milano",
-                "Milano CM",
-            ),
-            REGION_CODE: ("Regione Lombardia", "Regionale"),
-        }.items()
-        for spelling in spellings
-    }
-)
-#: Words before the name of a province ("Provincia di Bergamo", "Prov. Lecco").
-_PROVINCE_PREFIX = re.compile(r"^(?:provincia|prov)(?: di)? (?=\S)")
-
-
-def _territory_of_name(label: str) -> str | None:
-    """The code of a folded territory name or sigla, possibly after "Provincia di"."""
-    code = _TERRITORY_LOOKUP.get(label)
-    if code is None and _PROVINCE_PREFIX.match(label):
-        code = _TERRITORY_LOOKUP.get(_PROVINCE_PREFIX.sub("", label))
-        code = code if code in PROVINCES else None
-    return code
-
-
-def parse_territory(text: object) -> str | None:
-    """Return the territory code (a sigla, or ``LOM`` for the region), or ``None``.
-
-    Sigle and official names of the twelve Lombard provinces are accepted, plus a few
-    common variants ("Monza", "Monza-Brianza", "Città metropolitana di Milano", "CM
-    Milano", "Regione Lombardia", "Regionale"), the name of a province after
-    "Provincia di", "Prov. di" or "Prov." and a name written with its sigla ("Bergamo
-    (BG)", "BG - Bergamo"), all compared after :func:`normalize_label`. When the name and
-    the sigla name different territories ("Bergamo (BS)") the value is not recognised:
-    which of the two is meant is never guessed.
-
-    Parameters
-    ----------
-    text : object
-        The raw territory, a sigla or a name.
-
-    Returns
-    -------
-    str or None
-        A key of :data:`TERRITORY_NAMES` (a key of :data:`PROVINCES` or
-        :data:`REGION_CODE`), or ``None`` when not recognised.
-
-    Examples
-    --------
-    >>> parse_territory("Monza e Brianza"), parse_territory(" mi "), parse_territory("Lombardia")
-    ('MB', 'MI', 'LOM')
-    >>> parse_territory("Prov. di Lecco"), parse_territory("Bergamo (BG)"), parse_territory("CM Milano")
-    ('LC', 'BG', 'MI')
-    >>> parse_territory("Torino") is None, parse_territory("Bergamo (BS)") is None
-    (True, True)
-    """
-    label = normalize_label(text)
-    code = _territory_of_name(label)
-    if code is not None or " " not in label:
-        return code
-    first, rest = label.split(" ", 1)
-    head, last = label.rsplit(" ", 1)
-    readings = set()
-    for sigla, name in ((first, rest), (last, head)):
-        if sigla.upper() in TERRITORY_NAMES:
-            named = _territory_of_name(name)
-            if named is not None:
-                readings.update({sigla.upper(), named})
-    return readings.pop() if len(readings) == 1 else None
-
 
 # --- Phase 1 strategic nodes and meeting levels -------------------------------------------
 

@@ -39,7 +39,9 @@ from pathlib import Path
 import numpy as np
 
 from palestre_analysis import config
-from palestre_analysis.core.vocabulary import CATEGORY_OF_TYPE, GROUP_LABELS, TERRITORY_NAMES
+from palestre_analysis.core.process import DEFAULT_REFERENCE_DATE
+from palestre_analysis.core.territories import units
+from palestre_analysis.core.vocabulary import CATEGORY_OF_TYPE, GROUP_LABELS
 
 __all__ = [
     "write_demo",
@@ -634,7 +636,7 @@ def _assign_provinces(rng, type_codes: list[str]) -> list[str]:
 
 
 def _entity_name(rng, code: str, province: str, used: set[str]) -> str:
-    place, prefix = TERRITORY_NAMES[province], NAME_PREFIXES[code]
+    place, prefix = _place_names()[province], NAME_PREFIXES[code]
 
     def draw() -> str:
         if code == "pubblica_amministrazione":
@@ -646,13 +648,18 @@ def _entity_name(rng, code: str, province: str, used: set[str]) -> str:
     return unique_name(draw, used)
 
 
+def _place_names() -> dict[str, str]:
+    """Sigla of each Lombard unit (and ``LOM`` for the region) → its ISTAT name, on the seed's date."""
+    return {**{u.sigla: u.name for u in units(DEFAULT_REFERENCE_DATE, "Lombardia")}, "LOM": config.REGION}
+
+
 def _territory_text(rng, province: str) -> str:
 
     if province == "LOM":
         return config.REGION
     if province in _TERRITORY_SPELLINGS:
         return str(rng.choice(_TERRITORY_SPELLINGS[province]))
-    return province if rng.random() < 0.3 else TERRITORY_NAMES[province]
+    return province if rng.random() < 0.3 else _place_names()[province]
 
 
 def _entity_fields(rng, code: str) -> tuple[str, ...]:

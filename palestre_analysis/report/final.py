@@ -172,8 +172,10 @@ def _phase1_findings(data: Processed, params: Parameters) -> list[str]:
     phase1 = set(data.meetings.loc[data.meetings["phase"] == 1, "meeting_id"])
     contributions = data.contributions[data.contributions["meeting_id"].isin(phase1)]
     counts, _ = protect.contributions(
-        stats.contribution_counts(contributions, data.entities, min_cell=params.min_cell),
-        stats.contribution_test(contributions, data.entities, seed=params.seed, min_cell=params.min_cell),
+        stats.contribution_counts(contributions, data.entities, min_cell=params.min_cell, nodes=data.process.nodes),
+        stats.contribution_test(
+            contributions, data.entities, seed=params.seed, min_cell=params.min_cell, nodes=data.process.nodes
+        ),
     )
     shares = counts[counts["category"] == "all"].set_index("node")["share"]
     if len(shares):

@@ -538,8 +538,10 @@ def contributions(data: Processed, params: Parameters) -> Section:
     contributions_1 = data.contributions[data.contributions["meeting_id"].isin(set(phase1))]
     protect = guard(data, params)
     counts, test = protect.contributions(
-        stats.contribution_counts(contributions_1, data.entities, min_cell=params.min_cell),
-        stats.contribution_test(contributions_1, data.entities, seed=params.seed, min_cell=params.min_cell),
+        stats.contribution_counts(contributions_1, data.entities, min_cell=params.min_cell, nodes=data.process.nodes),
+        stats.contribution_test(
+            contributions_1, data.entities, seed=params.seed, min_cell=params.min_cell, nodes=data.process.nodes
+        ),
     )
     section = Section(tables={"contributions": counts, "contributions_test": test})
     if contributions_1.empty:

@@ -142,13 +142,17 @@ def compute(data: Processed, params: Parameters) -> Scores:
         if len(shown)
         else None
     )
-    cells = stats.cell_stats(votes, min_cell=params.min_cell, high_score=process.high_score, scale=scale, bands=bands)
+    cells = stats.cell_stats(
+        votes, min_cell=params.min_cell, high_score=process.high_score, scale=scale, bands=bands, groups=process.groups
+    )
     return Scores(
         votes=votes,
         cells=protect.cells(cells),
         best=protect.best(votes, best),
         agreement=protect.agreement(stats.agreement(votes, seed=params.seed, min_cell=params.min_cell, scale=scale)),
-        comparison=protect.group_comparison(stats.group_comparison(votes, min_cell=params.min_cell, scale=scale)),
+        comparison=protect.group_comparison(
+            stats.group_comparison(votes, min_cell=params.min_cell, scale=scale, groups=process.groups)
+        ),
         resources=protect.resources(votes),
         territory=data.territory,
         voters=voters,

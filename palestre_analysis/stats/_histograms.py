@@ -19,7 +19,7 @@ import pandas as pd
 from palestre_analysis.core.vocabulary import GROUPS
 
 from .scales import DEFAULT_SCALE, check_scale, n_values
-from .votes import CELL_COLUMNS, validate_votes
+from .votes import CELL_COLUMNS, group_keys, validate_votes
 
 __all__ = ["V", "ALL", "Histograms", "build", "factorize_rows", "expand", "order_statistic", "linear_quantile"]
 
@@ -36,11 +36,12 @@ class Histograms:
     by: tuple[str, ...]
     keys: pd.DataFrame  # one row per subset, the by columns (sorted)
     cells: pd.DataFrame  # one row per cell: field, resource, need (sorted)
-    counts: np.ndarray  # (S, 2, C, V) int64, group axis in GROUPS order, V = high - low + 1
+    counts: np.ndarray  # (S, 2, C, V) int64, group axis in the order of ``groups``, V = high - low + 1
     field_of_cell: np.ndarray  # (C,) index into ``fields``
     fields: np.ndarray  # (F,) field labels, sorted
     raters_per_field: np.ndarray | None  # (S, F) distinct raters, when asked for
     scale: tuple[int, int] = DEFAULT_SCALE  # column j of counts holds the votes with score low + j
+    groups: tuple[str, ...] = ()  # the keys of the group axis (one only: a single other label was found)
 
     @property
     def all_counts(self) -> np.ndarray:
@@ -54,18 +55,29 @@ def build(
     *,
     raters_per_field: bool = False,
     scale: tuple[int, int] = DEFAULT_SCALE,
+    groups: Sequence | None = None,
 ) -> Histograms:
-    """Validate ``votes`` (scores on ``scale``) and count scores per subset x group x cell."""
+    """Validate ``votes`` (scores on ``scale``) and count scores per subset x group x cell.
+
+    ``groups`` are the process's two groups, in the order of the group axis; ``None``
+    (statistics that pool the groups) accepts any one or two labels: the seed's groups
+    in the seed's order, other labels sorted.
+    """
     by = tuple(by)
     scale = check_scale(scale)
-    validate_votes(votes, by, scale=scale)
+    validate_votes(votes, by, scale=scale, groups=groups)
+    if groups is None:
+        found = [str(g) for g in pd.unique(votes["group"])]
+        keys = tuple(GROUPS) if set(found) <= set(GROUPS) else tuple(sorted(found))
+    else:
+        keys = group_keys(groups)
     n_scores = n_values(scale)
-    subset, keys = factorize_rows(votes, by)
+    subset, keys_frame = factorize_rows(votes, by)
     cell, cells = factorize_rows(votes, CELL_COLUMNS)
     rater, _ = pd.factorize(votes["rater"])
-    group = (votes["group"].to_numpy() == GROUPS[1]).astype(np.int64)
+    group = (votes["group"].astype(str).to_numpy() == (keys[1] if len(keys) > 1 else None)).astype(np.int64)
     score = votes["score"].to_numpy(dtype=np.int64) - scale[0]
-    n_subsets, n_cells, n_raters = len(keys), len(cells), int(rater.max()) + 1
+    n_subsets, n_cells, n_raters = len(keys_frame), len(cells), int(rater.max()) + 1
     _check_one_group_per_rater(votes, rater, group, n_raters)
     _check_no_duplicate_votes(votes, rater, cell, n_raters, n_cells)
     index = ((subset * 2 + group) * n_cells + cell) * n_scores + score
@@ -77,7 +89,9 @@ def build(
         pair = (subset * n_fields + field_of_cell[cell]) * n_raters + rater
         distinct = np.unique(pair) // n_raters
         per_field = np.bincount(distinct, minlength=n_subsets * n_fields).reshape(n_subsets, n_fields)
-    return Histograms(by, keys, cells, counts, np.asarray(field_of_cell), np.asarray(fields), per_field, scale)
+    return Histograms(
+        by, keys_frame, cells, counts, np.asarray(field_of_cell), np.asarray(fields), per_field, scale, keys
+    )
 
 
 def factorize_rows(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:

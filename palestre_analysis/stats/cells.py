@@ -22,6 +22,7 @@ from .bootstrap import bootstrap_mean_ci, bootstrap_mean_draws
 from .consensus import ConsensusRule, apply_consensus, resolve_consensus_rule
 from .disclosure import check_min_cell, suppress
 from .scales import DEFAULT_SCALE, Bands, check_high_score, check_scale, resolve_bands, scale_values
+from .votes import group_keys
 
 __all__ = ["cell_stats", "best_crossing"]
 
@@ -38,6 +39,7 @@ def cell_stats(
     *,
     scale: tuple[int, int] = DEFAULT_SCALE,
     bands: Bands | None = None,
+    groups: Sequence = GROUPS,
 ) -> pd.DataFrame:
     """Per cell and group: n, mean, median, IQR, share of high scores, exact bootstrap CI, consensus.
 
@@ -66,12 +68,15 @@ def cell_stats(
     bands : three (first, last) pairs, optional
         Low, middle and high bands of the percent rule, replacing those drawn
         from ``high_score`` (see :func:`.scales.resolve_bands`).
+    groups : two group keys (or groups), default the seed's
+        The process's groups (``Processed.process.groups``, or their keys), in the
+        order of the output rows; every vote's ``group`` must be one of them.
 
     Returns
     -------
     DataFrame
-        One row per subset x cell x group (``all``, ``aps_odv``,
-        ``fondazioni_csv_altri``): the ``by`` columns, ``field``, ``resource``,
+        One row per subset x cell x group (``all``, then the two ``groups``: the
+        seed's ``aps_odv`` and ``fondazioni_csv_altri``): the ``by`` columns, ``field``, ``resource``,
         ``need``, ``group``, ``n``, ``mean``, ``median``, ``iqr``, ``share_high``,
         ``ci_low``, ``ci_high``, ``consensus`` (nullable boolean), ``suppressed``.
         Every cell found anywhere in ``votes`` appears in every subset (``n`` may be 0).
@@ -122,7 +127,8 @@ def cell_stats(
     scale = check_scale(scale)
     high_score = check_high_score(high_score, scale)
     resolved = resolve_bands(bands, scale, high_score) if rule.kind == "percent" or bands is not None else None
-    hist = _histograms.build(votes, by, scale=scale)
+    keys = group_keys(groups)
+    hist = _histograms.build(votes, by, scale=scale, groups=keys)
     counts = np.concatenate([hist.all_counts[:, None], hist.counts], axis=1)  # (S, 3, C, V)
     counts = counts.transpose(0, 2, 1, 3)  # (S, C, 3, V): rows in output order
     n = counts.sum(axis=-1)
@@ -133,7 +139,7 @@ def cell_stats(
     ci_low, ci_high = bootstrap_mean_ci(counts, confidence, scale=scale)
     agree = apply_consensus(counts, rule, resolved, scale)
 
-    inner = expand(hist.cells, pd.DataFrame({"group": [ALL, *GROUPS]}))
+    inner = expand(hist.cells, pd.DataFrame({"group": [ALL, *keys]}))
     table = expand(hist.keys, inner)
     table["n"] = n.ravel()
     table["mean"] = mean.ravel()
@@ -229,7 +235,7 @@ def best_crossing(
     min_cell = check_min_cell(min_cell)
     n_boot = _check_positive_int(n_boot, "n_boot")
     scale = check_scale(scale)
-    hist = _histograms.build(votes, by, scale=scale)
+    hist = _histograms.build(votes, by, scale=scale)  # groups pooled: any group labels
     counts = hist.all_counts  # (S, C, V)
     n = counts.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -30,6 +30,8 @@ def contribution_counts(
     entities: pd.DataFrame,
     by: Sequence[str] = (),
     min_cell: int = config.MIN_CELL,
+    *,
+    nodes: Sequence[str] = NODES,
 ) -> pd.DataFrame:
     """Contributions per strategic node and category, with the delegates behind them.
 
@@ -43,11 +45,14 @@ def contribution_counts(
         Entity columns that split the table.
     min_cell : int, default ``config.MIN_CELL``
         Counts behind which fewer distinct delegates stand are blanked.
+    nodes : sequence of str, default the seed's four strategic nodes
+        The process's nodes (``Processed.process.nodes``), listed first and in this
+        order, with zeros where nobody spoke of them.
 
     Returns
     -------
     DataFrame
-        One row per subset x category (``all`` first) x node (the four nodes of
+        One row per subset x category (``all`` first) x node (the ``nodes`` of
         the process, plus any other found in the data): the ``by`` columns,
         ``category``, ``node``, ``n_contributions``, ``n_entities`` (distinct
         delegates), ``share`` (of the category's contributions), ``suppressed``.
@@ -81,7 +86,7 @@ def contribution_counts(
     3          Catene di valore                0           0  0.000
     """
     min_cell = check_min_cell(min_cell)
-    frame, categories, nodes, keys = _prepare(contributions, entities, by)
+    frame, categories, nodes, keys = _prepare(contributions, entities, by, nodes)
     n_sub, n_cat, n_node = len(keys), len(categories), len(nodes)
     index = (frame["_subset"].to_numpy() * n_cat + frame["_category"].to_numpy()) * n_node + frame["_node"].to_numpy()
     counts = np.bincount(index, minlength=n_sub * n_cat * n_node).reshape(n_sub, n_cat, n_node)
@@ -131,6 +136,8 @@ def contribution_test(
     n_resamples: int = 9999,
     seed: int = config.SEED,
     min_cell: int = config.MIN_CELL,
+    *,
+    nodes: Sequence[str] = NODES,
 ) -> pd.DataFrame:
     """Is the choice of node independent of the category? Permutation test and Cramér's V.
 
@@ -145,6 +152,9 @@ def contribution_test(
     seed : int, default ``config.SEED``
     min_cell : int, default ``config.MIN_CELL``
         Subsets with fewer contributing delegates are blanked.
+    nodes : sequence of str, default the seed's four strategic nodes
+        The process's nodes, as in :func:`contribution_counts` (the test uses the nodes
+        that occur; the order only fixes the columns).
 
     Returns
     -------
@@ -191,7 +201,7 @@ def contribution_test(
     min_cell = check_min_cell(min_cell)
     if isinstance(n_resamples, bool) or int(n_resamples) != n_resamples or n_resamples < 1:
         raise ValueError(f"n_resamples must be a positive whole number, got {n_resamples!r}.")
-    frame, categories, nodes, keys = _prepare(contributions, entities, by)
+    frame, categories, nodes, keys = _prepare(contributions, entities, by, nodes)
     rng = np.random.default_rng(seed)
     rows = []
     for s in range(len(keys)):
@@ -205,7 +215,8 @@ def contribution_test(
     few = table["n_entities"].to_numpy() < min_cell
     suppress(table, "n_entities", ["statistic", "p_value", "cramers_v", "n_contributions"], min_cell)
     blank_small_counts(table, ["n_entities"], min_cell)
-    hidden = any_hidden_per_subset(table, contribution_counts(contributions, entities, by, min_cell), by) & ~few
+    counts = contribution_counts(contributions, entities, by, min_cell, nodes=nodes)
+    hidden = any_hidden_per_subset(table, counts, by) & ~few
     table.loc[hidden, "statistic"] = np.nan
     table.loc[hidden, "p_value"] = table.loc[hidden, "p_value"].round(2)
     table.loc[hidden, "cramers_v"] = table.loc[hidden, "cramers_v"].round(1)
@@ -273,7 +284,7 @@ def _independence(part: pd.DataFrame, n_cat: int, n_node: int, n_resamples: int,
 
 
 def _prepare(
-    contributions: pd.DataFrame, entities: pd.DataFrame, by: Sequence[str]
+    contributions: pd.DataFrame, entities: pd.DataFrame, by: Sequence[str], nodes: Sequence[str] = NODES
 ) -> tuple[pd.DataFrame, list[str], list[str], pd.DataFrame]:
     """Join contributions to entities; codes for subset, category, node."""
     by = list(by)
@@ -300,7 +311,8 @@ def _prepare(
     found = set(ents["category"].astype(str))
     categories = [c for c in CATEGORIES if c in found] + sorted(found - set(CATEGORIES))
     present_nodes = set(frame["node"].astype(str))
-    nodes = list(NODES) + sorted(present_nodes - set(NODES))
+    nodes = [str(node) for node in nodes]
+    nodes += sorted(present_nodes - set(nodes))
     frame["_category"] = pd.Categorical(frame["category"].astype(str), categories=categories).codes.astype(np.int64)
     frame["_node"] = pd.Categorical(frame["node"].astype(str), categories=nodes).codes.astype(np.int64)
     _, keys = factorize_rows(ents, by)

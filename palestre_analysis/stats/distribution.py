@@ -91,7 +91,7 @@ def resource_summary(
     scale = check_scale(scale)
     (_, low_max), (_, mid_max), _ = resolve_bands(bands, scale, high_score)
     by = list(by)
-    validate_votes(votes, by, scale=scale)
+    validate_votes(votes, by, scale=scale, groups=None)  # pooled over the groups: any labels
     keys = [*by, "resource"]
     frame = votes.assign(
         _low=votes["score"] <= low_max,

@@ -1,4 +1,8 @@
-"""The two groups of delegates compared cell by cell: Mann-Whitney U, BH-adjusted p, Cliff's delta."""
+"""The two groups of delegates compared cell by cell: Mann-Whitney U, BH-adjusted p, Cliff's delta.
+
+The groups are the process's (``Processed.process.groups``): the seed's ``aps_odv`` and
+``fondazioni_csv_altri`` unless the keyword-only ``groups`` says otherwise.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,13 @@ import pandas as pd
 from scipy import special, stats
 
 from palestre_analysis import config
+from palestre_analysis.core.vocabulary import GROUPS
 
 from . import _histograms
 from ._histograms import expand
 from .disclosure import check_min_cell, suppress
 from .scales import DEFAULT_SCALE, check_scale, n_values, scale_values
+from .votes import group_keys
 
 __all__ = ["group_comparison", "mann_whitney_from_counts"]
 
@@ -115,8 +121,11 @@ def group_comparison(
     min_cell: int = config.MIN_CELL,
     *,
     scale: tuple[int, int] = DEFAULT_SCALE,
+    groups: Sequence = GROUPS,
 ) -> pd.DataFrame:
-    """``aps_odv`` against ``fondazioni_csv_altri``, cell by cell: U, p, BH-adjusted p, Cliff's delta.
+    """The first group against the second (the seed's ``aps_odv`` against ``fondazioni_csv_altri``), cell by cell.
+
+    U, p, BH-adjusted p and Cliff's delta.
 
     Parameters
     ----------
@@ -130,25 +139,29 @@ def group_comparison(
     scale : tuple of (int, int), default (1, 10)
         The lowest and highest score of the process (see :mod:`.scales`); a
         vote off the scale is an error.
+    groups : two group keys (or groups), default the seed's
+        The process's groups (``Processed.process.groups``, or their keys): the first
+        is compared against the second, and they name the ``n_<group>`` columns.
 
     Returns
     -------
     DataFrame
         One row per subset x cell: the ``by`` columns, ``field``, ``resource``,
-        ``need``, ``n_aps_odv``, ``n_fondazioni_csv_altri``, ``u``, ``p``,
+        ``need``, ``n_<first group>``, ``n_<second group>`` (the seed's
+        ``n_aps_odv`` and ``n_fondazioni_csv_altri``), ``u``, ``p``,
         ``p_bh``, ``cliffs_delta``, ``suppressed``.
 
     Notes
     -----
-    * ``u`` is U1 of the ``aps_odv`` sample and ``p`` the two-sided p-value of
-      ``scipy.stats.mannwhitneyu(aps_odv, fondazioni_csv_altri)`` with its
+    * ``u`` is U1 of the first group's sample and ``p`` the two-sided p-value of
+      ``scipy.stats.mannwhitneyu(first, second)`` with its
       defaults (``method="auto"``, continuity correction), computed from the
       histograms (:func:`mann_whitney_from_counts`).
     * ``p_bh``: Benjamini-Hochberg adjustment with
       ``scipy.stats.false_discovery_control`` over the unsuppressed cells of
       one subset (one report), every field together.
     * ``cliffs_delta = 2 U1 / (n1 n2) - 1 = P(X > Y) - P(X < Y)``; positive when
-      ``aps_odv`` scores higher.
+      the first group scores higher.
 
     References
     ----------
@@ -169,11 +182,16 @@ def group_comparison(
     0          4  13.0  0.2   0.2         0.625
 
     ``scipy.stats.mannwhitneyu([5, 7, 3, 9], [6, 1, 4, 2])`` gives U = 13.0, p = 0.2
-    (exact), and ``2 * 13 / 16 - 1 = 0.625``.
+    (exact), and ``2 * 13 / 16 - 1 = 0.625``. Another process's groups name the columns:
+
+    >>> renamed = votes.assign(group=votes["group"].map({"aps_odv": "giovani", "fondazioni_csv_altri": "adulti"}))
+    >>> list(group_comparison(renamed, min_cell=3, groups=["giovani", "adulti"]).columns[3:5])
+    ['n_giovani', 'n_adulti']
     """
     min_cell = check_min_cell(min_cell)
     scale = check_scale(scale)
-    hist = _histograms.build(votes, by, scale=scale)
+    first, second = group_keys(groups)
+    hist = _histograms.build(votes, by, scale=scale, groups=(first, second))
     x, y = hist.counts[:, 0], hist.counts[:, 1]  # (S, C, V)
     n1, n2 = x.sum(axis=-1), y.sum(axis=-1)
     u, p = mann_whitney_from_counts(x, y, scale=scale)
@@ -186,8 +204,8 @@ def group_comparison(
         if keep.any():
             p_bh[s, keep] = stats.false_discovery_control(p[s, keep], method="bh")
     table = expand(hist.keys, hist.cells)
-    table["n_aps_odv"] = n1.ravel()
-    table["n_fondazioni_csv_altri"] = n2.ravel()
+    table[f"n_{first}"] = n1.ravel()
+    table[f"n_{second}"] = n2.ravel()
     table["u"] = u.ravel()
     table["p"] = p.ravel()
     table["p_bh"] = p_bh.ravel()

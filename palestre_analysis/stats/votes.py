@@ -12,13 +12,16 @@ field      field of activity, free label
 resource   source of resources, free label
 need       need, free label
 score      whole number on the process's scale (1 .. 10 by default)
-group      ``aps_odv`` or ``fondazioni_csv_altri``
+group      one of the process's two group keys (the seed's ``aps_odv`` or
+           ``fondazioni_csv_altri``)
 (by)       any column named in ``by`` (e.g. ``territory``), never null
 ========== ==================================================================
 
 A rater scores each cell (field, resource, need) at most once and belongs to one
 group. The scale is the keyword-only ``scale=(low, high)`` of every scoring
-function (see :mod:`.scales`), 1 .. 10 unless said otherwise.
+function (see :mod:`.scales`), 1 .. 10 unless said otherwise; the groups are its
+keyword-only ``groups`` (the keys of ``Processed.process.groups``, or the groups
+themselves), the seed's two unless said otherwise (:func:`group_keys`).
 :func:`prepare_votes` builds this table from the processed ``votes.parquet`` and
 ``entities.parquet``.
 """
@@ -35,7 +38,7 @@ from palestre_analysis.core.vocabulary import GROUPS
 from ._checks import require_columns
 from .scales import DEFAULT_SCALE, check_scale
 
-__all__ = ["VOTE_COLUMNS", "CELL_COLUMNS", "SCORE_MIN", "SCORE_MAX", "prepare_votes", "validate_votes"]
+__all__ = ["VOTE_COLUMNS", "CELL_COLUMNS", "SCORE_MIN", "SCORE_MAX", "group_keys", "prepare_votes", "validate_votes"]
 
 #: Columns every vote table must have.
 VOTE_COLUMNS = ("rater", "field", "resource", "need", "score", "group")
@@ -43,6 +46,35 @@ VOTE_COLUMNS = ("rater", "field", "resource", "need", "score", "group")
 CELL_COLUMNS = ("field", "resource", "need")
 #: The default score scale (the Lombard process's 1 .. 10).
 SCORE_MIN, SCORE_MAX = DEFAULT_SCALE
+
+
+def group_keys(groups: Sequence) -> tuple[str, str]:
+    """The two group keys of a process, in its order, from keys or from its groups.
+
+    Parameters
+    ----------
+    groups : sequence of str or of Group
+        Two distinct keys, or two objects with a ``key`` (``Processed.process.groups``).
+
+    Returns
+    -------
+    tuple of (str, str)
+
+    Raises
+    ------
+    ValueError
+        When there are not exactly two distinct keys.
+
+    Examples
+    --------
+    >>> from palestre_analysis.core.process import Process
+    >>> group_keys(Process().groups), group_keys(["giovani", "adulti"])
+    (('aps_odv', 'fondazioni_csv_altri'), ('giovani', 'adulti'))
+    """
+    keys = tuple(str(getattr(g, "key", g)) for g in groups)
+    if len(keys) != 2 or keys[0] == keys[1]:
+        raise ValueError(f"groups must be two distinct group keys, got {list(keys)}.")
+    return keys
 
 
 def prepare_votes(votes: pd.DataFrame, entities: pd.DataFrame, by: Sequence[str] = ("territory",)) -> pd.DataFrame:
@@ -105,7 +137,13 @@ def prepare_votes(votes: pd.DataFrame, entities: pd.DataFrame, by: Sequence[str]
     return merged[["rater", *CELL_COLUMNS, "score", "group", *by]]
 
 
-def validate_votes(votes: pd.DataFrame, by: Sequence[str] = (), *, scale: tuple[int, int] = DEFAULT_SCALE) -> None:
+def validate_votes(
+    votes: pd.DataFrame,
+    by: Sequence[str] = (),
+    *,
+    scale: tuple[int, int] = DEFAULT_SCALE,
+    groups: Sequence | None = GROUPS,
+) -> None:
     """Check a vote table; raise ``ValueError`` with a sentence on the first problem.
 
     Parameters
@@ -116,6 +154,9 @@ def validate_votes(votes: pd.DataFrame, by: Sequence[str] = (), *, scale: tuple[
         Extra columns that must be present and complete.
     scale : tuple of (int, int), default (1, 10)
         The lowest and highest score of the process (see :mod:`.scales`).
+    groups : two group keys (or groups), or None, default the seed's two
+        The process's groups (:func:`group_keys`); every vote's ``group`` must be one
+        of them. ``None`` accepts any labels, at most two.
 
     Returns
     -------
@@ -155,6 +196,7 @@ def validate_votes(votes: pd.DataFrame, by: Sequence[str] = (), *, scale: tuple[
     Traceback (most recent call last):
     ...
     ValueError: votes: score must be a whole number from 1 to 5; row 0 has 6.
+    >>> validate_votes(v.assign(score=6, group="giovani"), groups=["giovani", "adulti"])
     """
     scale = check_scale(scale)
     by = list(by)
@@ -176,10 +218,16 @@ def validate_votes(votes: pd.DataFrame, by: Sequence[str] = (), *, scale: tuple[
                 f"votes: column {column!r} has {int(missing.sum())} missing values (the first in row {row!r})."
             )
     _check_scores(votes["score"], scale)
-    bad_group = ~votes["group"].isin(GROUPS).to_numpy()
+    if groups is None:
+        found = pd.unique(votes["group"])
+        if len(found) > 2:
+            raise ValueError(f"votes: at most two groups are compared, found {sorted(map(str, found))}.")
+        return
+    keys = list(group_keys(groups))
+    bad_group = ~votes["group"].isin(keys).to_numpy()
     if bad_group.any():
         row = votes.index[int(np.argmax(bad_group))]
-        raise ValueError(f"votes: group must be one of {list(GROUPS)}; row {row!r} has {votes['group'].loc[row]!r}.")
+        raise ValueError(f"votes: group must be one of {keys}; row {row!r} has {votes['group'].loc[row]!r}.")
 
 
 def _check_scores(score: pd.Series, scale: tuple[int, int]) -> None:

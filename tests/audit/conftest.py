@@ -15,8 +15,13 @@ import numpy as np
 import pytest
 
 from palestre_analysis import config
-from palestre_analysis.core.vocabulary import CATEGORY_OF_TYPE, GROUP_OF_TYPE, PROVINCES, slugify
+from palestre_analysis.core.geography import Geography
+from palestre_analysis.core.process import DEFAULT_REFERENCE_DATE
+from palestre_analysis.core.vocabulary import CATEGORY_OF_TYPE, GROUP_OF_TYPE, slugify
 from palestre_analysis.ingest.processed import TABLES, table_path
+
+#: The Lombard provinces (sigla -> name) of the seed's process.
+PROVINCES = {p.code: p.name for p in Geography("Lombardia", DEFAULT_REFERENCE_DATE).provinces}
 
 NOTEBOOKS = ("01_rete_partecipazione", "02_risorse_esigenze")
 FINAL = "03_relazione_finale"

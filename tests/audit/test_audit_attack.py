@@ -11,7 +11,12 @@ import json
 import pandas as pd
 
 from palestre_analysis.audit import attack, protection_report
-from palestre_analysis.core.vocabulary import PROVINCES, slugify
+from palestre_analysis.core.geography import Geography
+from palestre_analysis.core.process import DEFAULT_REFERENCE_DATE
+from palestre_analysis.core.vocabulary import slugify
+
+#: The Lombard provinces (sigla -> name) of the seed's process.
+PROVINCES = {p.code: p.name for p in Geography("Lombardia", DEFAULT_REFERENCE_DATE).provinces}
 
 CATEGORIES = ["associazioni", "fondazioni_comunita", "csv", "cooperazione_pa", "altri"]
 

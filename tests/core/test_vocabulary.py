@@ -16,11 +16,9 @@ from palestre_analysis.core.vocabulary import (
     GROUP_OF_TYPE,
     GROUPS,
     INVISIBLE_CHARACTERS,
-    PROVINCES,
     fold_typography,
     normalize_label,
     parse_entity_type,
-    parse_territory,
 )
 
 # --- normalize_label ------------------------------------------------------------------------
@@ -357,63 +355,4 @@ def test_the_demo_cleans_to_the_same_types_categories_and_groups(demo_processed)
 # --- territories ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("label", "code"),
-    [
-        ("Provincia di Bergamo", "BG"),
-        ("provincia Bergamo", "BG"),
-        ("Prov. di Lecco", "LC"),
-        ("Prov. Lecco", "LC"),
-        ("Prov. LC", "LC"),
-        ("Bergamo (BG)", "BG"),
-        ("Bergamo - BG", "BG"),
-        ("BG - Bergamo", "BG"),
-        ("BG \u2013 Bergamo", "BG"),
-        ("Provincia di Bergamo (BG)", "BG"),
-        ("Milano Città Metropolitana", "MI"),
-        ("Città Metropolitana di Milano", "MI"),
-        ("Città metropolitana di Milano (MI)", "MI"),
-        ("CM Milano", "MI"),
-        ("Provincia di Milano", "MI"),
-        ("Monza e Brianza", "MB"),
-        ("Monza-Brianza", "MB"),
-        ("Monza e della Brianza (MB)", "MB"),
-        ("Provincia di Monza e della Brianza", "MB"),
-        ("MB", "MB"),
-        (" mi ", "MI"),
-        ("Lombardia", "LOM"),
-        ("Regione Lombardia", "LOM"),
-        ("Regionale", "LOM"),
-        ("Lodi LO", "LO"),
-    ],
-)
-def test_territory_spellings(label, code):
-    assert parse_territory(label) == code
-
-
-@pytest.mark.parametrize(
-    "label",
-    [
-        "Bergamo (BS)",  # name and sigla disagree: never guessed
-        "BS - Bergamo",
-        "BG BS",
-        "Milano (Lombardia)",
-        "Bergamo (XX)",
-        "Torino",
-        "Torino (TO)",
-        "Provincia",
-        "Prov.",
-        "Provincia di Lombardia",
-        "Città metropolitana di Bergamo",
-        "",
-    ],
-)
-def test_territory_refusals(label):
-    assert parse_territory(label) is None
-
-
-@pytest.mark.parametrize("sigla", sorted(PROVINCES))
-def test_every_province_by_name_and_sigla(sigla):
-    name = PROVINCES[sigla]
-    for label in (sigla, name, f"{name} ({sigla})", f"{sigla} - {name}", f"Provincia di {name}", f"Prov. {name}"):
-        assert parse_territory(label) == sigla, label
+# Territory spellings are tested in tests/core/test_geography.py, which reads them with the ISTAT table.

@@ -28,11 +28,12 @@ def test_help_notebook_explains_every_parameter():
     assert result.returncode == 0
     for name in (
         "territorio: str",
-        "min_cell: int",
+        "min_cell: Optional[int]",
         "seed: int",
         "processed_dir: str",
         "tables_dir: str",
-        "reference_shares: dict",
+        "reference_shares: Optional[dict]",
+        "processo: str",
     ):
         assert name in result.stdout
     assert "Unable to parse" not in result.stderr

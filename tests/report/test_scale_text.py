@@ -10,7 +10,6 @@ disclosure control hides the same cells as on the demo.
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import re
 from dataclasses import replace
@@ -223,7 +222,11 @@ def test_the_seed_process_keeps_the_seed_text(demo_processed, tmp_path):
     """Without a process in the cleaning report, the sections speak of 1-10 and of the bands 1-4, 5-6, 7-10."""
     params = check_parameters("Lombardia", 5, 1, tmp_path)
     results = scores.compute(demo_processed, params)
-    assert dataclasses.replace(results.process, reference_date=None) == Process() and results.scale == (1, 10) and results.high_score == 7
+    assert (
+        dataclasses.replace(results.process, reference_date=None) == Process()
+        and results.scale == (1, 10)
+        and results.high_score == 7
+    )
     consensus = "\n".join(_texts(scores.consensus(results, params)))
     assert "stessa fascia (1-4, 5-6, 7-10)" in consensus and "Quota di voti da 7 a 10" in consensus
     assert "Voto medio (1-10)" in "\n".join(_texts(scores.means(results, params)))

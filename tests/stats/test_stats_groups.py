@@ -166,3 +166,27 @@ def test_no_comparison_from_fewer_than_min_cell(make_votes, seed, min_cell):
     assert (t["suppressed"] == small).all()
     shown = t[~small]
     assert ((shown["p"] >= 0) & (shown["p"] <= 1) & (shown["p_bh"] >= shown["p"] - 1e-15)).all()
+
+
+def test_a_process_with_other_groups_names_the_columns_and_keeps_the_numbers(make_votes):
+    """The groups come from the process: same votes, other keys, same statistics under n_<key>."""
+    from palestre_analysis.core.process import Group
+
+    votes = make_votes(seed=4, n_raters=50)
+    seed = group_comparison(votes, by=("territory",), min_cell=3)
+    keys = {"aps_odv": "giovani", "fondazioni_csv_altri": "adulti"}
+    renamed = votes.assign(group=votes["group"].map(keys))
+    groups = (Group("giovani", "Enti giovani", ("aps",)), Group("adulti", "Enti adulti", ("*",)))
+    other = group_comparison(renamed, by=("territory",), min_cell=3, groups=groups)
+    assert list(other.columns) == [f"n_{keys[c[2:]]}" if c[2:] in keys else c for c in seed]
+    pd.testing.assert_frame_equal(other.rename(columns={f"n_{v}": f"n_{k}" for k, v in keys.items()}), seed)
+    swapped = group_comparison(renamed, by=("territory",), min_cell=3, groups=["adulti", "giovani"])
+    np.testing.assert_allclose(swapped["cliffs_delta"], -seed["cliffs_delta"], equal_nan=True)
+
+
+def test_a_vote_of_a_group_the_process_does_not_have_is_refused(make_votes):
+    votes = make_votes(seed=1, n_raters=20)
+    with pytest.raises(ValueError, match="group must be one of"):
+        group_comparison(votes, groups=["giovani", "adulti"])
+    with pytest.raises(ValueError, match="two distinct group keys"):
+        group_comparison(votes, groups=["aps_odv"])

@@ -1,5 +1,8 @@
 """Batch-wide cubes: every count decided once for every territory, and an attacker that cannot undo it.
 
+Single-region cubes (a region and its places), and a national process (``tests/audit/national.py``)
+where regions nest in Italy and each has its bodies, besides the national bodies.
+
 Rules from Hundepool et al. (2012), *Statistical Disclosure Control*, ch. 5 (secondary
 suppression in linked tables); the attack is the integer program of
 :mod:`palestre_analysis.stats.intervals` (itself checked against brute force).
@@ -14,9 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from palestre_analysis import config
-from palestre_analysis.stats import linked
+from palestre_analysis.core.geography import bodies_label
+from palestre_analysis.stats import _cubes, linked
 from palestre_analysis.stats._cubes import BODIES
 from palestre_analysis.stats.intervals import Problem
+from tests.audit.national import PROCESS, REPORTS, national_processed
 
 PLACES = ["A", "B", "C", BODIES]
 
@@ -124,3 +129,122 @@ def test_the_demo_batch_is_decided_once_for_every_territory(demo_processed):
     for cube in first.cubes.values():
         small = (cube["count"] > 0) & (cube["count"] < 5)
         assert cube.loc[small, "hidden"].all()
+
+
+# --- a national process: regions nested in Italy, bodies of each region and of the country -----
+
+
+def cube_attack(cube: pd.DataFrame, sums: dict, dims: dict, min_cell: int, naive: bool = False, zeros=None) -> dict:
+    """Bounds of every blank cell of a cube from every shown one: each territory is the sum of its places.
+
+    The unknowns are the places' cells (provinces and bodies) for each value of the other
+    dimensions; every row of the cube (a place, a region, Italy; a value or a margin) is a
+    published sum of them. With ``naive``, only counts from 1 to min_cell - 1 are blank;
+    ``zeros`` marks the blank zeros a reader knows (a meeting nobody of the territory
+    attended is not listed: neither its presences nor its newcomers).
+    """
+    layout = _cubes.Territories(tuple(t for t in cube["territory"].unique() if t not in sums), sums)
+    values = {d: [v for v in cube[d].unique() if v != margin] for d, margin in dims.items()}
+    p = Problem()
+    blank = ((cube["count"] > 0) & (cube["count"] < min_cell)) if naive else cube["hidden"]
+    targets = {}
+    zeros = np.zeros(len(cube), dtype=bool) if zeros is None else np.asarray(zeros, dtype=bool)
+    for (_, row), is_blank, known in zip(cube.iterrows(), blank, zeros, strict=True):
+        choices = [values[d] if margin is not None and row[d] == margin else [row[d]] for d, margin in dims.items()]
+        combos = pd.MultiIndex.from_product(choices) if dims else [()]
+        terms = {("x", leaf, *combo): 1 for leaf in layout.leaves_under(row["territory"]) for combo in combos}
+        if is_blank and known and row["count"] == 0:
+            p.add(terms, 0, 0)
+        elif is_blank:
+            targets[(row["territory"], *[row[d] for d in dims])] = terms
+        else:
+            p.add(terms, row["count"], row["count"])
+    return {cell: p.bounds(terms) for cell, terms in targets.items()}
+
+
+def assert_nothing_pinned(bounds: dict, min_cell: int) -> None:
+    for cell, (low, high) in bounds.items():
+        assert low < high, f"{cell} pinned at {low}"
+        assert not (low >= 1 and high <= min_cell - 1), f"{cell} confined to {low}..{high}"
+
+
+@pytest.fixture(scope="module")
+def national():
+    data = national_processed()
+    return data, linked.batch_protection(data, 5, config.ATTENDANCE_BANDS)
+
+
+def test_a_national_batch_nests_the_regions_in_italy(national):
+    data, protection = national
+    assert protection.sums == {
+        "Umbria": ("Perugia", "Terni", bodies_label("Umbria")),
+        "Marche": ("Ancona", "Fermo", "Macerata", bodies_label("Marche")),  # provinces without entities left out
+        "Italia": ("Umbria", "Marche", bodies_label("Italia")),
+    }
+    entities = protection.cubes["entities"].query("category == 'all'").set_index("territory")["count"]
+    assert entities["Italia"] == entities["Umbria"] + entities["Marche"] + entities[bodies_label("Italia")] == 48
+    assert entities["Umbria"] == 18 and entities[bodies_label("Umbria")] == 2
+    for territory in REPORTS:  # every report territory reads its cells, the bodies too
+        assert len(protection.hidden("entities", territory)) == len(protection.hidden("entities", "Italia")) > 0
+    assert len(protection.hidden("entities", bodies_label("Marche"))) > 0
+
+
+def test_the_process_groups_and_nodes_name_the_cubes(national):
+    _, protection = national
+    assert set(protection.cubes["voters"]["group"]) == {"piccoli", "grandi", "all"}
+    assert set(protection.cubes["cells"]["group"]) == {"piccoli", "grandi", "all"}
+    assert list(protection.cubes["contributors"]["node"].unique()) == list(PROCESS.nodes)
+
+
+def test_naive_suppression_of_the_national_batch_gives_small_groups_away(national):
+    """Without partners, Italy minus the regions gives the national bodies, a region minus its provinces its bodies."""
+    _, protection = national
+    cube = protection.cubes["entities"]
+    bounds = cube_attack(cube, protection.sums, {"category": "all"}, 5, naive=True)
+    assert bounds[(bodies_label("Italia"), "all")] == (3, 3)
+    assert bounds[(bodies_label("Umbria"), "all")] == (2, 2)
+    assert bounds[("Macerata", "all")] == (3, 3)
+
+
+def test_cross_level_subtraction_finds_nothing_in_the_protected_national_batch(national):
+    _, protection = national
+    cube = protection.cubes["entities"]
+    counts = cube.query("category == 'all'").set_index("territory")["hidden"]
+    assert counts[bodies_label("Italia")] and counts[bodies_label("Umbria")] and counts["Macerata"]
+    present = protection.cubes["present"]["count"].to_numpy() == 0
+    for name, dims in (
+        ("entities", {"category": "all"}),
+        ("attendance", {"band": "all"}),
+        ("present", {"meeting_id": "all"}),
+        ("newcomers", {"meeting_id": "all"}),
+        ("voters", {"group": "all"}),
+        ("cells", {"field": None, "resource": None, "need": None, "group": "all"}),
+        ("raters", {"field": None}),
+        ("resource_raters", {"resource": None}),
+        ("contributors", {"node": None}),
+        ("contributions", {"node": "all"}),
+    ):
+        frame = protection.cubes[name]
+        small = (frame["count"] > 0) & (frame["count"] < 5)
+        assert frame.loc[small, "hidden"].all(), f"{name}: primary suppression"
+        zeros = present if name in ("present", "newcomers") else None
+        assert_nothing_pinned(cube_attack(frame, protection.sums, dims, 5, zeros=zeros), 5)
+
+
+def test_nested_sums_keep_every_hidden_cell_open():
+    """Random national layouts: two regions of two provinces and bodies, national bodies, four categories."""
+    rng = np.random.default_rng(11)
+    sums = {"R": ["A", "B", "bR"], "S": ["C", "D", "bS"], "Italia": ["R", "S", "bI"]}
+    layout = _cubes.Territories(("A", "B", "bR", "C", "D", "bS", "bI"), sums)
+    for _ in range(25):
+        counts = rng.integers(0, 9, size=(7, 4))
+        rows = []
+        for territory in layout.rows:
+            leaves = [layout.places.index(leaf) for leaf in layout.leaves_under(territory)]
+            part = counts[leaves].sum(axis=0)
+            rows += [(territory, f"c{c}", part[c]) for c in range(4)] + [(territory, "all", part.sum())]
+        cube = pd.DataFrame(rows, columns=["territory", "category", "count"])
+        protected = linked.protect_cube(cube, {"category": "all"}, 5, sums=sums)
+        small = (protected["count"] > 0) & (protected["count"] < 5)
+        assert protected.loc[small, "hidden"].all()
+        assert_nothing_pinned(cube_attack(protected, sums, {"category": "all"}, 5), 5)
