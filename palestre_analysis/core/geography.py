@@ -214,6 +214,16 @@ class Geography:
         places = [self.area, *(self.regions if self.national else []), *self.provinces]
         return {p.name: p for p in places}
 
+    @cached_property
+    def _by_label(self) -> dict[str, Place]:
+        """Each place by its folded name: cleaning reads one territory per row, so the folding is done once."""
+        return {normalize_label(name): place for name, place in self._by_name.items()}
+
+    @cached_property
+    def _by_unit(self) -> dict[Unit, Place]:
+        """Each place by its row of the territorial table (Italy has none)."""
+        return {place.unit: place for place in [*self.regions, *self.provinces]}
+
     def place(self, name: str) -> Place:
         """The place called ``name`` (as the tables write it).
 
@@ -255,15 +265,10 @@ class Geography:
             return None
         if label in _WHOLE_AREA[self.area.level] or label == normalize_label(self.area.name):
             return self.area
-        for place in self._by_name.values():
-            if label == normalize_label(place.name):
-                return place
+        if label in self._by_label:
+            return self._by_label[label]
         unit = territories.find(str(text), self.on)
-        if unit is None:
-            return None
-        if unit.kind == "provincia":
-            return next((p for p in self.provinces if p.unit == unit), None)
-        return next((p for p in [self.area, *self.regions] if p.unit == unit), None)
+        return None if unit is None else self._by_unit.get(unit)
 
     def why_not(self, text: object) -> str:
         """Why :meth:`read` does not read ``text``, as an Italian sentence ending with a full stop.

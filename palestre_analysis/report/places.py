@@ -26,8 +26,7 @@ def where(params, territory: str) -> str:
     >>> where(params, "Lombardia"), where(params, "Brescia")
     ('in Lombardia', 'nel territorio di Brescia')
     """
-    place = params.geography.place(territory)
-    return place.with_preposition("in") if place.level != "provincia" else f"nel territorio di {territory}"
+    return _named(params, territory, "in", "nel territorio di")
 
 
 def network_of(params, territory: str) -> str:
@@ -42,8 +41,13 @@ def network_of(params, territory: str) -> str:
     -------
     str
     """
+    return _named(params, territory, "di", "del territorio di")
+
+
+def _named(params, territory: str, preposition: str, of_province: str) -> str:
+    """A region or Italy with its articulated preposition; a province as "… territorio di Brescia"."""
     place = params.geography.place(territory)
-    return place.with_preposition("di") if place.level != "provincia" else f"del territorio di {territory}"
+    return place.with_preposition(preposition) if place.level != "provincia" else f"{of_province} {territory}"
 
 
 def enclosing(params, territory: str) -> str:
