@@ -580,12 +580,30 @@ def _read_summary(facts: Facts, territory: str, places: list[str], table: pd.Dat
 
 
 def _read_group_comparison(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
+    """The groups compared per resource: every row's ``n_<group>`` is the voters cube's count of the group."""
+    for _, row in table.iterrows():
+        for group in facts.groups:
+            terms = {("V", place, group): 1 for place in places}
+            label = f"{territory}: delegati {group} (confronto per fonte, {row['resource']})"
+            _publish(facts, "group_comparison", label, terms, _value(row, f"n_{group}"))
+
+
+def _read_group_cells(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
+    """The groups compared cell by cell: ``n_<group>`` are the cells cube's counts."""
     for _, row in table.iterrows():
         cell = _cell_key(row)
         for group in facts.groups:
             label = f"{territory}: {' · '.join(cell)} · {group}"
             terms = _cell_terms(facts, places, cell, group)
-            _publish(facts, "group_comparison", label, terms, _value(row, f"n_{group}"))
+            _publish(facts, "group_cells", label, terms, _value(row, f"n_{group}"))
+
+
+def _read_levels(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
+    """The final report's levels of the territories: ``n_delegates`` (``all`` rows) is a place's voters."""
+    for _, row in table[table["resource"] == "all"].iterrows():
+        label, row_places = _row_places(facts, territory, str(row["territory"]))
+        terms = {("V", place, g): 1 for place in row_places for g in facts.groups}
+        _publish(facts, "territories_levels", f"{label}: delegati", terms, _value(row, "n_delegates"))
 
 
 def _read_agreement(facts: Facts, territory: str, places: list[str], table: pd.DataFrame) -> None:
@@ -762,6 +780,8 @@ _READERS = {
     "network": _read_network,
     "cells": _read_cells,
     "group_comparison": _read_group_comparison,
+    "group_cells": _read_group_cells,
+    "territories_levels": _read_levels,
     "best_crossing": _read_best,
     "voters": _read_voters,
     "summary": _read_summary,

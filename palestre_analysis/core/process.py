@@ -46,6 +46,7 @@ __all__ = [
     "not_yet_applied",
     "APPLIED",
     "DEFAULT_REFERENCE_DATE",
+    "REFERENCE_KINDS",
 ]
 
 #: The reference date of a process whose file and meetings give none (the seed's phase 2).
@@ -63,10 +64,19 @@ KEYS = {
     "nodi": "i nodi strategici della fase 1: un elenco di testi",
     "min_cell": "il numero minimo di delegati dietro ogni dato pubblicato",
     "gruppi": "i due gruppi confrontati nella fase 2",
-    "quote_riferimento": "le quote di riferimento delle categorie di enti",
+    "quote_riferimento": (
+        'le quote di riferimento delle categorie di enti, con tipo = "rete" (la composizione pubblicata della '
+        'rete stessa) oppure tipo = "esterna" e la fonte (fonte = "RUNTS ...")'
+    ),
 }
 _BANDS = ("bassa", "intermedia", "alta")
 _ANY_TYPE = "*"
+#: What the reference shares are (``tipo`` in ``[quote_riferimento]``): the network's own published composition,
+#: which the reports use only as a consistency check, or an external frame (a census, the RUNTS), which they test.
+REFERENCE_KINDS = {
+    "rete": "la composizione pubblicata della rete stessa (solo un controllo di coerenza)",
+    "esterna": "un riferimento esterno alla rete, come il RUNTS o il censimento ISTAT (un confronto vero e proprio)",
+}
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,12 @@ class Process:
     groups : tuple of Group, default the seed's two groups
     reference_shares : dict or None, default ``config.REFERENCE_SHARES``
         Category → share; ``None``: no comparison is made.
+    reference_kind : str, default "rete"
+        What the shares are (:data:`REFERENCE_KINDS`): ``rete``, the network's own published
+        composition (the seed's, and any file that does not say otherwise), which reports use
+        only as a consistency check; ``esterna``, an external frame, which they test.
+    reference_source : str, default ""
+        The source of the shares as the file names it (``fonte``; required with ``esterna``).
     source : str, default ""
         The file it was read from, ``""`` for the defaults.
     """
@@ -154,6 +170,8 @@ class Process:
     min_cell: int = config.MIN_CELL
     groups: tuple[Group, ...] = field(default_factory=_default_groups)
     reference_shares: dict | None = field(default_factory=lambda: dict(config.REFERENCE_SHARES))
+    reference_kind: str = "rete"
+    reference_source: str = ""
     source: str = ""
 
     def as_json(self) -> dict:
@@ -179,6 +197,8 @@ class Process:
             "min_cell": self.min_cell,
             "groups": [{"key": g.key, "label": g.label, "types": list(g.types)} for g in self.groups],
             "reference_shares": dict(self.reference_shares) if self.reference_shares is not None else None,
+            "reference_kind": self.reference_kind,
+            "reference_source": self.reference_source,
             "source": self.source,
         }
 
@@ -215,6 +235,8 @@ class Process:
             min_cell=values["min_cell"],
             groups=tuple(Group(g["key"], g["label"], tuple(g["types"])) for g in values["groups"]),
             reference_shares=values["reference_shares"],
+            reference_kind=values.get("reference_kind", "rete"),
+            reference_source=values.get("reference_source", ""),
             source=values.get("source", ""),
         )
 
@@ -380,9 +402,9 @@ class _Checker:
             if groups is not None:
                 values["groups"] = groups
         if "quote_riferimento" in data:
-            shares = self.shares(data["quote_riferimento"])
-            if shares is not None:
-                values["reference_shares"] = shares
+            described = self.shares(data["quote_riferimento"])
+            if described is not None:
+                values["reference_shares"], values["reference_kind"], values["reference_source"] = described
         else:  # a process of its own: the seed's composition is not its reference
             values["reference_shares"] = None
         return values
@@ -508,19 +530,60 @@ class _Checker:
         return tuple(groups) if len(groups) == 2 else None
 
     def shares(self, value):
+        """The shares, what they are (``tipo``) and their source (``fonte``), or ``None`` after an error."""
         key = "quote_riferimento"
         if not isinstance(value, dict) or not value:
             return self.error(key, "attese le quote delle categorie: { associazioni = 0.60, ... }")
-        unknown = [k for k in value if k not in CATEGORIES]
+        kind, source = self.reference_kind(value)
+        shares = {k: v for k, v in value.items() if k not in _REFERENCE_KEYS}
+        unknown = [k for k in shares if k not in CATEGORIES]
         if unknown:
-            return self.error(key, f"categoria «{unknown[0]}» sconosciuta; le categorie sono: {', '.join(CATEGORIES)}")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in value.values()):
+            return self.error(
+                key,
+                f"categoria «{unknown[0]}» sconosciuta; le categorie sono: {', '.join(CATEGORIES)} "
+                f"(e le chiavi {' e '.join(_REFERENCE_KEYS)})",
+            )
+        if not shares:
+            return self.error(key, "attese le quote delle categorie: { associazioni = 0.60, ... }")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in shares.values()):
             return self.error(key, "ogni quota è un numero da 0 a 1")
-        total = sum(value.values())
+        total = sum(shares.values())
         if abs(total - 1) > 1e-6:
             return self.error(key, f"le quote devono sommare a 1, non a {total:.4g}".replace(".", ","))
-        return {category: float(value.get(category, 0.0)) for category in CATEGORIES}
+        if kind is None:
+            return None
+        return {category: float(shares.get(category, 0.0)) for category in CATEGORIES}, kind, source
 
+    def reference_kind(self, value: dict) -> tuple[str | None, str]:
+        """``tipo`` and ``fonte`` of ``[quote_riferimento]``; ``(None, ...)`` after an error (already reported)."""
+        kind, source = value.get("tipo", "rete"), value.get("fonte", "")
+        where = "quote_riferimento.{}".format
+        if not isinstance(kind, str) or kind.strip() not in REFERENCE_KINDS:
+            shown = kind if isinstance(kind, str) else repr(kind)
+            choices = "; ".join(f'tipo = "{k}": {what}' for k, what in REFERENCE_KINDS.items())
+            self.error_at(where("tipo"), f"«{shown}» non è un tipo di quote di riferimento; scrivere {choices}")
+            return None, ""
+        if "fonte" in value and (not isinstance(source, str) or not source.strip()):
+            self.error_at(where("fonte"), 'la fonte va scritta come testo non vuoto: fonte = "RUNTS, Veneto, 2024"')
+            return None, ""
+        kind, source = kind.strip(), " ".join(source.split()) if isinstance(source, str) else ""
+        if kind == "esterna" and not source:
+            self.error_at(
+                where("tipo"),
+                'con tipo = "esterna" va indicata la fonte delle quote, per esempio '
+                'fonte = "RUNTS, enti iscritti in Veneto al 31/12/2024": i rapporti la citano accanto al confronto',
+            )
+            return None, ""
+        return kind, source
+
+    def error_at(self, dotted: str, reason: str) -> None:
+        """An error on a key inside a table, at its own line (or at the table's, written inline)."""
+        line = self.line_of(dotted)
+        self.problems.append(Problem(self.name, line or self.line_of(dotted.split(".")[0]), dotted, reason))
+
+
+#: The keys of ``[quote_riferimento]`` that are not categories.
+_REFERENCE_KEYS = ("tipo", "fonte")
 
 _FIELD = {
     "titolo": "title",

@@ -26,7 +26,7 @@ What is national:
   meetings; national bodies to the assemblies and now and then to a regional forum.
 * **The process**, described in ``processo.toml``: its own title, five nodes
   (:data:`NODES`), votes on 1–5, two groups by entity type (:data:`GROUPS`) and reference
-  shares of the categories (:data:`REFERENCE_SHARES`). Votes follow the seed's model
+  shares of the categories (:data:`REFERENCE_SHARES`, an external frame: ``tipo = "esterna"``). Votes follow the seed's model
   (fit, field effects, group gap, leniency), read on 1–5 (:func:`~.demo.draw_votes`).
 
 ``regions=`` keeps a few regions (the process stays national, with proportionally fewer
@@ -77,6 +77,7 @@ __all__ = [
     "NODES",
     "GROUPS",
     "REFERENCE_SHARES",
+    "REFERENCE_SOURCE",
     "PROVINCE_POPULATION",
     "MIN_PER_PROVINCE",
 ]
@@ -233,7 +234,9 @@ GROUPS = (
     ("enti_erogativi_servizi", "Delegati di fondazioni, imprese sociali, CSV, enti pubblici e altri", ("*",)),
 )
 _FIRST_TYPES = tuple(parse_entity_type(text) for text in GROUPS[0][2])
-#: The composition the process set out to reach (close to what this demo draws).
+#: The composition the process set out to reach (close to what this demo draws): a frame from outside the
+#: network's own data, so ``processo.toml`` marks it ``tipo = "esterna"`` with this source.
+REFERENCE_SOURCE = "quote obiettivo del processo dimostrativo (dati sintetici)"
 REFERENCE_SHARES = {
     "associazioni": 0.68,
     "fondazioni_comunita": 0.01,
@@ -567,6 +570,7 @@ def _process_toml(kept: list[Unit]) -> str:
     for key, label, types in GROUPS:
         lines += [f"[gruppi.{key}]", f"etichetta = {_toml_string(label)}", f"tipologie = {_toml_list(types)}", ""]
     lines.append("[quote_riferimento]")
+    lines += [f"tipo = {_toml_string('esterna')}", f"fonte = {_toml_string(REFERENCE_SOURCE)}"]
     lines += [f"{category} = {share}" for category, share in REFERENCE_SHARES.items()]
     return "\n".join(lines) + "\n"
 

@@ -20,12 +20,20 @@ from palestre_analysis.report import claims, plots
 from palestre_analysis.report import formatting as fmt
 from palestre_analysis.report.display import HTML, Safe, bullets, paragraph, sentence, table_html
 from palestre_analysis.report.groups import phrase as group_phrase
-from palestre_analysis.report.network import reference_origin
+from palestre_analysis.report.network import (
+    compare_composition,
+    consistency_sentence,
+    mixing_decimals,
+    reference_kind,
+    reference_origin,
+)
 from palestre_analysis.report.parameters import Parameters
+from palestre_analysis.report.places import network_of
 from palestre_analysis.report.protection import guard, places
 from palestre_analysis.report.scale import bands_of, bands_text, scale_range, scores_phrase
-from palestre_analysis.report.scores import Scores, agreement_sentence
+from palestre_analysis.report.scores import Scores, agreement_sentence, reliability_sentence
 from palestre_analysis.report.section import Section
+from palestre_analysis.stats import territories as territory_stats
 from palestre_analysis.stats.consensus import resolve_consensus_rule
 from palestre_analysis.stats.scales import DEFAULT_BANDS, Bands
 
@@ -143,31 +151,63 @@ def key_findings(data: Processed, scores: Scores, params: Parameters) -> Section
 
 
 def _composition_finding(data: Processed, params: Parameters, protect) -> str | None:
-    """The composition against the reference shares, when the process has them."""
-    composition = stats.composition_test(
-        data.entities, params.reference_shares, seed=params.seed, min_cell=params.min_cell
-    ).iloc[0]
-    if not protect.categories_shown():
-        composition = composition.copy()
-        composition["p_value"] = float("nan")
-    project = params.reference_shares == params.process.reference_shares
-    reference = Safe("quote del progetto" if project else "quote di riferimento scelte per questa relazione")
+    """The composition against what it is compared with (:func:`~palestre_analysis.report.network.compare_composition`).
+
+    At the area, the network's own published shares give only a consistency check, an
+    external frame a test; a region of a national process is compared with the whole
+    network. Nothing is said where the comparison is hidden.
+    """
+    comparison = compare_composition(data, params)
+    if comparison.result is None:
+        return None
+    result = comparison.result.iloc[0]
+    if comparison.kind == "coerenza":
+        checked = consistency_sentence(result, comparison.reference)
+        if checked is None:
+            return None
+        return Safe(
+            checked + " Le quote pubblicate descrivono la rete stessa: è una verifica dei dati, non un test di "
+            "rappresentatività."
+        )
+    if comparison.kind == "territorio":
+        values = {"here": network_of(params, data.territory), "of": network_of(params, comparison.reference)}
+        return claims.verdict(
+            result["p_value"],
+            significant="La composizione della rete {here} si discosta da quella dell'intera rete {of} (test "
+            "esatto condizionato, {p}).",
+            not_significant="La composizione della rete {here} non mostra differenze rilevabili da quella "
+            "dell'intera rete {of} (test esatto condizionato, {p}).",
+            **values,
+        )
+    reference = Safe(
+        "quote di riferimento indicate nel file del processo"
+        if comparison.kind == "esterna"
+        else "quote di riferimento scelte per questa relazione"
+    )
+    source = params.process.reference_source if comparison.kind == "esterna" else ""
     return claims.verdict(
-        composition["p_value"],
-        significant="La composizione della rete si discosta dalle {ref} ({p}).",
-        not_significant="La composizione della rete non mostra differenze rilevabili dalle {ref} ({p}).",
+        result["p_value"],
+        significant="La composizione della rete si discosta dalle {ref} ("
+        + ("«{source}»; " if source else "")
+        + "{p}).",
+        not_significant="La composizione della rete non mostra differenze rilevabili dalle {ref} ("
+        + ("«{source}»; " if source else "")
+        + "{p}).",
         ref=reference,
+        source=Safe(html.escape(source)),
     )
 
 
 def _phase1_findings(data: Processed, params: Parameters) -> list[str]:
     protect = guard(data, params)
-    items = [_composition_finding(data, params, protect)] if params.reference_shares else []
+    items = [_composition_finding(data, params, protect)]
     participation = protect.participation(
         stats.participation_summary(data.attendance, data.entities, min_cell=params.min_cell)
     )
     everyone = participation[participation["category"] == "all"].iloc[0]
-    network = protect.network(stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell)).iloc[0]
+    network = protect.network(
+        stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell, seed=params.seed)
+    ).iloc[0]
     items.append(_habits(everyone, network))
     phase1 = set(data.meetings.loc[data.meetings["phase"] == 1, "meeting_id"])
     contributions = data.contributions[data.contributions["meeting_id"].isin(phase1)]
@@ -194,32 +234,45 @@ def _phase1_findings(data: Processed, params: Parameters) -> list[str]:
 
 
 def _habits(everyone: pd.Series, network: pd.Series) -> str | None:
-    """«Sempre con i soliti» and «Mai da soli» in one finding, each part only where its numbers are shown."""
-    if pd.isna(everyone["share_by_regulars"]) or pd.isna(everyone["n_regulars"]):
-        return None
-    regulars = int(everyone["n_regulars"])
-    if regulars == 0:
-        habit = sentence("nessun ente è stato presente ad almeno {r} incontri", r=stats.REGULAR_MIN_MEETINGS)
-    else:
-        habit = sentence(
-            "{k} " + ("ha" if regulars == 1 else "hanno") + " fatto {s} delle presenze",
-            k=fmt.plural(regulars, "ente abituale", "enti abituali"),
-            s=fmt.pct_article(everyone["share_by_regulars"]),
+    """«Sempre con i soliti» and «Mai da soli» in one finding, each part only where its numbers are shown.
+
+    «Mai da soli» sets the ties across categories against the permutation null
+    (:func:`~palestre_analysis.stats.participation.cross_category_test`), at the precision
+    at which the printed range agrees with the test (:func:`~palestre_analysis.report.network.mixing_decimals`).
+    """
+    habit = None
+    if pd.notna(everyone["share_by_regulars"]) and pd.notna(everyone["n_regulars"]):
+        regulars = int(everyone["n_regulars"])
+        if regulars == 0:
+            habit = sentence("nessun ente è stato presente ad almeno {r} incontri", r=stats.REGULAR_MIN_MEETINGS)
+        else:
+            habit = sentence(
+                "{k} " + ("ha" if regulars == 1 else "hanno") + " fatto {s} delle presenze",
+                k=fmt.plural(regulars, "ente abituale", "enti abituali"),
+                s=fmt.pct_article(everyone["share_by_regulars"]),
+            )
+    decimals = None if pd.isna(network.get("cross_category_expected")) else mixing_decimals(network)
+    mixing = None
+    if decimals is not None:
+        share, expected = network["cross_category_share"], network["cross_category_expected"]
+        same = fmt.rounded(100 * share, decimals) == fmt.rounded(100 * expected, decimals)
+        more = "più" if share > expected else "meno"
+        mixing = claims.verdict(
+            network["cross_category_p"],
+            significant=" «Mai da soli»: {a} dei legami nati agli incontri unisce categorie diverse, contro {b} "
+            "atteso se le categorie fossero distribuite a caso tra gli stessi enti (al 95% tra {lo} e {hi}): "
+            f"{more} di quanto darebbe il caso (test di permutazione, {{p}}).",
+            not_significant=" «Mai da soli»: {a} dei legami nati agli incontri unisce categorie diverse, contro {b} "
+            "atteso se le categorie fossero distribuite a caso tra gli stessi enti (al 95% tra {lo} e {hi}): "
+            + ("quanto darebbe il caso" if same else "uno scarto che rientra nel caso")
+            + " (test di permutazione, {p}).",
+            a=fmt.pct_article(share, decimals),
+            b=fmt.pct_article(expected, decimals),
+            lo=fmt.pct_article(network["cross_category_low"], decimals),
+            hi=fmt.pct_article(network["cross_category_high"], decimals),
         )
-    mixing = claims.difference(
-        network["cross_category_share"],
-        network["cross_category_expected"],
-        0,
-        scale=100,
-        say=fmt.pct_article,
-        unit=("punto", "punti"),
-        more=" «Mai da soli»: {a} dei legami nati agli incontri unisce categorie diverse, contro {b} atteso se i "
-        "legami nascessero a caso ({gap} in più, senza un test che dica se vada oltre il caso).",
-        less=" «Mai da soli»: {a} dei legami nati agli incontri unisce categorie diverse, contro {b} atteso se i "
-        "legami nascessero a caso ({gap} in meno, senza un test che dica se vada oltre il caso).",
-        same=" «Mai da soli»: {a} dei legami nati agli incontri unisce categorie diverse, quanto atteso se i legami "
-        "nascessero a caso.",
-    )
+    if habit is None:
+        return Safe(mixing.lstrip()) if mixing else None
     return sentence(
         "«Sempre con i soliti»: {habit} (indice di Gini {g}).{mixing}",
         habit=habit,
@@ -243,48 +296,91 @@ def _phase2_findings(scores: Scores) -> list[str]:
             name=lambda key: sentence("{r} per l'esigenza {n} nel campo {f}", f=key[0], r=key[1], n=key[2]),
         )
     ]
-    tested = scores.comparison.dropna(subset=["p_bh"])
-    if len(tested):
-        significant = int((tested["p_bh"] < 0.05).sum())
-        cells = claims.count_of(significant, len(tested), "casella", "caselle")
-        line = sentence(
-            "Dopo la correzione per i confronti multipli, i due gruppi di delegati "
-            + (
-                "non vedono le fonti in modo diverso in {c} confrontate."
-                if significant == 0
-                else "vedono le fonti in modo diverso in {c}."
-            ),
-            c=cells,
-        )
-        preferred = _preferred(tested.groupby("resource")["cliffs_delta"].mean(), scores.process)
-        items.append(Safe(line + (" " + preferred if preferred else "")))
-    items.append(agreement_sentence(scores.agreement) if not scores.agreement.empty else None)
+    items.append(_preferred(scores.comparison, scores.process))
+    items.append(_agreement_finding(scores))
     return items
 
 
-def _preferred(by_resource: pd.Series, process) -> str | None:
-    """The resource each group rates above the other most, on average over the cells: only signs that print as such."""
-    if fmt.rounded(by_resource.max(), 2) <= 0 or fmt.rounded(by_resource.min(), 2) >= 0:
+def _agreement_finding(scores: Scores) -> str | None:
+    """Single delegates and the cell means in one finding (ICC(A,1), ICC(A,k)); alpha alone without them."""
+    if scores.agreement.empty:
         return None
-    first, second = (html.escape(group_phrase(g)).replace("{", "{{").replace("}", "}}") for g in process.groups)
-    most = claims.best(
-        by_resource,
-        2,
-        f"In media, i delegati {first} apprezzano più degli altri {{name}} (delta di Cliff medio {{value}})",
-        f"In media, i delegati {first} apprezzano più degli altri {{names}} (delta di Cliff medio {{value}} ciascuna)",
+    if scores.reliability is not None and not scores.reliability.empty:
+        reading = reliability_sentence(scores.reliability, brief=True)
+        if reading:
+            return reading
+    return agreement_sentence(scores.agreement)
+
+
+def _preferred(comparison: pd.DataFrame, process) -> str | None:
+    """The resources each group rates above the other, from the model's gaps: only intervals that, as printed, exclude zero.
+
+    ``comparison`` is :attr:`~palestre_analysis.report.scores.Scores.comparison` (one row
+    per resource and the ``all`` row); a gap is printed with two decimals and its 95%
+    interval decides, as printed. With no interval away from zero the finding says that
+    no difference is detectable; with nothing shown it says nothing.
+
+    >>> from palestre_analysis.core.process import Process
+    >>> table = pd.DataFrame({"resource": ["Bandi", "Quote", "all"], "gap": [-1.2, 0.2, -0.5],
+    ...                       "ci_low": [-1.6, -0.1, -0.8], "ci_high": [-0.8, 0.5, -0.2]})
+    >>> "CSV e altri enti</strong> apprezzano più degli altri <strong>Bandi</strong>" in _preferred(table, Process())
+    True
+    >>> _preferred(table.assign(ci_low=-2.0, ci_high=2.0), Process())[:76]
+    'Al netto della generosità di ciascun delegato, nessuna differenza rilevabile'
+    """
+    if comparison is None or comparison.empty or "gap" not in comparison:
+        return None
+    rows = comparison[(comparison["resource"] != "all") & comparison["gap"].notna()]
+    if rows.empty:
+        return None
+    low, high = rows["ci_low"].map(lambda v: fmt.rounded(v, 2)), rows["ci_high"].map(lambda v: fmt.rounded(v, 2))
+    first, second = (group_phrase(g) for g in process.groups)
+    head = "Al netto della generosità di ciascun delegato, "
+
+    def named(part: pd.DataFrame) -> Safe:
+        part = part.sort_values("gap", ascending=bool((part["gap"] < 0).all()))
+        names = [
+            sentence(
+                "{r} ({g})",
+                r=r["resource"],
+                g=("+" if fmt.rounded(r["gap"], 2) > 0 else "") + fmt.num(r["gap"], 2),
+            )
+            for _, r in part.iterrows()
+        ]
+        return names[0] if len(names) == 1 else Safe(", ".join(names[:-1]) + " e " + names[-1])
+
+    above, below = rows[(low > 0).to_numpy()], rows[(high < 0).to_numpy()]
+    if above.empty and below.empty:
+        return sentence(
+            head + "nessuna differenza rilevabile tra i delegati {f} e quelli {s} nel giudizio sulle fonti: ogni "
+            "intervallo al 95% della differenza comprende lo zero.",
+            f=first,
+            s=second,
+        )
+    parts = []
+    if len(above):
+        parts.append(sentence("i delegati {f} apprezzano più degli altri {a}", f=first, a=named(above)))
+    if len(below):
+        who = "quelli {s}" if parts else "i delegati {s}"
+        parts.append(sentence(who + " apprezzano più degli altri {b}", s=second, b=named(below)))
+    rest = "; sulle altre nessuna differenza rilevabile" if len(above) + len(below) < len(rows) else ""
+    note = sentence(
+        " (differenza in punti della scala, voto dei delegati {f} meno voto degli altri, per le fonti il cui "
+        "intervallo al 95% esclude lo zero" + rest + ").",
+        f=first,
     )
-    least = claims.best(
-        by_resource,
-        2,
-        f"; quelli {second} {{name}} ({{value}}).",
-        f"; quelli {second} {{names}} ({{value}} ciascuna).",
-        lowest=True,
-    )
-    return Safe(most + least) if most and least else None
+    return Safe(head + "; ".join(parts) + note)
 
 
 def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
-    """Territories side by side: participation and resource scores, suppressed where few delegates.
+    """Territories side by side: participation, and each territory's level of votes with its interval and one test.
+
+    A territory's level is its delegates' mean deviation from the area's cell means over
+    the cells they voted (:mod:`palestre_analysis.stats.territories`), taken on the cells
+    both the territory and the area show; its 95% interval comes from the delegate
+    bootstrap within the territory, and one permutation test says whether the
+    territories differ beyond chance. A territory with fewer than ``min_cell`` delegates
+    is not shown.
 
     Parameters
     ----------
@@ -298,11 +394,12 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
     Returns
     -------
     Section
-        Small multiples and a table; tables ``territories_participation`` and
-        ``territories_resources``.
+        Small multiples with intervals, one sentence on the test and a table; tables
+        ``territories_participation``, ``territories_resources``, ``territories_levels`` and
+        ``territories_test``.
     """
     bodies = bodies_name(data.geography.place(data.territory))
-    participation_rows, resource_rows, order = [], [], []
+    participation_rows, resource_rows, order, voted = [], [], [], []
     for place, protect in places(data, params):
         name = bodies if place == bodies_label(data.territory) else place
         order.append(name)
@@ -314,6 +411,7 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
         votes = stats.prepare_votes(part.votes, part.entities, by=())
         if len(votes):
             resource_rows.append(protect.resources(votes).assign(territory=name))
+            voted.append((name, protect, votes))
     participation = pd.concat(participation_rows, ignore_index=True)
     participation = participation[["territory", *[c for c in participation.columns if c != "territory"]]]
     participation = participation.round({"mean_meetings": 1, "share_by_regulars": 2, "gini": 2})
@@ -322,17 +420,31 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
     resources["territory"] = pd.Categorical(resources["territory"], categories=order, ordered=True)
     resources = resources.sort_values(["territory", "resource"]).reset_index(drop=True)
     resources["territory"] = resources["territory"].astype(str)
-    section = Section(tables={"territories_participation": participation, "territories_resources": resources})
-    scale = tuple(int(v) for v in data.process.scale)
-    section.add(
-        plots.territory_multiples(
-            resources,
-            "mean",
-            "Voto medio per fonte di risorse, territorio per territorio",
-            f"Voto medio ({scale_range(scale)}), sulle caselle mostrate del territorio",
-            xlim=scale,
-        )
+    levels, test = _territory_levels(data, scores, params, voted, sorted(resources["resource"].unique(), key=str))
+    section = Section(
+        tables={
+            "territories_participation": participation,
+            "territories_resources": resources,
+            "territories_levels": levels,
+            "territories_test": test,
+        }
     )
+    scale = tuple(int(v) for v in data.process.scale)
+    if levels["level"].notna().any():
+        section.add(
+            plots.territory_multiples(
+                levels.assign(resource=levels["resource"].replace({"all": _ALL_RESOURCES})),
+                "level",
+                "Il livello dei voti territorio per territorio, al netto delle caselle votate, con intervallo al 95%",
+                f"Scarto dal voto medio dell'area nelle stesse caselle (punti della scala {scale_range(scale)})",
+                decimals=1,
+                low="ci_low",
+                high="ci_high",
+                reference=0.0,
+                order=[_ALL_RESOURCES, *sorted(levels.loc[levels["resource"] != "all", "resource"].unique(), key=str)],
+            )
+        )
+    section.add(paragraph(_territory_sentence(test, levels, params)))
     section.add(
         table_html(
             participation.set_index("territory").reindex(order).reset_index(),
@@ -353,6 +465,77 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
         )
     )
     return section
+
+
+#: Delegate-bootstrap replicates behind each territory's standard error.
+_LEVEL_DRAWS = 1000
+#: How the figure names a territory's level over every resource.
+_ALL_RESOURCES = "Tutte le fonti"
+
+
+def _territory_levels(data: Processed, scores: Scores, params: Parameters, voted: list, resources: list) -> tuple:
+    """Each shown territory's level per resource with its interval, and the permutation test, protected.
+
+    The deviations are taken on the cells the territory shows that the area shows too (a
+    mean over a hidden cell, next to the shown ones, would give it back), against the
+    area's published cell means. A territory with fewer than ``min_cell`` delegates gets
+    blank rows; ``n_delegates`` is the voters cube's count (blank where it hides it).
+    """
+    area_votes = scores.votes if scores.votes is not None else stats.prepare_votes(data.votes, data.entities, by=())
+    area_shown = guard(data, params).shown_votes(area_votes)
+    cell_means = area_shown.groupby(["field", "resource", "need"])["score"].mean()
+    frames, counts = [], {}
+    for name, protect, votes in voted:
+        voters = protect.voters().set_index("group")["n_delegates"]
+        counts[name] = voters.get("all", float("nan"))
+        if votes["rater"].nunique() < params.min_cell:
+            continue
+        shown = protect.shown_votes(votes)
+        if len(shown):
+            frames.append(shown.assign(place=name))
+    rows = pd.DataFrame(
+        [(name, resource) for name, _, _ in voted for resource in ["all", *resources]],
+        columns=["territory", "resource"],
+    )
+    test = pd.DataFrame([{"statistic": float("nan"), "p_value": float("nan"), "n_places": 0}])
+    found = pd.DataFrame(columns=["territory", "resource", "n_delegates", "level", "se", "ci_low", "ci_high"])
+    if frames:
+        deviations = territory_stats.delegate_deviations(pd.concat(frames, ignore_index=True), cell_means)
+        found = territory_stats.territory_levels(deviations, n_boot=_LEVEL_DRAWS, seed=params.seed)
+        found = found.rename(columns={"place": "territory"})
+        test = territory_stats.territory_test(deviations, seed=params.seed)[["statistic", "p_value", "n_places"]]
+        test = test.assign(n_permutations=config.BEST_CROSSING_DRAWS)
+    levels = rows.merge(found, on=["territory", "resource"], how="left")
+    small = ~(levels["n_delegates"] >= params.min_cell)
+    levels["suppressed"] = small.to_numpy()
+    for column in ("level", "se", "ci_low", "ci_high"):
+        levels.loc[small, column] = float("nan")
+    levels["n_delegates"] = [
+        counts.get(t, float("nan")) if r == "all" else float("nan")
+        for t, r in zip(levels["territory"], levels["resource"], strict=True)
+    ]
+    levels = levels[["territory", "resource", "n_delegates", "level", "ci_low", "ci_high", "suppressed"]]
+    return levels, test.reset_index(drop=True)
+
+
+def _territory_sentence(test: pd.DataFrame, levels: pd.DataFrame, params: Parameters) -> str:
+    """The permutation test's result in one sentence, true for every case (no test, few territories)."""
+    row = test.iloc[0]
+    shown = int(levels.loc[levels["resource"] == "all", "level"].notna().sum())
+    if pd.isna(row["p_value"]) or shown < 2:
+        return sentence(
+            "I territori non sono confrontati tra loro: meno di due hanno almeno {k} delegati e caselle mostrate.",
+            k=params.min_cell,
+        )
+    return claims.verdict(
+        row["p_value"],
+        significant="I territori differiscono più di quanto spiegherebbe il caso: un test di permutazione (i delegati "
+        "riassegnati a caso ai territori, ciascuno nel suo gruppo, su {n} territori mostrati) dà {p}.",
+        not_significant="Le differenze tra i territori non vanno oltre il caso: un test di permutazione (i delegati "
+        "riassegnati a caso ai territori, ciascuno nel suo gruppo, su {n} territori mostrati) dà {p}: le differenze "
+        "tra i livelli possono venire dai singoli delegati di ciascun territorio, più o meno generosi nel votare.",
+        n=fmt.integer(shown),
+    )
 
 
 def bodies_name(place) -> str:
@@ -437,29 +620,64 @@ def methods(data: Processed, params: Parameters) -> Section:
 
 
 def _consensus_method(bands: Bands = DEFAULT_BANDS) -> str:
-    """The consensus rule the reports apply, on the process's bands, with its source only where the source backs that threshold.
+    """The consensus line of the methods: r_wg first, then the process's band rule, with its source and its limit.
 
-    >>> _consensus_method()
-    'almeno il 75% dei voti nella stessa fascia (1-4, 5-6, 7-10), la soglia mediana negli studi Delphi (Diamond et al. 2014; Birko et al. 2015)'
-    >>> _consensus_method(((1, 2), (3, 3), (4, 5)))[:56]
-    'almeno il 75% dei voti nella stessa fascia (1-2, 3, 4-5)'
+    >>> _consensus_method()[:119]
+    'r_wg per casella (James, Demaree e Wolf 1984): 1 meno il rapporto tra la varianza dei voti e quella di voti dati a caso'
+    >>> "almeno il 75% dei voti nella stessa fascia (1-4, 5-6, 7-10), la soglia mediana negli studi Delphi (Diamond et al. 2014; Birko et al. 2015)" in _consensus_method()
+    True
+    >>> "stessa fascia (1-2, 3, 4-5)" in _consensus_method(((1, 2), (3, 3), (4, 5)))
+    True
     """
+    rwg = (
+        "r_wg per casella (James, Demaree e Wolf 1984): 1 meno il rapporto tra la varianza dei voti e quella di voti "
+        "dati a caso su tutti i valori della scala, senza troncarlo a zero (negativo dove i voti sono polarizzati, "
+        "come r*_wg di Lindell, Brandt e Whitney 1999), letto con la scala di LeBreton e Senter (2008: fino a 0,30 "
+        "nessun accordo, fino a 0,50 debole, 0,70 moderato, 0,90 forte, oltre molto forte), con un intervallo al 95% "
+        "dal bootstrap dei delegati; il suo valore atteso non dipende dal numero dei delegati né dal punto della "
+        "scala in cui i voti si raccolgono. Accanto, la regola del processo: "
+    )
     rule = resolve_consensus_rule(config.CONSENSUS_RULE)
     if rule.kind != "percent":
-        return f"scarto interquartile dei voti non superiore a {fmt.num(rule.threshold)}"
-    text = f"almeno {fmt.pct_article(rule.threshold)} dei voti nella stessa fascia ({bands_text(bands)})"
-    if rule.threshold == 0.75:
-        text += ", la soglia mediana negli studi Delphi (Diamond et al. 2014; Birko et al. 2015)"
-    return text
+        text = f"scarto interquartile dei voti non superiore a {fmt.num(rule.threshold)}"
+    else:
+        text = f"almeno {fmt.pct_article(rule.threshold)} dei voti nella stessa fascia ({bands_text(bands)})"
+        if rule.threshold == 0.75:
+            text += ", la soglia mediana negli studi Delphi (Diamond et al. 2014; Birko et al. 2015)"
+    return (
+        rwg + text + "; quanto spesso questa regola trova consenso dipende dal numero dei delegati, anche a parità di "
+        "opinioni, e le quote di caselle con consenso non si confrontano tra territori di dimensioni diverse"
+    )
 
 
 def _reference_method(params: Parameters) -> str:
-    """The composition test's line of the methods, or why there is none."""
-    if not params.reference_shares:
-        return "il processo non indica quote di riferimento, e la composizione non è confrontata con altre."
+    """The composition comparisons' lines of the methods: what the area is compared with, and the territories."""
+    territories = (
+        " Ogni territorio è confrontato con la rete che lo contiene (una provincia con la sua regione, una regione "
+        "con l'intera rete) con il test esatto condizionato: la sua composizione è messa a confronto con quella di "
+        f"{fmt.integer(9999)} gruppi di enti della stessa dimensione estratti a caso da quella rete (distribuzione "
+        "ipergeometrica multivariata; Freeman e Halton 1951; Agresti 2013), sul chi quadrato di Pearson; le "
+        "categorie nascoste per riservatezza vi sono contate insieme."
+    )
+    kind = reference_kind(params)
+    origin = html.escape(reference_origin(params)) if kind else ""
+    if kind == "":
+        return "il processo non indica quote di riferimento, e l'intera rete non è confrontata con altre." + territories
+    if kind == "coerenza":
+        return (
+            f"le quote di riferimento ({origin}) sono la composizione pubblicata della rete stessa: confrontarle "
+            "con i dati con un test vorrebbe dire confrontare la rete con sé stessa, e servono solo da controllo di "
+            "coerenza (ogni quota calcolata dai dati deve scostarsi da quella pubblicata di non più di un'unità "
+            "dell'ultima cifra pubblicata). Per sapere se la rete rappresenta il Terzo Settore del territorio serve "
+            "un riferimento esterno, come le quote del RUNTS o del censimento ISTAT, da indicare in processo.toml "
+            'con tipo = "esterna" e la sua fonte.' + territories
+        )
+    what = "un riferimento esterno" if kind == "esterna" else "le quote di riferimento"
     return (
-        f"confronto con le quote di riferimento ({html.escape(reference_origin(params))}) con un test Monte Carlo "
-        "sul chi quadrato di Pearson, valido anche con frequenze attese piccole."
+        f"confronto con {what} ({origin}) con un test Monte Carlo sul chi quadrato di Pearson (Hope 1968), valido "
+        "anche con frequenze attese piccole; gli enti della rete non sono un campione casuale, e il test dice solo "
+        "se la loro composizione sarebbe plausibile per enti estratti a caso dalla popolazione che le quote "
+        "descrivono." + territories
     )
 
 

@@ -9,22 +9,39 @@ say why nothing is shown).
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 from palestre_analysis import config, stats
 from palestre_analysis.core.vocabulary import CATEGORY_LABELS, CATEGORY_OF_PHRASE, NODES
-from palestre_analysis.ingest.processed import Processed
+from palestre_analysis.ingest.processed import Processed, for_territory
 from palestre_analysis.report import claims, places, plots
 from palestre_analysis.report import formatting as fmt
-from palestre_analysis.report.display import bullets, paragraph, sentence, table_html
+from palestre_analysis.report.display import Safe, bullets, paragraph, sentence, table_html
 from palestre_analysis.report.parameters import Parameters
 from palestre_analysis.report.protection import guard
 from palestre_analysis.report.section import Section, too_small, unless_small
+from palestre_analysis.stats.composition import composition_consistency, subset_composition_test
 from palestre_analysis.stats.disclosure import blank_where
 
-__all__ = ["overview", "composition", "reference_origin", "meetings", "participation", "network", "contributions"]
+__all__ = [
+    "overview",
+    "CompositionComparison",
+    "compare_composition",
+    "reference_kind",
+    "consistency_sentence",
+    "composition",
+    "reference_origin",
+    "meetings",
+    "participation",
+    "network",
+    "mixing_decimals",
+    "contributions",
+]
 
 _CATEGORY_NAMES = {"all": "Tutte le categorie", **CATEGORY_LABELS}
 #: Where its table has hidden cells, ``stats.contribution_test`` publishes p rounded to 2 decimals and
@@ -104,9 +121,166 @@ def _how_many_meetings(attended: int, total: int) -> str:
     return f"a {fmt.integer(attended)} dei {fmt.integer(total)} incontri"
 
 
+@dataclass(frozen=True)
+class CompositionComparison:
+    """A territory's composition and what it is compared with, protected by the batch's decisions.
+
+    Parameters
+    ----------
+    composition : DataFrame
+        The territory's composition (:func:`~palestre_analysis.stats.composition`),
+        through the territory's :class:`~palestre_analysis.report.protection.Guard`; at the
+        area with reference shares, ``reference_share``; elsewhere ``enclosing_share``
+        (the share of the territory that contains it, as its own report shows it).
+    kind : str
+        ``"coerenza"`` (the network's own published shares: a consistency check),
+        ``"esterna"`` (an external frame of the process file), ``"parametro"`` (shares
+        chosen for this report), ``"territorio"`` (the territory against the one that
+        contains it) or ``""`` (nothing to compare with).
+    result : DataFrame or None
+        One row: :func:`~palestre_analysis.stats.composition.composition_consistency`
+        for ``coerenza``, :func:`~palestre_analysis.stats.composition_test` or
+        :func:`~palestre_analysis.stats.composition.subset_composition_test` otherwise;
+        its statistics blank where they could give back a hidden count.
+    table : str
+        The name its CSV is saved under (``composition_check``, ``composition_test``).
+    reference : str
+        Where the shares come from (:func:`reference_origin`), or the name of the
+        territory that contains this one.
+    pooled : tuple of str
+        Categories counted together in the test, because some of them are hidden.
+    """
+
+    composition: pd.DataFrame
+    kind: str
+    result: pd.DataFrame | None
+    table: str
+    reference: str
+    pooled: tuple[str, ...] = ()
+
+
+#: The label under which hidden categories are counted together in a test.
+_POOLED = "categorie nascoste"
+
+
+def compare_composition(data: Processed, params: Parameters) -> CompositionComparison:
+    """The territory's composition, and its comparison: with an external frame, as a check, or with its enclosing territory.
+
+    At the area (the whole network) the reference shares are compared: the network's own
+    published shares (``tipo = "rete"``, the seed's) only as a consistency check
+    (:func:`~palestre_analysis.stats.composition.composition_consistency`), an external
+    frame (``tipo = "esterna"``) or shares given as a parameter with a Monte Carlo test
+    (:func:`~palestre_analysis.stats.composition_test`). Any other territory is compared
+    with the one that contains it (a province with its region, a region with Italy) by the
+    exact conditional test of a random subset
+    (:func:`~palestre_analysis.stats.composition.subset_composition_test`).
+
+    Parameters
+    ----------
+    data : Processed
+        The processed tables of one territory.
+    params : Parameters
+        The checked notebook parameters.
+
+    Returns
+    -------
+    CompositionComparison
+
+    Notes
+    -----
+    Disclosure: a comparison uses only published counts. The categories hidden here or
+    in the territory compared with are counted together (their total is the published
+    total minus the categories shown; the batch's rule leaves it at zero or at least
+    ``min_cell``), and the comparison is blank when fewer than two groups are left. The
+    consistency check needs every category shown.
+    """
+    protect = guard(data, params)
+    min_cell = params.min_cell
+    parent = data.geography.parent(data.territory)
+    if parent is None:
+        shares = params.reference_shares
+        table = protect.composition(stats.composition(data.entities, shares, min_cell=min_cell))
+        kind = reference_kind(params)
+        if kind == "":
+            return CompositionComparison(table.drop(columns="reference_share"), "", None, "", "")
+        origin = reference_origin(params)
+        if kind == "coerenza":
+            check = composition_consistency(data.entities, shares, min_cell=min_cell)
+            if not protect.categories_shown():
+                check = blank_where(check, [True] * len(check), _CHECKED)
+            return CompositionComparison(table, kind, check, "composition_check", origin)
+        hidden = _hidden(table)
+        entities = data.entities.assign(category=_pool(data.entities["category"], hidden))
+        pooled = {c: v for c, v in shares.items() if c not in hidden}
+        if hidden:
+            pooled[_POOLED] = sum(shares.get(c, 0.0) for c in hidden)
+        test = stats.composition_test(entities, pooled, seed=params.seed, min_cell=min_cell)
+        if protect.entities_hidden() or sum(share > 0 for share in pooled.values()) < 2:
+            test = blank_where(test, [True] * len(test), ["statistic", "p_value"])
+        return CompositionComparison(table, kind, test, "composition_test", origin, tuple(sorted(hidden)))
+    whole = for_territory(data.region, parent.name)
+    theirs = guard(whole, params).composition(stats.composition(whole.entities, None, min_cell=min_cell))
+    mine = protect.composition(stats.composition(data.entities, None, min_cell=min_cell))
+    mine = mine.drop(columns="reference_share").merge(
+        theirs[["category", "share"]].rename(columns={"share": "enclosing_share"}), on="category", how="left"
+    )
+    hidden = _hidden(mine) | _hidden(theirs)
+    part = data.entities.assign(category=_pool(data.entities["category"], hidden))
+    population = whole.entities.assign(category=_pool(whole.entities["category"], hidden))
+    test = subset_composition_test(part, population, seed=params.seed, min_cell=min_cell)
+    groups = population["category"].nunique()
+    if groups < 2 or theirs["n_total"].isna().all() or mine["n_total"].isna().all():
+        test = blank_where(test, [True] * len(test), ["statistic", "p_value", "n_population"])
+    test.insert(0, "reference", parent.name)
+    return CompositionComparison(mine, "territorio", test, "composition_test", parent.name, tuple(sorted(hidden)))
+
+
+#: The columns of a consistency check that go blank with it.
+_CHECKED = ["category", "share", "published_share", "max_gap", "consistent"]
+
+
+def _hidden(table: pd.DataFrame) -> set[str]:
+    """Categories whose count the table does not show."""
+    return set(table.loc[table["n"].isna(), "category"].astype(str))
+
+
+def _pool(categories: pd.Series, hidden: set[str]) -> pd.Series:
+    """Hidden categories under one label, so that a test sees only their (published) total."""
+    return categories.astype(str).where(~categories.astype(str).isin(hidden), _POOLED)
+
+
+def reference_kind(params: Parameters) -> str:
+    """What the area's reference shares are: ``coerenza``, ``esterna``, ``parametro``, or ``""`` without any.
+
+    Parameters
+    ----------
+    params : Parameters
+        The checked notebook parameters.
+
+    Returns
+    -------
+    str
+        ``coerenza`` for the process's shares marked as the network's own published
+        composition (``tipo = "rete"``, the seed's), ``esterna`` for an external frame,
+        ``parametro`` for shares chosen as this report's parameter.
+
+    Examples
+    --------
+    >>> from palestre_analysis.report.parameters import check_parameters
+    >>> reference_kind(check_parameters("Lombardia", 5, 1)), reference_kind(check_parameters("Lombardia", 5, 1, reference_shares={}))
+    ('coerenza', '')
+    """
+    shares = params.reference_shares
+    if not shares:
+        return ""
+    if shares == params.process.reference_shares:
+        return "coerenza" if params.process.reference_kind == "rete" else "esterna"
+    return "parametro"
+
+
 @unless_small
 def composition(data: Processed, params: Parameters) -> Section:
-    """Composition by category against the reference shares, with Wilson intervals and a Monte Carlo test.
+    """Composition by category with Wilson intervals, and its comparison (:func:`compare_composition`).
 
     Parameters
     ----------
@@ -118,29 +292,36 @@ def composition(data: Processed, params: Parameters) -> Section:
     Returns
     -------
     Section
-        Chart, table and sentences; tables ``composition`` and ``composition_test``.
+        Chart, table and sentences; tables ``composition`` and, where there is a
+        comparison, ``composition_check`` (the network against its own published
+        shares) or ``composition_test``.
     """
-    shares = params.reference_shares
-    table = guard(data, params).composition(stats.composition(data.entities, shares, min_cell=params.min_cell))
-    tables = {"composition": table if shares else table.drop(columns="reference_share")}
-    if shares:
-        test = stats.composition_test(data.entities, shares, seed=params.seed, min_cell=params.min_cell)
-        if table["suppressed"].any():  # a test on a table with hidden cells could give them back
-            test = blank_where(test, [True] * len(test), ["statistic", "p_value"])
-        tables["composition_test"] = test
+    comparison = compare_composition(data, params)
+    table = comparison.composition
+    tables = {"composition": table}
+    if comparison.result is not None:
+        tables[comparison.table] = comparison.result
     section = Section(tables=tables)
     if table["share"].notna().any():
-        section.add(plots.composition_chart(tables["composition"], f"Composizione della rete – {data.territory}"))
+        chart = table.drop(columns="enclosing_share") if "enclosing_share" in table else table
+        section.add(plots.composition_chart(chart, f"Composizione della rete – {data.territory}"))
+    parent = comparison.reference if comparison.kind == "territorio" else ""
+    reference_header = {
+        "coerenza": "Quota pubblicata",
+        "esterna": "Quota di riferimento",
+        "parametro": "Quota di riferimento",
+    }.get(comparison.kind)
     section.add(
         table_html(
-            tables["composition"],
+            table,
             {
                 "category": "Categoria",
                 "n": "Enti",
                 "share": "Quota",
                 "ci_low": "IC 95% da",
                 "ci_high": "IC 95% a",
-                **({"reference_share": "Quota di riferimento"} if shares else {}),
+                **({"reference_share": reference_header} if reference_header else {}),
+                **({"enclosing_share": f"Quota {places.where(params, parent)}"} if parent else {}),
             },
             f"Enti per categoria – {data.territory} (n = {fmt.integer(len(data.entities))})",
             formats={
@@ -149,19 +330,32 @@ def composition(data: Processed, params: Parameters) -> Section:
                 "ci_low": fmt.pct,
                 "ci_high": fmt.pct,
                 "reference_share": fmt.pct,
+                "enclosing_share": fmt.pct,
             },
             min_cell=params.min_cell,
             note="IC 95%: intervallo di confidenza di Wilson, che legge la rete come uno dei gruppi di enti che "
-            f"avrebbero potuto partecipare. {_reference_source(params)}",
+            f"avrebbero potuto partecipare. {_reference_note(comparison, params)}",
         )
     )
-    section.add(paragraph(*_composition_sentences(table, tables["composition_test"].iloc[0] if shares else None)))
+    section.add(paragraph(*_composition_sentences(comparison, params, data.territory)))
     return section
 
 
-def _reference_source(params: Parameters) -> str:
-    """Where the reference shares come from: the seed's document, the process file, or this report's parameter."""
-    return f"Quote di riferimento: {reference_origin(params)}." if params.reference_shares else ""
+def _reference_note(comparison: CompositionComparison, params: Parameters) -> str:
+    """Under the table: what the reference column is, and what comparing with it can say."""
+    if comparison.kind == "coerenza":
+        return (
+            f"Quote pubblicate: {comparison.reference}, che descrivono questa stessa rete: il confronto è un "
+            "controllo di coerenza dei dati, non un test di rappresentatività."
+        )
+    if comparison.kind in ("esterna", "parametro"):
+        return f"Quote di riferimento: {comparison.reference}."
+    if comparison.kind == "territorio":
+        return (
+            f"Quota {places.where(params, comparison.reference)}: la composizione dell'intera rete "
+            f"{places.network_of(params, comparison.reference)}, come la mostra il suo rapporto."
+        )
+    return ""
 
 
 def reference_origin(params: Parameters) -> str:
@@ -175,27 +369,47 @@ def reference_origin(params: Parameters) -> str:
     Returns
     -------
     str
-        The seed's document, the process file, or the report's parameter.
+        The seed's document, the source the process file names (``fonte``) and the file,
+        or the report's parameter.
+
+    Examples
+    --------
+    >>> from palestre_analysis.report.parameters import check_parameters
+    >>> reference_origin(check_parameters("Lombardia", 5, 1))
+    'documento «Palestre di capacità»'
     """
     process = params.process
     if params.reference_shares == process.reference_shares:
+        named = f"{process.reference_source}, " if process.reference_source else ""
         if process.source:
-            return f"indicate nel file del processo ({process.source}, quote_riferimento)"
+            return f"{named}indicate nel file del processo ({process.source}, quote_riferimento)"
         if params.reference_shares == config.REFERENCE_SHARES:
             return "documento «Palestre di capacità»"
     return "scelte per questo rapporto (parametro reference_shares), diverse da quelle del processo"
 
 
-def _composition_sentences(table: pd.DataFrame, test: pd.Series | None) -> list[str]:
+def _composition_sentences(comparison: CompositionComparison, params: Parameters, territory: str) -> list[str]:
+    table = comparison.composition
     rows = table.set_index("category")
     shares = rows["share"]
-    reference = "; riferimento {ref}" if test is not None else ""
+    column = {"territorio": "enclosing_share"}.get(comparison.kind, "reference_share")
+    label = {
+        "coerenza": "quota pubblicata",
+        "esterna": "riferimento",
+        "parametro": "riferimento",
+        "territorio": places.where(params, comparison.reference) if comparison.kind == "territorio" else "",
+    }.get(comparison.kind)
+
+    def reference(c) -> Safe:
+        if label is None or column not in rows or pd.isna(rows.loc[c, column]):
+            return Safe("")
+        return Safe("; " + html.escape(label) + " " + sentence("{ref}", ref=fmt.pct(rows.loc[c, column])))
+
     largest = claims.best(
         shares,
         fmt.pct,
-        "La categoria più rappresentata{scope} è {name}, con {value} degli enti (intervallo al 95% da {lo} a {hi}"
-        + reference
-        + ").",
+        "La categoria più rappresentata{scope} è {name}, con {value} degli enti (intervallo al 95% da {lo} a "
+        "{hi}{ref}).",
         "Le categorie più rappresentate{scope} sono {names}, con {value} degli enti ciascuna.",
         scope=" tra quelle mostrate",
         say=fmt.pct_article,
@@ -203,24 +417,131 @@ def _composition_sentences(table: pd.DataFrame, test: pd.Series | None) -> list[
         extra=lambda c: {
             "lo": fmt.pct(rows.loc[c, "ci_low"]),
             "hi": fmt.pct(rows.loc[c, "ci_high"]),
-            "ref": fmt.pct(rows.loc[c, "reference_share"]),
+            "ref": reference(c),
         },
         hidden_below=1 - shares.sum(),
     )
     lines = [largest] if largest else []
-    if test is None:
+    if comparison.kind == "":
         return [*lines, "Il processo non indica quote di riferimento: la composizione non è confrontata con altre."]
+    result = comparison.result.iloc[0]
+    if comparison.kind == "coerenza":
+        return [*lines, *_consistency_sentences(result, comparison.reference)]
+    pooled = (
+        " Le categorie nascoste per riservatezza sono contate insieme nel test."
+        if comparison.pooled and pd.notna(result["p_value"])
+        else ""
+    )
+    if comparison.kind == "territorio":
+        values = {
+            "of": places.network_of(params, comparison.reference),
+            "here": places.network_of(params, territory),
+        }
+        tested = claims.verdict(
+            result["p_value"],
+            significant="La composizione della rete {here} si discosta da quella dell'intera rete {of}: un gruppo "
+            "di enti della stessa dimensione estratto a caso dall'intera rete avrebbe raramente una composizione "
+            "così diversa (test esatto condizionato, Monte Carlo sul chi quadrato di Pearson, {p})." + pooled,
+            not_significant="Il test non rileva differenze tra la composizione della rete {here} e quella "
+            "dell'intera rete {of}: è compatibile con un gruppo di enti estratto a caso dall'intera rete (test "
+            "esatto condizionato, Monte Carlo sul chi quadrato di Pearson, {p}); questo non prova che coincidano."
+            + pooled,
+            **values,
+        )
+        missing = sentence(
+            "Il confronto con la composizione dell'intera rete {of} non è mostrato: per tutelare la riservatezza, "
+            "restano troppo poche categorie da confrontare.",
+            **values,
+        )
+        return [*lines, tested or missing]
     tested = claims.verdict(
-        test["p_value"],
-        significant="La composizione si discosta dalle quote di riferimento (test Monte Carlo sul chi quadrato di "
-        "Pearson, {p}).",
-        not_significant="Il test non rileva differenze tra la composizione e le quote di riferimento (test Monte "
-        "Carlo sul chi quadrato di Pearson, {p}); questo non prova che coincidano.",
+        result["p_value"],
+        significant="La composizione si discosta dalle quote di riferimento ({ref}): enti estratti a caso dalla "
+        "popolazione che le quote descrivono avrebbero raramente una composizione così diversa (test Monte Carlo "
+        "sul chi quadrato di Pearson, {p})." + pooled,
+        not_significant="Il test non rileva differenze tra la composizione e le quote di riferimento ({ref}) (test "
+        "Monte Carlo sul chi quadrato di Pearson, {p}); questo non prova che coincidano." + pooled,
+        ref=_short_reference(params, comparison),
     )
-    lines.append(
-        tested or "Il confronto con le quote di riferimento non è mostrato: alcune categorie hanno troppo pochi enti."
-    )
-    return lines
+    return [
+        *lines,
+        tested or "Il confronto con le quote di riferimento non è mostrato: alcune categorie hanno troppo pochi enti.",
+    ]
+
+
+def _short_reference(params: Parameters, comparison: CompositionComparison) -> Safe:
+    """The reference of a test, as a sentence names it: its source, or that it was chosen for this report."""
+    source = params.process.reference_source
+    if comparison.kind == "esterna" and source:
+        return Safe("fonte: " + html.escape(source))
+    if comparison.kind == "parametro":
+        return Safe("scelte per questo rapporto")
+    return Safe(html.escape(comparison.reference))
+
+
+def _consistency_sentences(check: pd.Series, origin: str) -> list[str]:
+    """The network against its own published shares: whether they agree up to the publication's rounding."""
+    first = consistency_sentence(check, origin)
+    if first is None:
+        return [
+            "Il controllo di coerenza con le quote pubblicate non è mostrato: alcune categorie hanno troppo pochi enti."
+        ]
+    return [
+        first,
+        "Le quote pubblicate descrivono questa stessa rete: il controllo verifica i dati, non dice se la rete "
+        "rappresenti il Terzo Settore del territorio; per saperlo serve un riferimento esterno (come il RUNTS o il "
+        "censimento ISTAT).",
+    ]
+
+
+def consistency_sentence(check: pd.Series, origin: str) -> Safe | None:
+    """«Controllo di coerenza: la rete coincide con le quote pubblicate …», or the category that does not.
+
+    Parameters
+    ----------
+    check : Series
+        The row of :func:`~palestre_analysis.stats.composition.composition_consistency`.
+    origin : str
+        Where the published shares come from (:func:`reference_origin`).
+
+    Returns
+    -------
+    Safe or None
+        ``None`` where the check is hidden. Shares are printed with the publication's
+        decimals, at which a gap beyond the tolerance always shows.
+
+    Examples
+    --------
+    >>> check = pd.Series({"consistent": False, "tolerance": 0.01, "category": "csv", "share": 0.034,
+    ...                    "published_share": 0.11})
+    >>> print(consistency_sentence(check, "documento"))  # doctest: +NORMALIZE_WHITESPACE
+    Controllo di coerenza: la rete non coincide con le quote pubblicate (documento): la quota <strong>dei
+    CSV</strong> è <strong>il 3%</strong>, contro <strong>l&#x27;11%</strong> pubblicato, oltre l'arrotondamento delle
+    quote pubblicate; i dati e la pubblicazione non contano gli stessi enti.
+    """
+    if pd.isna(check["consistent"]):
+        return None
+    decimals = max(0, round(-np.log10(float(check["tolerance"]))) - 2)
+    tolerance = fmt.num(100 * float(check["tolerance"]), decimals)
+    unit = "punto percentuale" if tolerance == "1" else "punti percentuali"
+    if bool(check["consistent"]):
+        first = sentence(
+            "Controllo di coerenza: la rete coincide con le quote pubblicate ({origin}): nessuna categoria se ne "
+            "discosta di più di {tol} " + unit + ", l'arrotondamento delle quote pubblicate.",
+            origin=Safe(html.escape(origin)),
+            tol=tolerance,
+        )
+    else:
+        first = sentence(
+            "Controllo di coerenza: la rete non coincide con le quote pubblicate ({origin}): la quota {c} è {s}, "
+            "contro {pub} pubblicato, oltre l'arrotondamento delle quote pubblicate; i dati e la pubblicazione non "
+            "contano gli stessi enti.",
+            origin=Safe(html.escape(origin)),
+            c=CATEGORY_OF_PHRASE.get(check["category"], check["category"]),
+            s=fmt.pct_article(check["share"], decimals),
+            pub=fmt.pct_article(check["published_share"], decimals),
+        )
+    return first
 
 
 @unless_small
@@ -437,26 +758,33 @@ def _concentration(row: pd.Series) -> str:
     )
 
 
+#: The columns of the permutation null, shown only where the ties across categories are.
+_NULL_COLUMNS = ["cross_category_low", "cross_category_high", "cross_category_p"]
+
+
 @unless_small
 def network(data: Processed, params: Parameters) -> Section:
-    """The co-attendance network: density, components, ties across categories.
+    """The co-attendance network: density, components, ties across categories against a permutation null.
 
     Parameters
     ----------
     data : Processed
         The processed tables of one territory.
     params : Parameters
-        The checked notebook parameters.
+        The checked notebook parameters (``seed`` drives the permutations).
 
     Returns
     -------
     Section
-        Table and sentences: density, and ties across categories set against random mixing (a
-        description: no test says whether the gap goes beyond chance); table ``network``.
+        Table and sentences: density, and the share of ties across categories set against
+        its distribution if categories were assigned at random to the same entities, the
+        ties kept (:func:`~palestre_analysis.stats.participation.cross_category_test`);
+        table ``network``.
     """
     summary = guard(data, params).network(
-        stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell)
+        stats.network_summary(data.attendance, data.entities, min_cell=params.min_cell, seed=params.seed)
     )
+    summary = blank_where(summary, summary["cross_category_expected"].isna().to_numpy(), _NULL_COLUMNS)
     section = Section(tables={"network": summary})
     section.add(
         table_html(
@@ -468,7 +796,10 @@ def network(data: Processed, params: Parameters) -> Section:
                 "n_components": "Componenti",
                 "largest_component_share": "Enti nella componente maggiore",
                 "cross_category_share": "Legami tra categorie diverse",
-                "cross_category_expected": "… attesi se i legami fossero casuali",
+                "cross_category_expected": "… attesi se le categorie fossero assegnate a caso",
+                "cross_category_low": "… al 95% da",
+                "cross_category_high": "… a",
+                "cross_category_p": "p (test di permutazione)",
             },
             f"La rete delle co-presenze – {data.territory}",
             formats={
@@ -476,9 +807,14 @@ def network(data: Processed, params: Parameters) -> Section:
                 "largest_component_share": fmt.pct,
                 "cross_category_share": fmt.pct,
                 "cross_category_expected": fmt.pct,
+                "cross_category_low": fmt.pct,
+                "cross_category_high": fmt.pct,
+                "cross_category_p": fmt.pvalue,
             },
             min_cell=params.min_cell,
-            note="Due enti sono legati se i loro delegati hanno partecipato ad almeno un incontro insieme.",
+            note="Due enti sono legati se i loro delegati hanno partecipato ad almeno un incontro insieme. Legami "
+            "attesi: la quota che si avrebbe, in media e nel 95% dei casi, se le categorie fossero distribuite a caso "
+            "tra gli stessi enti, lasciando i legami come sono (test di permutazione).",
         )
     )
     row = summary.iloc[0]
@@ -489,32 +825,90 @@ def network(data: Processed, params: Parameters) -> Section:
                 e=fmt.plural(row["n_edges"], "legame", "legami"),
                 d=fmt.num(row["density"], 2),
             ),
-            _mixing(row),
+            *_mixing(row),
         ]
         section.add(paragraph(*[line for line in lines if line]))
     return section
 
 
-#: Said after a gap between observed and random mixing: no statistic of the report tests it.
-_NO_TEST = " Lo scarto descrive questa rete: nessun test dice se vada oltre quanto potrebbe dare il caso."
+def mixing_decimals(row: pd.Series) -> int | None:
+    """Decimals of the percentages at which the ties across categories, read against the null, say what the test says.
+
+    With ``p < 0.05`` the observed share must print outside the printed 95% range, and
+    otherwise inside it; the shares are printed as whole percentages where that is
+    enough, with one or two decimals where it is not (a national network can differ from
+    the null by half a point and be far beyond it).
+
+    Parameters
+    ----------
+    row : Series
+        A row of :func:`~palestre_analysis.stats.network_summary`: ``cross_category_share``,
+        ``cross_category_expected``, ``cross_category_low``, ``cross_category_high``,
+        ``cross_category_p``.
+
+    Returns
+    -------
+    int or None
+        0, 1 or 2; ``None`` when a value is hidden or no precision up to 2 decimals agrees
+        with the test (then the range is not printed).
+
+    Examples
+    --------
+    >>> row = pd.Series({"cross_category_share": 0.5028, "cross_category_expected": 0.4979,
+    ...                  "cross_category_low": 0.4960, "cross_category_high": 0.4998, "cross_category_p": 0.0001})
+    >>> mixing_decimals(row)
+    1
+    """
+    values = [row.get(c) for c in ("cross_category_share", "cross_category_low", "cross_category_high")]
+    p = row.get("cross_category_p")
+    if any(v is None or pd.isna(v) for v in [*values, p]):
+        return None
+    significant = p < 0.05
+    for decimals in range(3):
+        share, low, high = (fmt.rounded(100 * float(v), decimals) for v in values)
+        outside = share < low or share > high
+        if outside == significant:
+            return decimals
+    return None
 
 
-def _mixing(row: pd.Series) -> str | None:
-    """Ties across categories against random mixing, as a description: no test says whether the gap is chance."""
-    return claims.difference(
-        row["cross_category_share"],
-        row["cross_category_expected"],
-        0,
-        scale=100,
-        say=fmt.pct_article,
-        unit=("punto percentuale", "punti percentuali"),
-        more="Tra i legami, {a} unisce enti di categorie diverse, contro {b} che ci si aspetterebbe se i legami "
-        "nascessero a caso: {gap} in più." + _NO_TEST,
-        less="Tra i legami, {a} unisce enti di categorie diverse, contro {b} che ci si aspetterebbe se i legami "
-        "nascessero a caso: {gap} in meno." + _NO_TEST,
-        same="Tra i legami, {a} unisce enti di categorie diverse: quanto ci si aspetterebbe se i legami nascessero "
-        "a caso.",
+def _mixing(row: pd.Series) -> list[str]:
+    """Ties across categories against the permutation null, true at the precision printed."""
+    columns = ["cross_category_share", "cross_category_expected", "cross_category_p"]
+    if any(pd.isna(row.get(c)) for c in columns):
+        return []
+    share, expected = row["cross_category_share"], row["cross_category_expected"]
+    decimals = mixing_decimals(row)
+    ranged = decimals is not None
+    if not ranged:  # no precision prints the range in agreement with the test: the range is left out
+        differ = (d for d in range(1, 4) if fmt.rounded(100 * share, d) != fmt.rounded(100 * expected, d))
+        decimals = next(differ, 3)
+    values = {"a": fmt.pct_article(share, decimals), "b": fmt.pct_article(expected, decimals)}
+    if ranged:
+        values |= {
+            "lo": fmt.pct_article(row["cross_category_low"], decimals),
+            "hi": fmt.pct_article(row["cross_category_high"], decimals),
+        }
+    first = sentence(
+        "Tra i legami, {a} unisce enti di categorie diverse. Se le categorie fossero distribuite a caso tra gli "
+        "stessi enti, lasciando i legami come sono, ce ne aspetteremmo {b}"
+        + (", e nel 95% dei casi tra {lo} e {hi}." if ranged else "."),
+        **values,
     )
+    more = share > expected
+    same = fmt.rounded(100 * share, decimals) == fmt.rounded(100 * expected, decimals)
+    tested = claims.verdict(
+        row["cross_category_p"],
+        significant=(
+            "I legami tra categorie diverse sono più di quanti ne darebbe il caso (test di permutazione, {p})."
+            if more
+            else "I legami tra categorie diverse sono meno di quanti ne darebbe il caso: gli enti si sono legati "
+            "più spesso a enti della propria categoria (test di permutazione, {p})."
+        ),
+        not_significant=("È quanto darebbe il caso" if same else "Lo scarto rientra in quanto può dare il caso")
+        + " (test di permutazione, {p}): il test non rileva che la categoria conti nel formarsi dei legami.",
+    )
+    return [first, tested]
 
 
 @unless_small

@@ -37,6 +37,7 @@ __all__ = [
     "agreement_chart",
     "diverging_bars",
     "territory_multiples",
+    "group_gaps_chart",
     "CATEGORY_COLORS",
 ]
 
@@ -619,13 +620,15 @@ def _wrap(text: str, width: int = 14) -> str:
 
 
 def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
-    """Krippendorff's alpha per field with its bootstrap interval, and the 0,667 and 0,8 guides.
+    """Per field: ICC(A,k) of the cell means, ICC(A,1) and Krippendorff's alpha of single delegates, with intervals.
 
     Parameters
     ----------
     table : DataFrame
-        As :func:`palestre_analysis.stats.agreement` returns it: ``field``,
-        ``alpha_interval``, ``ci_low`` and ``ci_high``; a missing alpha reads
+        One row per field: ``field``, ``alpha_interval``, ``ci_low`` and ``ci_high``
+        (:func:`palestre_analysis.stats.agreement`) and, when present, ``icc_a1``,
+        ``icc_ak`` and their ``_low`` and ``_high`` ends
+        (:func:`palestre_analysis.stats.reliability`); a field with nothing shown reads
         ``‡ non mostrato``.
     title : str
         Title of the figure (Italian).
@@ -633,7 +636,9 @@ def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        One point with its interval per field, from -0,1 (or the lowest interval end) to 1.
+        One row per field, a point with its 95% interval for each coefficient shown (the
+        mean's reliability on top), from -0,1 (or the lowest interval end) to 1, with the
+        guides 0,667 (Krippendorff's minimum for tentative conclusions) and 0,8.
 
     Examples
     --------
@@ -642,38 +647,47 @@ def agreement_chart(table: pd.DataFrame, title: str) -> Figure:
     >>> ax = agreement_chart(table, "Accordo").axes[0]
     >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
     (['Sport', 'Cultura'], ['‡ non mostrato'])
+    >>> table = table.assign(icc_a1=[0.4, None], icc_a1_low=[0.35, None], icc_a1_high=[0.45, None],
+    ...                      icc_ak=[0.95, None], icc_ak_low=[0.93, None], icc_ak_high=[0.97, None])
+    >>> fig = agreement_chart(table, "Affidabilità")
+    >>> [t.get_text() for t in fig.legends[0].get_texts()][:3]
+    ['ICC(A,k): media della casella', 'ICC(A,1): un delegato', 'Alfa di Krippendorff: un delegato']
     """
     data = table.reset_index(drop=True)
-    fig = _figure(8.5, 0.5 * len(data) + 2.4)
+    series = [
+        ("icc_ak", "icc_ak_low", "icc_ak_high", "ICC(A,k): media della casella", "o", _PALETTE[2]),
+        ("icc_a1", "icc_a1_low", "icc_a1_high", "ICC(A,1): un delegato", "s", _PALETTE[0]),
+        ("alpha_interval", "ci_low", "ci_high", "Alfa di Krippendorff: un delegato", "D", _PALETTE[1]),
+    ]
+    series = [s for s in series if s[0] in data and data[s[0]].notna().any()]
+    fig = _figure(8.5, (0.3 + 0.22 * max(len(series), 1)) * len(data) + 2.6)
     ax = fig.subplots()
-    y = np.arange(len(data))
-    shown = data["alpha_interval"].notna()
-    ax.errorbar(
-        data.loc[shown, "alpha_interval"],
-        y[shown],
-        xerr=[
-            data.loc[shown, "alpha_interval"] - data.loc[shown, "ci_low"],
-            data.loc[shown, "ci_high"] - data.loc[shown, "alpha_interval"],
-        ],
-        fmt="o",
-        color=_PALETTE[0],
-        ecolor="black",
-        capsize=3,
-    )
-    for yi in y[~shown.to_numpy()]:
+    y = np.arange(len(data), dtype=float)
+    offsets = np.linspace(-0.22, 0.22, len(series)) if len(series) > 1 else np.zeros(1)
+    handles, lows = [], []
+    for (value, low, high, label, marker, colour), offset in zip(series, offsets, strict=False):
+        shown = data[value].notna().to_numpy()
+        points = data.loc[shown, value].astype(float)
+        ends = [points - data.loc[shown, low].astype(float), data.loc[shown, high].astype(float) - points]
+        ax.errorbar(points, y[shown] + offset, xerr=ends, fmt=marker, color=colour, ecolor=colour, capsize=3)
+        handles.append(Line2D([], [], color=colour, marker=marker, ls="-", label=label))
+        lows.append(float(data.loc[shown, low].astype(float).min()))
+    nothing = ~np.any([data[s[0]].notna().to_numpy() for s in series], axis=0) if series else np.ones(len(data), bool)
+    for yi in y[nothing]:
         ax.text(0.02, yi, f"{fmt.SUPPRESSED_MARK} non mostrato", va="center", fontsize=8)
     guides = [
-        Line2D([], [], color="grey", ls=":", label="0,667: minimo per conclusioni provvisorie"),
-        Line2D([], [], color="grey", ls="--", label="0,8: accordo per conclusioni solide"),
+        Line2D([], [], color="grey", ls=":", label="0,667: minimo di Krippendorff per conclusioni provvisorie"),
+        Line2D([], [], color="grey", ls="--", label="0,8: affidabilità per conclusioni solide"),
     ]
     for x, guide in zip((0.667, 0.8), guides):
         ax.axvline(x, color="grey", ls=guide.get_linestyle(), lw=1)
-    fig.legend(handles=guides, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
+    fig.legend(handles=[*handles, *guides], loc="outside lower center", ncols=2, frameon=False, fontsize=8)
     ax.set_yticks(y, data["field"])
     ax.invert_yaxis()
-    ax.set_xlim(min(-0.1, float(data["ci_low"].min()) if data["ci_low"].notna().any() else 0), 1)
+    finite = [v for v in lows if np.isfinite(v)]
+    ax.set_xlim(min(-0.1, *finite) if finite else -0.1, 1)
     ax.xaxis.set_major_formatter(fmt.axis_formatter(1))
-    ax.set_xlabel("Alfa di Krippendorff (intervallare) e intervallo al 95%")
+    ax.set_xlabel("Coefficiente (0 = accordo pari al caso, 1 = perfetto) e intervallo al 95%")
     ax.set_ylabel("Campo di attività")
     ax.set_title(title)
     return fig
@@ -754,17 +768,21 @@ def territory_multiples(
     *,
     decimals: int = 1,
     xlim: tuple[float, float] | None = None,
+    low: str | None = None,
+    high: str | None = None,
+    reference: float | None = None,
+    order: Sequence[str] | None = None,
 ) -> Figure:
-    """Small multiples, one panel per territory: ``value`` per resource (blank where suppressed).
+    """Small multiples, one panel per territory: ``value`` per resource (blank where suppressed), with its interval.
 
     Parameters
     ----------
     table : DataFrame
-        One row per territory and resource: ``territory``, ``resource`` and ``value``.
-        Territories are drawn in order of appearance, four panels a row; a missing value
-        is marked ``‡``.
+        One row per territory and resource: ``territory``, ``resource`` and ``value``
+        (and ``low``, ``high``). Territories are drawn in order of appearance, four panels
+        a row; a missing value is marked ``‡``.
     value : str
-        Column drawn as bar length.
+        Column drawn: a bar's length, or a point when the interval columns are given.
     title : str
         Title of the figure (Italian).
     xlabel : str
@@ -773,6 +791,13 @@ def territory_multiples(
         Decimals of the tick labels.
     xlim : tuple of float, optional
         Range of the horizontal axis, shared by all panels.
+    low, high : str, optional
+        Columns of the interval's ends: each value is a point with its interval (the
+        uncertainty is drawn, not only the estimate).
+    reference : float, optional
+        A vertical line (the area's level, 0 for deviations from it).
+    order : sequence of str, optional
+        The resources, top to bottom; by default sorted.
 
     Returns
     -------
@@ -786,20 +811,42 @@ def territory_multiples(
     >>> fig = territory_multiples(table, "mean", "Voto medio", "Voto medio (1-10)", xlim=(1, 10))
     >>> [ax.get_title() for ax in fig.axes if ax.get_visible()], [t.get_text() for t in fig.axes[0].texts]
     (['Brescia', 'Milano'], ['‡'])
+    >>> table = table.assign(low=table["mean"] - 0.5, high=table["mean"] + 0.5)
+    >>> fig = territory_multiples(table, "mean", "Livello", "Scarto", low="low", high="high", reference=0)
+    >>> len(fig.axes[1].lines) > 0, [t.get_text() for t in fig.axes[0].texts]
+    (True, ['‡'])
     """
     territories = list(dict.fromkeys(table["territory"]))
-    resources = sorted(table["resource"].unique())
+    resources = list(order) if order is not None else sorted(table["resource"].unique())
     columns = 4
     rows = math.ceil(len(territories) / columns)
     fig = _figure(15, 0.28 * len(resources) * rows + 1.0 * rows + 0.8)
     axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)).ravel()
+    intervals = low is not None and high is not None
     for ax, territory in zip(axes, territories):
         part = table[table["territory"] == territory].set_index("resource").reindex(resources)
         y = np.arange(len(resources))
-        ax.barh(y, part[value].fillna(0), color=_PALETTE[0])
+        if intervals:
+            shown = part[value].notna().to_numpy()
+            ax.errorbar(
+                part[value][shown],
+                y[shown],
+                xerr=[(part[value] - part[low])[shown], (part[high] - part[value])[shown]],
+                fmt="o",
+                markersize=4,
+                color=_PALETTE[0],
+                ecolor="black",
+                elinewidth=0.8,
+                capsize=2,
+            )
+        else:
+            ax.barh(y, part[value].fillna(0), color=_PALETTE[0])
+        if reference is not None:
+            ax.axvline(reference, color="grey", lw=0.8, ls="--")
         for yi, v in zip(y, part[value]):
             if pd.isna(v):
-                ax.text(0.1 if not xlim else xlim[0], yi, fmt.SUPPRESSED_MARK, va="center", fontsize=8)
+                where = (xlim[0] if xlim else 0.1) if not intervals else (xlim[0] if xlim else reference or 0)
+                ax.text(where, yi, fmt.SUPPRESSED_MARK, va="center", fontsize=8)
         ax.set_yticks(y, resources, fontsize=8)
         ax.set_title(territory, fontsize=10)
         if xlim:
@@ -811,4 +858,81 @@ def territory_multiples(
     fig.supxlabel(xlabel)
     fig.supylabel("Fonte di risorse")
     fig.suptitle(title)
+    return fig
+
+
+# --- The two groups and the territories, with their uncertainty -----------------------------------
+
+
+def group_gaps_chart(table: pd.DataFrame, title: str, *, all_label: str = "Tutte le fonti") -> Figure:
+    """The gap between the groups per resource with its 95% interval; the overall shift apart, at the bottom.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :meth:`~palestre_analysis.report.protection.Guard.group_comparison`: ``resource``
+        (one row ``all``: the overall shift), ``gap``, ``ci_low``, ``ci_high`` and, in a
+        province, ``pooled_gap``, ``pooled_ci_low``, ``pooled_ci_high`` (drawn beside the
+        province's own estimate). A missing gap reads ``‡ non mostrato``.
+    title : str
+        Title of the figure (Italian).
+    all_label : str
+        How the overall shift's row is named.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per resource, a point with its interval, and a line at zero: to the right,
+        the first group votes higher.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"resource": ["Bandi", "Quote", "all"], "gap": [1.2, None, 0.4],
+    ...                       "ci_low": [0.6, None, 0.1], "ci_high": [1.8, None, 0.7]})
+    >>> ax = group_gaps_chart(table, "Differenza").axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+    (['Bandi', 'Quote', 'Tutte le fonti'], ['‡ non mostrato'])
+    """
+    data = table.reset_index(drop=True)
+    is_all = (data["resource"] == "all").to_numpy()
+    data = pd.concat([data[~is_all], data[is_all]], ignore_index=True)
+    labels = [all_label if r == "all" else str(r) for r in data["resource"]]
+    pooled = "pooled_gap" in data and data["pooled_gap"].notna().any()
+    fig = _figure(8.5, 0.45 * len(data) + 2.2)
+    ax = fig.subplots()
+    y = np.arange(len(data), dtype=float)
+    handles = []
+    series = [("gap", "ci_low", "ci_high", "Stima del territorio", _PALETTE[0], 0.0)]
+    if pooled:
+        series[0] = ("gap", "ci_low", "ci_high", "Solo i delegati del territorio", _PALETTE[7], -0.15)
+        series.append(("pooled_gap", "pooled_ci_low", "pooled_ci_high", "Con le altre province", _PALETTE[0], 0.15))
+    for column, lo, hi, label, color, offset in series:
+        shown = data[column].notna().to_numpy()
+        ax.errorbar(
+            data.loc[shown, column],
+            y[shown] + offset,
+            xerr=[(data[column] - data[lo])[shown], (data[hi] - data[column])[shown]],
+            fmt="o",
+            color=color,
+            ecolor=color,
+            capsize=3,
+        )
+        handles.append(Line2D([], [], color=color, marker="o", label=label))
+    for yi in y[data["gap"].isna().to_numpy()]:
+        ax.text(
+            0.02, yi, f"{fmt.SUPPRESSED_MARK} non mostrato", va="center", fontsize=8, transform=ax.get_yaxis_transform()
+        )
+    ax.axvline(0, color="black", lw=0.8)
+    if is_all.any() and len(data) > 1:
+        ax.axhline(len(data) - 1.5, color="grey", lw=0.6, ls=":")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(fmt.axis_formatter(1))
+    ax.set_xlabel(
+        "Differenza dei voti (punti della scala) con intervallo al 95%: a destra, più alti per il primo gruppo"
+    )
+    ax.set_ylabel("Fonte di risorse")
+    if pooled:
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
+    ax.set_title(title)
     return fig

@@ -304,28 +304,124 @@ class Guard:
         cells = cells[(cells["group"] == "all") & cells["hidden"]]
         return cells[["field", "resource", "need"]].reset_index(drop=True)
 
-    def group_comparison(self, comparison: pd.DataFrame) -> pd.DataFrame:
-        """Blank the group counts the cube hides, and the test wherever a group count is blank."""
-        table = comparison.reset_index(drop=True).copy()
-        statistics = [c for c in ("u", "p", "p_bh", "cliffs_delta", "significant") if c in table.columns]
-        for group in (g.key for g in self.process().groups):
-            counts, hidden = linked.lookup(
-                table.assign(group=group), self.protection, "cells", self.territory, {**_CELL, "group": "group"}
-            )
-            table[f"n_{group}"] = counts
-            table = _blank(table, hidden, [f"n_{group}", *statistics])
-        return table
+    def group_comparison(
+        self,
+        votes: pd.DataFrame,
+        *,
+        seed: int = config.SEED,
+        n_boot: int = config.BEST_CROSSING_DRAWS,
+        per_cell: bool = True,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The two groups compared per resource (and per cell), on what the territory shows of both.
 
-    def agreement(self, agreement: pd.DataFrame) -> pd.DataFrame:
-        """Blank the number of delegates of a field when the raters cube hides it, with its alpha."""
-        statistics = [c for c in agreement.columns if c not in ("field", "suppressed", "n_raters")]
-        counts, hidden = linked.lookup(agreement, self.protection, "raters", self.territory, {"field": "field"})
-        table = agreement.copy()
+        The model (:func:`~palestre_analysis.stats.groups.group_gaps`) is fitted on the votes
+        of the cells whose cells of *both* groups the cells cube shows, so that no hidden
+        group cell enters a published number. Nothing about a group is shown unless the
+        voters cube shows its count and the count is at least ``min_cell``; ``n_<group>``
+        is that count (blank where hidden).
+
+        Parameters
+        ----------
+        votes : DataFrame
+            The territory's votes (:func:`~palestre_analysis.stats.prepare_votes`).
+        seed : int
+            Seed of the delegate bootstrap behind Cliff's delta's intervals.
+        n_boot : int
+            Its replicates (0: no interval, for a place that only lends its gaps to pooling).
+        per_cell : bool
+            Also run the per-cell tests (:func:`~palestre_analysis.stats.group_comparison`).
+
+        Returns
+        -------
+        resources : DataFrame
+            One row per resource and one ``all`` row (the overall shift), blank and
+            ``suppressed`` where a group is not shown: the statistics of
+            :func:`~palestre_analysis.stats.groups.group_gaps` but ``df`` (the delegates in
+            the fit, which no cube decides).
+        cells : DataFrame
+            One row per compared cell, with the cells cube's counts; no row (but its columns)
+            when a group is not shown or ``per_cell`` is false.
+        """
+        process = self.process()
+        keys = [g.key for g in process.groups]
+        cube = self.protection.hidden("cells", self.territory)
+        columns = list(_CELL)
+        shown = None
+        for group in [*keys, "all"]:
+            part = cube[(cube["group"] == group) & ~cube["hidden"].astype(bool)][columns].astype(str)
+            index = pd.MultiIndex.from_frame(part)
+            shown = index if shown is None else shown.intersection(index)
+        within = pd.MultiIndex.from_frame(votes[columns].astype(str)).isin(shown)
+        compared = votes[within].reset_index(drop=True)
+        counts = {g: self._cell("voters", group=g) for g in keys}
+        visible = all(not hidden and count >= self.min_cell for count, hidden in counts.values())
+        if visible and len(compared):
+            table = stats.groups.group_gaps(
+                compared, self.min_cell, scale=process.scale, groups=keys, n_boot=n_boot, seed=seed
+            )
+        else:
+            resources = sorted(pd.unique(votes["resource"]), key=str)
+            table = pd.DataFrame({"resource": [*resources, stats.groups.ALL_RESOURCES]})
+            for column in stats.groups.GAP_COLUMNS:
+                table[column] = np.nan
+            table["suppressed"] = True
+        for group, (count, hidden) in counts.items():
+            table[f"n_{group}"] = np.nan if hidden else count
+        # the degrees of freedom would count the delegates behind the fit: not a cube's count
+        table = table.drop(columns="df")
+        statistics = [c for c in table.columns if c not in ("resource", "suppressed", *(f"n_{g}" for g in keys))]
+        if not visible:
+            table = _blank(table, np.ones(len(table), dtype=bool), statistics)
+        table = table[["resource", *statistics, *(f"n_{g}" for g in keys), "suppressed"]]
+        numbers = ["u", "p", "p_bh", "cliffs_delta"]
+        cells = pd.DataFrame(columns=[*columns, *(f"n_{g}" for g in keys), *numbers, "tested", "suppressed"])
+        if per_cell and visible and len(compared):
+            cells = stats.group_comparison(compared, min_cell=self.min_cell, scale=process.scale, groups=keys)
+            for group in keys:
+                found, hidden = linked.lookup(
+                    cells.assign(group=group), self.protection, "cells", self.territory, {**_CELL, "group": "group"}
+                )
+                cells[f"n_{group}"] = found
+                cells = _blank(cells, hidden, [f"n_{group}", *numbers])
+        return table.reset_index(drop=True), cells
+
+    def agreement(self, agreement: pd.DataFrame | None, fields=None) -> pd.DataFrame:
+        """Krippendorff's alpha per field, with the raters cube's count of delegates (blank where it hides it).
+
+        ``agreement`` is :func:`~palestre_analysis.stats.agreement` computed on :meth:`shown_votes`
+        (a field's alpha over every cell, next to its shown cells, would give back the hidden
+        ones); ``fields``, when given, are every field of the territory, each with a row
+        (blank when none of its cells is shown, or ``agreement`` is None).
+        """
+        return self._per_field(agreement, fields)
+
+    def reliability(self, reliability: pd.DataFrame | None, fields=None) -> pd.DataFrame:
+        """Variance components, ICC(A,1), ICC(A,k) and the D study per field, protected as :meth:`agreement`.
+
+        ``reliability`` is :func:`~palestre_analysis.stats.reliability` computed on
+        :meth:`shown_votes`: a field's statistics stand on at least ``min_cell`` delegates
+        (the raters cube's count), and its count is blank where the cube hides it.
+        """
+        return self._per_field(reliability, fields)
+
+    def _per_field(self, table: pd.DataFrame | None, fields) -> pd.DataFrame:
+        """A per-field statistic: every field a row, statistics only on ``min_cell`` delegates, the cube's count."""
+        if fields is not None:
+            rows = pd.DataFrame({"field": list(fields)})
+            if table is None:
+                table = rows.assign(suppressed=True)
+            else:
+                table = rows.merge(table, on="field", how="left")
+                flags = table["suppressed"] if "suppressed" in table else pd.Series(pd.NA, index=table.index)
+                table["suppressed"] = flags.astype("boolean").fillna(True).astype(bool)
+        statistics = [c for c in table.columns if c not in ("field", "suppressed", "n_raters")]
+        counts, hidden = linked.lookup(table, self.protection, "raters", self.territory, {"field": "field"})
+        table = table.copy()
         table["n_raters"] = counts
-        # a field's alpha needs min_cell delegates; its count is hidden more often (next to a cell that
-        # some of them skipped, it would count those)
+        # a field's statistics need min_cell delegates; its count is hidden more often (next to a cell
+        # that some of them skipped, it would count those)
         table = _blank(table, counts < self.min_cell, statistics)
-        # the count alone goes (not the row: its alpha stands on enough delegates)
+        # the count alone goes (not the row: its statistics stand on enough delegates)
         table.loc[hidden, "n_raters"] = np.nan
         return table
 
@@ -379,12 +475,16 @@ class Guard:
         """Best crossings ranked among the shown cells; hidden competitors stay as blank rows.
 
         ``ranked_shown`` is :func:`~palestre_analysis.stats.best_crossing` computed on
-        :meth:`shown_votes` only; every crossing of ``votes`` gets a row, so a sentence
-        knows when a competitor is hidden.
+        :meth:`shown_votes` only, so that its bootstrap, ranks and confidence sets never
+        include a hidden cell; every crossing of ``votes`` gets a row, so a sentence
+        knows when a competitor is hidden. A hidden crossing's row is blank in every
+        statistic (its ``n`` too) and flagged ``suppressed``; ranks and set sizes stay
+        nullable integers.
         """
         keys = ["field", "need", "resource"]
+        statistics = ["n", "mean", "p_best", "rank", "rank_low", "rank_high", "in_best_set", "best_set_size"]
         if ranked_shown is None:  # no cell shown
-            ranked_shown = pd.DataFrame(columns=[*keys, "n", "mean", "p_best", "rank", "suppressed"])
+            ranked_shown = pd.DataFrame(columns=[*keys, *statistics, "suppressed"])
         table = votes[keys].drop_duplicates().merge(ranked_shown, on=keys, how="left")
         table["suppressed"] = table["suppressed"].astype("boolean").fillna(True).astype(bool)
         table = table.sort_values(["field", "need", "rank"], na_position="last", kind="stable")

@@ -16,22 +16,27 @@ import pandas as pd
 from palestre_analysis import config, stats
 from palestre_analysis.core.process import Process
 from palestre_analysis.ingest.processed import Processed
-from palestre_analysis.report import claims, places, plots
+from palestre_analysis.report import claims, places, plots, sensitivity
 from palestre_analysis.report import formatting as fmt
 from palestre_analysis.report.display import Safe, bullets, paragraph, sentence, table_html
 from palestre_analysis.report.groups import keys as group_keys
 from palestre_analysis.report.groups import phrases as group_phrases
 from palestre_analysis.report.parameters import Parameters
 from palestre_analysis.report.protection import guard
+from palestre_analysis.report.protection import places as place_guards
 from palestre_analysis.report.scale import bands_of, bands_text, scale_range, score_range, scores_phrase
 from palestre_analysis.report.section import Section, too_small, unless_small
-from palestre_analysis.stats.consensus import resolve_consensus_rule
+from palestre_analysis.stats.consensus import RWG_COLUMNS, cell_rwg, resolve_consensus_rule, rwg_level
+from palestre_analysis.stats.reliability import RELIABILITY_COLUMNS
+from palestre_analysis.stats.reliability import reliability as field_reliability
 from palestre_analysis.stats.scales import DEFAULT_BANDS, Bands
+from palestre_analysis.stats.votes import CELL_COLUMNS
 
 __all__ = [
     "Scores",
     "compute",
     "agreement_sentence",
+    "reliability_sentence",
     "overview",
     "means",
     "best",
@@ -42,6 +47,8 @@ __all__ = [
 ]
 
 _SIGNIFICANT = 0.05
+#: Delegate-bootstrap replicates of the reliability coefficients and of r_wg (percentile intervals).
+_RELIABILITY_DRAWS = 1000
 #: Means are printed with one decimal in every table and sentence: two are "tied" when they print alike.
 _MEAN_DECIMALS = 1
 
@@ -57,11 +64,17 @@ class Scores:
     cells : DataFrame
         Per cell and group: n, mean, median, spread, share of high votes, consensus.
     best : DataFrame
-        Resources ranked per field and need, with the bootstrap probability of being the best.
+        Resources ranked per field and need (on the shown cells), with the delegate bootstrap's
+        share of replicates in which each is the best, the simultaneous 95% intervals of the
+        ranks and the 95% confidence set of the best resource (``in_best_set``, ``best_set_size``).
     agreement : DataFrame
         Krippendorff's alpha per field.
     comparison : DataFrame
-        The two groups compared cell by cell (Mann-Whitney, Benjamini-Hochberg, Cliff's delta).
+        The two groups compared per resource, plus the overall shift (``resource = "all"``): the
+        mixed model's gap and interaction and Cliff's delta, with their intervals; in a
+        province also the gaps pooled with the other provinces'
+        (:meth:`~palestre_analysis.report.protection.Guard.group_comparison`,
+        :func:`~palestre_analysis.stats.groups.pool_gaps`).
     resources : DataFrame
         How votes spread over the scale, per resource (over the shown cells).
     voters : DataFrame
@@ -76,6 +89,18 @@ class Scores:
     process : Process, default the seed's
         The process of the processed tables: its scale and bands are the statistics' and
         the sections' text (:attr:`scale`, :attr:`bands`, :attr:`high_score`).
+    sensitivity : DataFrame, default empty
+        How the headline results change with the disclosure threshold, the consensus rule,
+        the treatment of votes and the mean (:func:`palestre_analysis.report.sensitivity.table`).
+    reliability : DataFrame, default empty
+        Per field, over the shown cells: variance components, ICC(A,1) and ICC(A,k) with their
+        intervals and the D study (:func:`palestre_analysis.stats.reliability`), protected like
+        ``agreement``.
+    rwg : DataFrame, default empty
+        Per shown cell: r_wg with its interval and its level (:func:`palestre_analysis.stats.cell_rwg`).
+    group_cells : DataFrame, default empty
+        The groups compared cell by cell where both are shown: Cliff's delta, Mann-Whitney, and
+        the Benjamini-Hochberg p over the cells whose test can reach significance (Tarone's screen).
     """
 
     votes: pd.DataFrame
@@ -89,6 +114,10 @@ class Scores:
     all_cells_shown: bool = True
     small: bool = False
     process: Process = dataclasses.field(default_factory=Process)
+    sensitivity: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    reliability: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    rwg: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    group_cells: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     @property
     def scale(self) -> tuple[int, int]:
@@ -137,7 +166,12 @@ def compute(data: Processed, params: Parameters) -> Scores:
 
     best = (
         stats.best_crossing(
-            shown, n_boot=config.BEST_CROSSING_DRAWS, seed=params.seed, min_cell=params.min_cell, scale=scale
+            shown,
+            n_boot=config.BEST_CROSSING_DRAWS,
+            seed=params.seed,
+            min_cell=params.min_cell,
+            scale=scale,
+            confidence=_CONFIDENCE,
         )
         if len(shown)
         else None
@@ -145,20 +179,49 @@ def compute(data: Processed, params: Parameters) -> Scores:
     cells = stats.cell_stats(
         votes, min_cell=params.min_cell, high_score=process.high_score, scale=scale, bands=bands, groups=process.groups
     )
+    cells = sensitivity.with_adjusted_means(protect.cells(cells), shown, voters, process, params.min_cell)
+    agreement, reliability, rwg = _agreement_tables(protect, votes, shown, params, scale)
+    comparison, group_cells = _group_comparison(data, params, protect, votes)
     return Scores(
         votes=votes,
-        cells=protect.cells(cells),
+        cells=cells,
         best=protect.best(votes, best),
-        agreement=protect.agreement(stats.agreement(votes, seed=params.seed, min_cell=params.min_cell, scale=scale)),
-        comparison=protect.group_comparison(
-            stats.group_comparison(votes, min_cell=params.min_cell, scale=scale, groups=process.groups)
-        ),
+        agreement=agreement,
+        comparison=comparison,
         resources=protect.resources(votes),
         territory=data.territory,
         voters=voters,
         all_cells_shown=protect.hidden_cells().empty,
         process=process,
+        sensitivity=sensitivity.table(cells, shown, process, params.min_cell),
+        reliability=reliability,
+        rwg=rwg,
+        group_cells=group_cells,
     )
+
+
+def _agreement_tables(protect, votes: pd.DataFrame, shown: pd.DataFrame, params: Parameters, scale) -> tuple:
+    """Alpha, reliability (per field) and r_wg (per cell), computed on the shown cells' votes only.
+
+    A statistic over every cell of a field, next to the shown cells' own, would let a reader
+    rebuild a hidden cell; so every field statistic is taken over the shown cells, and a
+    field keeps its row (blank) when none of its cells is shown.
+    """
+    fields = sorted(pd.unique(votes["field"]))
+    options = {"seed": params.seed, "min_cell": params.min_cell, "scale": scale}
+    if len(shown):
+        alpha = stats.agreement(shown, **options)
+        reliability = field_reliability(shown, n_boot=_RELIABILITY_DRAWS, **options)
+        rwg = cell_rwg(shown, n_boot=_RELIABILITY_DRAWS, **options)
+    else:  # no cell shown: every field a blank row, no cell a value
+
+        def empty(*numbers: str) -> pd.DataFrame:
+            return pd.DataFrame({"field": pd.Series(dtype=object), **{c: pd.Series(dtype=float) for c in numbers}})
+
+        alpha = empty("alpha_interval", "alpha_ordinal", "ci_low", "ci_high", "n_raters", "n_units")
+        reliability = empty(*RELIABILITY_COLUMNS, "n_raters", "n_units")
+        rwg = pd.DataFrame(columns=[*CELL_COLUMNS, "n", *RWG_COLUMNS])
+    return protect.agreement(alpha, fields), protect.reliability(reliability, fields), rwg
 
 
 def overview(scores: Scores, params: Parameters) -> Section:
@@ -296,7 +359,9 @@ def means(scores: Scores, params: Parameters) -> Section:
     Returns
     -------
     Section
-        Heatmaps and one sentence; table ``cells``.
+        Heatmaps, one sentence on the shown cells and one on how far the leniency-adjusted
+        means are from the raw ones; table ``cells`` (with ``mean_adjusted`` and
+        ``mean_poststratified`` on its ``all`` rows).
     """
     section = Section(tables={"cells": scores.cells})
     if scores.cells.empty:
@@ -314,6 +379,9 @@ def means(scores: Scores, params: Parameters) -> Section:
             )
         )
     section.add(paragraph(_shown_cells(int(everyone["mean"].notna().sum()), len(everyone), params.min_cell)))
+    adjusted = sensitivity.adjusted_sentence(scores.cells, scores.sensitivity)
+    if adjusted:
+        section.add(paragraph(adjusted))
     return section
 
 
@@ -354,7 +422,7 @@ def _shown_cells(shown: int, total: int, min_cell: int) -> str:
 
 @unless_small
 def best(scores: Scores, params: Parameters) -> Section:
-    """Best crossings: per field and need the resources ranked, with their probability of being the best.
+    """Best crossings: per field and need the resources ranked, which of them may be the best, and how often each is.
 
     Parameters
     ----------
@@ -366,7 +434,9 @@ def best(scores: Scores, params: Parameters) -> Section:
     Returns
     -------
     Section
-        Heatmaps, table and one sentence per field; table ``best_crossing``.
+        Heatmaps (the share of replicates in which each resource comes out first, the
+        confidence set of the best marked), table and one sentence per field; table
+        ``best_crossing``.
     """
     section = Section(tables={"best_crossing": scores.best})
     if scores.best.empty or scores.best["mean"].notna().sum() == 0:
@@ -381,22 +451,23 @@ def best(scores: Scores, params: Parameters) -> Section:
         )
     contenders = scores.best.groupby(["field", "need"], sort=False)["mean"].transform("count")
     lead = _leaders_by_contest(scores.best) & (contenders > 1)  # one shown resource is no contest
-    marked = scores.best.assign(is_best=lead)
+    plausible = scores.best["in_best_set"].fillna(False).astype(bool) & (contenders > 1)
     section.add(
         plots.heatmaps(
-            marked,
+            scores.best.assign(plausible=plausible),
             "p_best",
-            f"Quanto spesso ogni fonte risulta la migliore – {scores.territory}",
+            f"Quanto spesso ogni fonte risulta la migliore, e quali potrebbero esserlo (*) – {scores.territory}",
             cmap="Blues",
             vmin=0,
             vmax=1,
             percent=True,
             annotate=False,
-            marks="is_best",
-            colorbar="Quota delle repliche bootstrap",
+            marks="plausible",
+            colorbar="Quota delle repliche bootstrap in cui è la prima",
         )
     )
-    top = scores.best[lead]
+    top = scores.best[lead].assign(others=[_others(scores.best, row) for _, row in scores.best[lead].iterrows()])
+    level = fmt.pct(_CONFIDENCE)
     section.add(
         table_html(
             top,
@@ -405,27 +476,49 @@ def best(scores: Scores, params: Parameters) -> Section:
                 "need": "Esigenza",
                 "resource": "Fonte con il voto medio più alto tra quelle mostrate",
                 "mean": "Voto medio",
+                "best_set_size": f"Fonti che potrebbero essere la prima (confidenza {level})",
+                "others": "Potrebbero esserlo anche",
                 "p_best": "Repliche in cui è la migliore",
                 "n": "Delegati",
             },
             f"Il miglior incrocio per ogni campo ed esigenza – {scores.territory}",
             formats={"mean": lambda m: fmt.num(m, _MEAN_DECIMALS), "p_best": fmt.share_of_draws},
             min_cell=params.min_cell,
-            note=f"In {fmt.integer(config.BEST_CROSSING_DRAWS)} repliche bootstrap la media di ogni casella è ricalcolata "
-            "su voti ricampionati; la colonna dice in quale quota di repliche la fonte resta la prima. Le caselle sono "
-            "ricampionate una per una: poiché gli stessi delegati votano tutte le fonti, la stima è prudente "
-            "(sottostima la sicurezza del primato). Due righe per la stessa casella: primato a pari merito, al "
-            f"decimale mostrato. Una fonte votata da meno di {params.min_cell} delegati ha la media nascosta e non entra "
-            "nel confronto: il primato vale tra le fonti mostrate, e una casella con una sola fonte mostrata non è "
-            "in tabella.",
+            note=f"In {fmt.integer(config.BEST_CROSSING_DRAWS)} repliche bootstrap le medie sono ricalcolate su "
+            "delegati ricampionati: ogni delegato estratto porta con sé tutti i suoi voti, e ogni gruppo mantiene il "
+            "suo numero di delegati. La colonna delle repliche dice in quale quota la fonte resta la prima; da sola "
+            "esagera la sicurezza del primato quando due fonti sono quasi alla pari. Per questo la tabella dà anche "
+            f"l'insieme di confidenza al {level} della fonte migliore (Mogstad, Romano, Shaikh e Wilhelm 2024): le "
+            "fonti che nessun'altra supera in modo netto, tenuto conto del caso, e che quindi potrebbero essere la "
+            "prima. Il primato è netto solo quando l'insieme ha una sola fonte; nella figura l'asterisco segna le "
+            "fonti dell'insieme. Due righe per la stessa casella: primato a pari merito, al decimale mostrato. Una "
+            f"fonte votata da meno di {params.min_cell} delegati ha la media nascosta e non entra nel confronto: il "
+            "primato e l'insieme valgono tra le fonti mostrate, e una casella con una sola fonte mostrata non è in "
+            "tabella.",
         )
     )
     section.add(bullets(_best_sentences(scores.best, params.min_cell)))
     return section
 
 
+#: Level of the confidence set of the best resource (``stats.best_crossing``'s default).
+_CONFIDENCE = 0.95
+
+
+def _others(table: pd.DataFrame, row: pd.Series) -> str:
+    """The other resources of ``row``'s field and need that may also be the best, or «nessuna»."""
+    contest = table[(table["field"] == row["field"]) & (table["need"] == row["need"])]
+    names = contest.loc[contest["in_best_set"].fillna(False).astype(bool), "resource"]
+    names = [str(n) for n in names if n != row["resource"]]
+    return ", ".join(names) if names else "nessuna"
+
+
 def _leaders_by_contest(table: pd.DataFrame) -> pd.Series:
-    """Per field and need, the resources whose mean prints like the highest (ties at the decimal shown)."""
+    """Per field and need, the resources whose mean prints like the highest (ties at the decimal shown).
+
+    The leaders are always in the contest's confidence set of the best (``in_best_set``),
+    which may hold other resources as well.
+    """
     lead = pd.Series(False, index=table.index)
     for _, part in table.groupby(["field", "need"], sort=False):
         lead[part.index] = claims.leaders(part["mean"], _MEAN_DECIMALS).to_numpy()
@@ -433,12 +526,13 @@ def _leaders_by_contest(table: pd.DataFrame) -> pd.Series:
 
 
 def _best_sentences(table: pd.DataFrame, min_cell: int) -> list[str]:
-    """Per field, the best crossing over every need and resource, as far as the shown means tell."""
+    """Per field, the best crossing over every need and resource, as far as the shown means tell.
+
+    A single winner is followed by how sure its need's contest is (:func:`_certainty`).
+    """
     lines = []
-    contenders = table.groupby(["field", "need"], sort=False)["mean"].count()
     for field, part in table.groupby("field", sort=False):
         means = part.set_index(["resource", "need"])["mean"]
-        rows = part.set_index(["resource", "need"])
         line = claims.best(
             means,
             _MEAN_DECIMALS,
@@ -447,9 +541,7 @@ def _best_sentences(table: pd.DataFrame, min_cell: int) -> list[str]:
             scope=" tra quelli mostrati",
             single="Per il campo {field} una sola casella è mostrata: {name} (voto medio {value}).",
             name=lambda key: sentence("{r} per l'esigenza {n}", r=key[0], n=key[1]),
-            extra=lambda key, field=field, rows=rows: {
-                "certainty": _certainty(rows.loc[key, "p_best"], contenders[(field, key[1])])
-            },
+            extra=lambda key, part=part: {"certainty": _certainty(part[part["need"] == key[1]], key[0])},
             field=field,
             k=min_cell,
         )
@@ -464,23 +556,65 @@ def _best_sentences(table: pd.DataFrame, min_cell: int) -> list[str]:
     return lines
 
 
-def _certainty(p_best: float, contenders: int) -> Safe:
-    """How sure the bootstrap is of the winner of its need; nothing to say when it had no shown rival."""
-    if contenders < 2:
+def _certainty(contest: pd.DataFrame, resource: str) -> Safe:
+    """How sure the winner of its need is: the confidence set of the best, and its share of replicates beside.
+
+    «Primato netto» only when the set holds the winner alone; otherwise the other resources
+    that may be the best are named. The set is among the shown resources: a hidden
+    competitor makes the claim hold «tra le fonti mostrate».
+
+    >>> contest = pd.DataFrame({"resource": ["A", "B", "C"], "mean": [8.1, 7.9, None],
+    ...                         "in_best_set": [True, True, None], "p_best": [0.8, 0.2, None]})
+    >>> _certainty(contest, "A")
+    ': per questa esigenza è un primato incerto: anche <strong>B</strong> potrebbe essere la prima tra le fonti mostrate (insieme di confidenza al 95%; la fonte resta la prima <strong>nell&#x27;80%</strong> delle repliche bootstrap)'
+    >>> _certainty(contest.assign(in_best_set=[True, False, None], p_best=[0.99, 0.01, None]).iloc[:2], "A")[:93]
+    ": per questa esigenza è un primato netto: con una confidenza del 95%, nessun'altra fonte potr"
+    >>> _certainty(contest.iloc[:1], "A")
+    ", l'unica fonte mostrata per questa esigenza"
+    """
+    shown = contest[contest["mean"].notna()]
+    if len(shown) < 2:
         return Safe(", l'unica fonte mostrata per questa esigenza")
-    certainty = (
-        "un primato netto" if p_best >= 0.9 else "un primato incerto" if p_best < 0.6 else "un primato probabile"
-    )
+    winner = shown[shown["resource"] == resource].iloc[0]
+    member = shown["in_best_set"].fillna(False).astype(bool)
+    others = shown.loc[member & (shown["resource"] != resource), "resource"].tolist()
+    hidden = len(shown) < len(contest)
+    level = fmt.pct(_CONFIDENCE)
+    share = fmt.in_share_of_draws(winner["p_best"])
+    if not others:
+        return sentence(
+            ": per questa esigenza è un primato netto"
+            + (" tra le fonti mostrate" if hidden else "")
+            + ": con una confidenza del {c}, nessun'altra fonte"
+            + (" mostrata" if hidden else "")
+            + " potrebbe essere la prima (la fonte resta la prima {p} delle repliche bootstrap)",
+            c=Safe(level),
+            p=share,
+        )
     return sentence(
-        ": per questa esigenza è " + certainty + ", la fonte resta la prima tra quelle mostrate {p} delle repliche "
-        "bootstrap",
-        p=fmt.in_share_of_draws(p_best),
+        ": per questa esigenza è un primato incerto: anche {names} "
+        + ("potrebbe" if len(others) == 1 else "potrebbero")
+        + " essere la prima"
+        + (" tra le fonti mostrate" if hidden else "")
+        + " (insieme di confidenza al {c}; la fonte resta la prima {p} delle repliche bootstrap)",
+        names=_joined([sentence("{x}", x=o) for o in others]),
+        c=Safe(level),
+        p=share,
     )
+
+
+def _joined(names: list[Safe]) -> Safe:
+    """``A``, ``A e B``, ``A, B e C`` (each name already escaped).
+
+    >>> _joined([Safe("A")]), _joined([Safe("A"), Safe("B"), Safe("C")])
+    ('A', 'A, B e C')
+    """
+    return names[0] if len(names) == 1 else Safe(", ".join(names[:-1]) + " e " + names[-1])
 
 
 @unless_small
 def consensus(scores: Scores, params: Parameters) -> Section:
-    """Where delegates agree: the consensus rule applied cell by cell.
+    """Where delegates agree: r_wg cell by cell, and the process's band rule with its limits.
 
     Parameters
     ----------
@@ -492,87 +626,183 @@ def consensus(scores: Scores, params: Parameters) -> Section:
     Returns
     -------
     Section
-        Heatmaps and one sentence stating the rule; table ``consensus`` (what the heatmaps
-        show: per cell the share of votes in the high band, 7-10 by default, and the consensus mark).
+        Heatmaps of r_wg and two paragraphs (r_wg, then the band rule); table ``consensus``:
+        per cell ``n``, the share of votes in the high band (7-10 by default), the band
+        rule's verdict ``consensus``, ``rwg`` with ``rwg_low`` and ``rwg_high`` (95%
+        delegate-bootstrap interval) and ``rwg_level`` (LeBreton & Senter 2008).
     """
     section = Section()
     if scores.cells.empty:
         return section
     everyone = scores.cells[scores.cells["group"] == "all"]
-    section.tables["consensus"] = everyone[
-        ["field", "resource", "need", "n", "share_high", "consensus", "suppressed"]
-    ].reset_index(drop=True)
+    table = everyone[["field", "resource", "need", "n", "share_high", "consensus", "suppressed"]].reset_index(drop=True)
+    table = _with_rwg(table, scores.rwg)
+    section.tables["consensus"] = table
     rule = resolve_consensus_rule(config.CONSENSUS_RULE)
-    if everyone["share_high"].isna().all():
+    if table["share_high"].isna().all():
         return section.add(
             paragraph("Il consenso non è mostrato: nessuna casella è mostrata, per tutelare la riservatezza.")
         )
-    high = scores.bands[2]
-    section.add(
-        plots.heatmaps(
-            everyone,
-            "share_high",
-            f"Quota di voti alti ({score_range(*high)}) e consenso – {scores.territory}",
-            cmap="Greens",
-            vmin=0,
-            vmax=1,
-            percent=True,
-            annotate=False,
-            marks="consensus",
-            colorbar=f"Quota di voti {scores_phrase(*high)}",
+    if table["rwg"].notna().any():
+        section.add(
+            plots.heatmaps(
+                table,
+                "rwg",
+                f"Accordo tra i delegati in ogni casella (r_wg) – {scores.territory}",
+                cmap="Greens",
+                vmin=0,
+                vmax=1,
+                decimals=2,
+                colorbar="r_wg: 0 = voti sparsi come a caso, 1 = tutti uguali",
+            )
         )
-    )
-    judged = everyone.dropna(subset=["consensus"])
+        section.add(paragraph(_rwg_sentence(table["rwg"], scores.scale)))
+    judged = table.dropna(subset=["consensus"])
     if len(judged):
         agreed = int(judged["consensus"].astype(bool).sum())
         section.add(paragraph(_consensus_sentence(agreed, len(judged), rule, bands=scores.bands)))
     return section
 
 
+def _with_rwg(cells: pd.DataFrame, rwg: pd.DataFrame) -> pd.DataFrame:
+    """The ``all`` cells with their r_wg columns (computed on the shown cells), blank where a cell is hidden."""
+    keys = list(CELL_COLUMNS)
+    if rwg is None or rwg.empty:
+        rwg = pd.DataFrame(columns=[*keys, *RWG_COLUMNS])
+    table = cells.merge(rwg[[*keys, *RWG_COLUMNS]], on=keys, how="left")
+    for column in RWG_COLUMNS[:-1]:
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
+    hidden = table["suppressed"].astype(bool) | table["share_high"].isna()
+    table.loc[hidden, list(RWG_COLUMNS)] = None
+    return table[[*keys, "n", "share_high", "consensus", *RWG_COLUMNS, "suppressed"]]
+
+
+#: LeBreton & Senter's (2008) levels of r_wg, in Italian.
+_RWG_WORDS = {
+    "lack": "nessun accordo",
+    "weak": "accordo debole",
+    "moderate": "accordo moderato",
+    "strong": "accordo forte",
+    "very_strong": "accordo molto forte",
+}
+#: How :func:`claims.span` says where a range of cells holds.
+_CELL_SCOPES = {
+    "every": "in tutte le caselle",
+    "both": "in entrambe le caselle",
+    "one": "nell'unica casella",
+    "shown": "nelle {n} caselle mostrate",
+    "both_shown": "in entrambe le caselle mostrate",
+    "one_shown": "nell'unica casella mostrata",
+}
+
+
+def _rwg_sentence(rwg: pd.Series, scale: tuple[int, int] = (1, 10)) -> str:
+    """What r_wg is on the process's scale, where its values lie over the shown cells, and their median's level.
+
+    >>> import html, re
+    >>> text = _rwg_sentence(pd.Series([0.62, 0.7049, float("nan"), 0.81]))
+    >>> plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+    >>> plain[plain.index("Nelle"):]
+    'Nelle 3 caselle mostrate r_wg è tra 0,62 e 0,81, con mediana 0,70: accordo moderato secondo LeBreton e Senter (2008). Il suo valore atteso non dipende dal numero dei delegati né dal punto della scala in cui i voti si raccolgono: i valori si confrontano tra caselle e territori, guardando gli intervalli (più larghi dove i delegati sono pochi).'
+    """
+    values = pd.to_numeric(rwg, errors="coerce").astype(float)
+    shown = values.dropna()
+    what = sentence(
+        "L'accordo dentro ogni casella è misurato con r_wg (James, Demaree e Wolf 1984), che confronta la varianza "
+        "dei voti della casella con quella di voti dati a caso sui {a} valori della scala ({range}): vale 1 se tutti "
+        "i delegati danno lo stesso voto, 0 se i voti sono sparsi quanto voti dati a caso, meno di 0 se lo sono di "
+        "più (voti polarizzati).",
+        a=Safe(str(int(scale[1] - scale[0] + 1))),
+        range=Safe(scale_range(scale)),
+    )
+    if shown.empty:
+        return what
+    scopes = _capital(_CELL_SCOPES)
+    if len(shown) <= 2:  # a median of one or two values says nothing more
+        where = claims.span(values, 2, "{where} r_wg è{values}.", symbol="", scopes=scopes)
+    else:
+        median = float(shown.median())
+        where = claims.span(
+            values,
+            2,
+            "{where} r_wg è{values}, con mediana {m}: {level} secondo LeBreton e Senter (2008).",
+            symbol="",
+            scopes=scopes,
+            m=fmt.num(median, 2),
+            level=Safe(_RWG_WORDS[rwg_level([median])[0]]),
+        )
+    return Safe(
+        what
+        + " "
+        + where
+        + " Il suo valore atteso non dipende dal numero dei delegati né dal punto della scala in cui i voti si "
+        "raccolgono: i valori si confrontano tra caselle e territori, guardando gli intervalli (più larghi dove i "
+        "delegati sono pochi)."
+    )
+
+
+def _capital(scopes: dict) -> dict:
+    """The scopes written at the start of a sentence: ``Nelle 3 caselle mostrate``."""
+    return {key: text[0].upper() + text[1:] for key, text in scopes.items()}
+
+
 def _consensus_sentence(agreed: int, judged: int, rule, *, bands: Bands = DEFAULT_BANDS) -> str:
-    """How many shown cells reach consensus, and the rule (a percent rule names the process's bands).
+    """How many shown cells pass the process's band rule, and why that count is not compared across territories.
 
     >>> from palestre_analysis.stats.consensus import resolve_consensus_rule
-    >>> _consensus_sentence(0, 66, resolve_consensus_rule("percent"))[:72]
-    "Non c'è consenso in nessuna delle <strong>66</strong> caselle mostrate: "
-    >>> _consensus_sentence(28, 66, resolve_consensus_rule("percent"))[:90]
-    "C'è consenso (caselle con l'asterisco) in <strong>28</strong> delle <strong>66</strong> ca"
+    >>> import html, re
+    >>> plain = lambda text: html.unescape(re.sub(r"<[^>]+>", "", text))
+    >>> plain(_consensus_sentence(0, 66, resolve_consensus_rule("percent")))[:139]
+    "Con la regola delle fasce del processo, che chiede almeno il 75% dei voti nella stessa fascia (1-4, 5-6, 7-10), non c'è consenso in nessuna"
+    >>> plain(_consensus_sentence(28, 66, resolve_consensus_rule("percent")))[112:156]
+    "c'è consenso in 28 delle 66 caselle mostrate"
     >>> "stessa fascia (1-2, 3, 4-5)" in _consensus_sentence(1, 1, resolve_consensus_rule("percent"), bands=((1, 2), (3, 3), (4, 5)))
     True
     """
-    rule_text = (
-        f"almeno il {fmt.pct(rule.threshold)} dei voti nella stessa fascia ({bands_text(bands)})"
-        if rule.kind == "percent"
-        else f"scarto interquartile non superiore a {fmt.num(rule.threshold)}"
-    )
+    if rule.kind == "percent":
+        rule_text = f"almeno il {fmt.pct(rule.threshold)} dei voti nella stessa fascia ({bands_text(bands)})"
+        opening = "Con la regola delle fasce del processo, che chiede {r},"
+    else:
+        rule_text = f"uno scarto interquartile non superiore a {fmt.num(rule.threshold)}"
+        opening = "Con la regola del processo, che chiede {r},"
     if agreed == 0:
         where = (
             "nell'unica casella mostrata"
             if judged == 1
             else sentence("in nessuna delle {t} caselle mostrate", t=fmt.integer(judged))
         )
-        return sentence("Non c'è consenso {w}: la regola chiede {r}.", w=Safe(where), r=rule_text)
-    if judged == 1:
-        where = Safe("nell'unica casella mostrata")
-    elif agreed == judged:
-        where = sentence("in tutte le {t} caselle mostrate", t=fmt.integer(judged))
+        verdict = sentence(opening + " non c'è consenso {w}.", w=Safe(where), r=rule_text)
     else:
-        where = sentence(
-            "in {a} delle {t} caselle mostrate",
-            a=fmt.integer(agreed),
-            t=fmt.integer(judged),
+        if judged == 1:
+            where = Safe("nell'unica casella mostrata")
+        elif agreed == judged:
+            where = sentence("in tutte le {t} caselle mostrate", t=fmt.integer(judged))
+        else:
+            where = sentence("in {a} delle {t} caselle mostrate", a=fmt.integer(agreed), t=fmt.integer(judged))
+        verdict = sentence(opening + " c'è consenso {w}.", w=where, r=rule_text)
+    widths = [last - first + 1 for first, last in bands]
+    narrow = rule.kind == "percent" and 0 < widths[1] < min(widths[0], widths[2])
+    middle = (
+        sentence(
+            ", e la fascia intermedia ({m}), più stretta delle altre, a parità di dispersione dei voti la raggiunge "
+            "più di rado",
+            m=score_range(*bands[1]),
         )
-    return sentence(
-        "C'è consenso (caselle con l'asterisco) {w}: la regola chiede {r}. Un asterisco su una casella chiara indica "
-        "consenso su voti bassi o intermedi.",
-        w=where,
-        r=rule_text,
+        if narrow
+        else Safe("")
     )
+    caveat = sentence(
+        " Quanto spesso una regola così trova consenso dipende dal numero dei delegati, anche a parità di "
+        "opinioni{middle}: il numero di caselle con consenso non va confrontato tra territori con numeri di "
+        "delegati diversi.",
+        middle=middle,
+    )
+    return Safe(verdict + caveat)
 
 
 @unless_small
 def agreement(scores: Scores, params: Parameters) -> Section:
-    """Krippendorff's alpha per field, with Krippendorff's bootstrap interval.
+    """How far one delegate's scores, and the cell means, can be trusted: ICC(A,1), ICC(A,k), the D study, alpha.
 
     Parameters
     ----------
@@ -584,49 +814,249 @@ def agreement(scores: Scores, params: Parameters) -> Section:
     Returns
     -------
     Section
-        Chart, table and one sentence; table ``agreement``.
+        Chart, table and sentences; table ``agreement``: per field Krippendorff's alpha
+        (interval and ordinal, with Krippendorff's bootstrap interval), the variance
+        components, ICC(A,1) and ICC(A,k) with their delegate-bootstrap intervals, ``k``
+        (delegates per cell), ``k_target`` (delegates per cell for a reliability of 0.8) and
+        ``leniency_share``, all over the shown cells.
     """
-    section = Section(tables={"agreement": scores.agreement})
-    if scores.agreement.empty:
+    table = _agreement_table(scores)
+    section = Section(tables={"agreement": table})
+    if table.empty:
         return section
-    if scores.agreement["alpha_interval"].isna().all():
+    if table["alpha_interval"].isna().all() and table["icc_a1"].isna().all():
         return section.add(
             paragraph(
-                "L'accordo tra i delegati non è mostrato: in nessun campo hanno votato almeno "
-                f"{params.min_cell} delegati."
+                sentence(
+                    "L'accordo tra i delegati non è mostrato: in nessun campo c'è una casella mostrata (votata da "
+                    "almeno {k} delegati).",
+                    k=params.min_cell,
+                )
             )
         )
-    section.add(plots.agreement_chart(scores.agreement, f"Accordo tra i delegati per campo – {scores.territory}"))
+    section.add(plots.agreement_chart(table, f"Affidabilità e accordo per campo – {scores.territory}"))
+    shown = table.assign(
+        icc_a1_ci=_intervals(table, "icc_a1"),
+        icc_ak_ci=_intervals(table, "icc_ak"),
+        alpha_ci=_intervals(table, "alpha_interval", "ci_low", "ci_high"),
+    )
+    two = lambda x: fmt.num(x, 2)  # noqa: E731
     section.add(
         table_html(
-            scores.agreement,
+            shown,
             {
                 "field": "Campo",
-                "alpha_interval": "Alfa (intervallare)",
-                "ci_low": "IC 95% da",
-                "ci_high": "IC 95% a",
-                "alpha_ordinal": "Alfa (ordinale)",
                 "n_raters": "Delegati",
-                "n_units": "Caselle",
+                "k": "Delegati per casella",
+                "icc_a1": "ICC(A,1)",
+                "icc_a1_ci": "IC 95%",
+                "icc_ak": "ICC(A,k)",
+                "icc_ak_ci": "IC 95% ",
+                "k_target": "Delegati per 0,8",
+                "leniency_share": "Quota della lenienza",
+                "alpha_interval": "Alfa (intervallare)",
+                "alpha_ci": "IC 95%  ",
+                "alpha_ordinal": "Alfa (ordinale)",
             },
-            f"Alfa di Krippendorff per campo – {scores.territory}",
-            formats={c: (lambda x: fmt.num(x, 2)) for c in ("alpha_interval", "ci_low", "ci_high", "alpha_ordinal")},
+            f"Affidabilità delle medie e accordo tra i delegati per campo – {scores.territory}",
+            formats={
+                "k": lambda x: fmt.num(x, 0),
+                "k_target": fmt.integer,
+                "leniency_share": fmt.pct,
+                "icc_a1_ci": str,
+                "icc_ak_ci": str,
+                "alpha_ci": str,
+                **dict.fromkeys(("icc_a1", "icc_ak", "alpha_interval", "alpha_ordinal"), two),
+            },
             min_cell=params.min_cell,
-            note="Alfa = 1: accordo perfetto; 0: accordo pari al caso. Krippendorff indica 0,8 per conclusioni solide "
-            "e 0,667 come minimo per conclusioni provvisorie.",
+            note="Calcolati sulle caselle mostrate. ICC(A,1): accordo del voto di un singolo delegato con il valore "
+            "della casella; ICC(A,k): affidabilità della media della casella, con i suoi delegati (McGraw e Wong "
+            "1996; Brennan 2001). Delegati per casella: media armonica dei voti per casella. Delegati per 0,8: "
+            "quanti delegati per casella darebbero alle medie un'affidabilità di 0,8 (formula di Spearman-Brown). "
+            "Quota della lenienza: parte della varianza tra i voti di una stessa casella dovuta a delegati che "
+            "votano tutto più alto o più basso degli altri. Alfa di Krippendorff = 1: accordo perfetto; 0: accordo "
+            "pari al caso; come ICC(A,1) riguarda il singolo delegato (Krippendorff indica 0,8 per conclusioni "
+            "solide e 0,667 come minimo per conclusioni provvisorie). Intervalli al 95%: bootstrap dei delegati per "
+            "gli ICC, bootstrap di Krippendorff per alfa.",
         )
     )
-    reading = agreement_sentence(scores.agreement)
-    if reading:
-        section.add(paragraph(reading))
+    for reading in (reliability_sentence(table), agreement_sentence(table)):
+        if reading:
+            section.add(paragraph(reading))
     return section
+
+
+def _agreement_table(scores: Scores) -> pd.DataFrame:
+    """Alpha and reliability per field, one row each (the table ``agreement``)."""
+    alpha = scores.agreement
+    if alpha.empty:
+        return alpha
+    reliability = scores.reliability
+    if reliability is None or reliability.empty:
+        reliability = pd.DataFrame({"field": alpha["field"]}).assign(**dict.fromkeys(RELIABILITY_COLUMNS, float("nan")))
+    keep = ["field", *[c for c in RELIABILITY_COLUMNS if c in reliability]]
+    table = alpha.merge(reliability[keep], on="field", how="left")
+    if "suppressed" in reliability:
+        flags = alpha[["field"]].merge(reliability[["field", "suppressed"]], on="field", how="left")["suppressed"]
+        table["suppressed"] = table["suppressed"].astype(bool) | flags.astype("boolean").fillna(True).astype(bool)
+    return table
+
+
+def _intervals(table: pd.DataFrame, column: str, low: str | None = None, high: str | None = None) -> pd.Series:
+    """``0,34–0,41`` for each shown interval of ``column``, None where it is blank."""
+    low, high = low or f"{column}_low", high or f"{column}_high"
+    if low not in table or high not in table:
+        return pd.Series(None, index=table.index, dtype=object)
+    return pd.Series(
+        [
+            None if pd.isna(a) or pd.isna(b) else f"{fmt.num(a, 2)}–{fmt.num(b, 2)}"
+            for a, b in zip(table[low], table[high], strict=True)
+        ],
+        index=table.index,
+        dtype=object,
+    )
+
+
+#: Koo & Li's (2016) reading of an ICC: below 0.5 poor, from 0.75 good.
+_ICC_POOR, _ICC_GOOD = 0.5, 0.75
+#: The reliability asked of a mean (the D study's target).
+_RELIABLE = 0.8
+
+
+def reliability_sentence(reliability: pd.DataFrame, *, brief: bool = False) -> str | None:
+    """What ICC(A,1), ICC(A,k) and the D study say together: single delegates, the cell means, delegates needed.
+
+    Every comparison is made on the values as printed (two decimals; whole delegates), and
+    the sentences cover the fields shown: all of them, or those shown when some are hidden.
+
+    Parameters
+    ----------
+    reliability : DataFrame
+        One row per field: ``icc_a1``, ``icc_ak``, ``k``, ``k_target`` and
+        ``leniency_share`` (NaN where hidden).
+    brief : bool, default False
+        Only the first sentence (single delegates and means), as the final report's findings
+        use it.
+
+    Returns
+    -------
+    str or None
+        Escaped HTML text; ``None`` when no field is shown.
+
+    References
+    ----------
+    .. [1] McGraw, K. O. & Wong, S. P. (1996). *Psychological Methods* 1(1), 30-46.
+    .. [2] Koo, T. K. & Li, M. Y. (2016). A guideline of selecting and reporting intraclass
+       correlation coefficients for reliability research. *J Chiropr Med* 15(2), 155-163.
+    .. [3] Brennan, R. L. (2001). *Generalizability Theory*. Springer.
+
+    Examples
+    --------
+    >>> import html, re
+    >>> t = pd.DataFrame({"icc_a1": [0.33, 0.44], "icc_ak": [0.94, 0.98], "k": [30.7, 58.2],
+    ...                   "k_target": [9.0, 6.0], "leniency_share": [0.23, 0.28]})
+    >>> html.unescape(re.sub(r"<[^>]+>", "", reliability_sentence(t)))
+    "I singoli delegati concordano poco tra loro in entrambi i campi (ICC(A,1) tra 0,33 e 0,44), ma le medie delle caselle (in media tra 31 e 58 delegati ciascuna) sono stabili (ICC(A,k) tra 0,94 e 0,98). Per un'affidabilità delle medie di almeno 0,8 bastano tra 6 e 9 delegati per casella, secondo il campo. La lenienza (delegati che votano tutto più alto o più basso degli altri) spiega tra il 23% e il 28% della varianza tra i voti di una stessa casella."
+    """
+    single = pd.to_numeric(reliability["icc_a1"], errors="coerce").astype(float)
+    mean = pd.to_numeric(reliability["icc_ak"], errors="coerce").astype(float).where(single.notna())
+    if single.dropna().empty:
+        return None
+    on = single.notna()
+    printed = single[on].map(lambda v: fmt.rounded(v, 2))
+    printed_mean = mean[on].map(lambda v: fmt.rounded(v, 2))
+    hidden = bool((~on).any())
+    across = "tra i campi mostrati" if hidden else "da campo a campo"
+    good = bool((printed >= _ICC_GOOD).all())
+    if (printed < _ICC_POOR).all():
+        template = "I singoli delegati concordano poco tra loro {where} ({values})"
+    elif good:
+        template = "I singoli delegati concordano molto tra loro {where} ({values})"
+    elif ((printed >= _ICC_POOR) & (printed < _ICC_GOOD)).all():
+        template = "I singoli delegati concordano in misura moderata {where} ({values})"
+    else:
+        template = f"L'accordo tra i singoli delegati varia {across} ({{values}})"
+    first = claims.span(single, 2, template, symbol="ICC(A,1)")
+    k = pd.to_numeric(reliability["k"], errors="coerce").astype(float)[on]
+    who = sentence(" (in media {k} delegati ciascuna)", k=_whole_range(k)) if k.notna().any() else Safe("")
+    stable = printed_mean >= _RELIABLE
+    if stable.all():
+        link, verdict = ("e" if good else "ma"), "sono stabili ({values})"
+    elif not stable.any():
+        link, verdict = ("ma" if good else "e"), "non sono abbastanza stabili ({values}, sotto 0,8)"
+    else:
+        link, verdict = ";", "sono stabili in alcuni campi e non in altri ({values}, da confrontare con 0,8)"
+    second = claims.span(mean, 2, verdict, symbol="ICC(A,k)")
+    means = sentence(
+        ("; le medie delle caselle" if link == ";" else f", {link} le medie delle caselle") + "{who} {verdict}.",
+        who=who,
+        verdict=second,
+    )
+    text = first + means
+    if brief:
+        return Safe(text)
+    return Safe(" ".join(part for part in (text, _d_study(reliability, on, k), _leniency(reliability, on)) if part))
+
+
+def _whole_range(values: pd.Series) -> Safe:
+    """``31``, or ``tra 31 e 58``: whole numbers as printed, the ends of a range."""
+    low, high = fmt.integer(values.min()), fmt.integer(values.max())
+    return sentence("{k}", k=low) if low == high else sentence("tra {a} e {b}", a=low, b=high)
+
+
+def _d_study(reliability: pd.DataFrame, on: pd.Series, k: pd.Series) -> str:
+    """How many delegates per cell give the means a reliability of 0.8 (the D study)."""
+    target = pd.to_numeric(reliability["k_target"], errors="coerce").astype(float)[on]
+    known = target.dropna()
+    if known.empty:
+        return ""
+    reached = (known <= k[known.index].map(lambda v: fmt.rounded(v, 0))).to_numpy()
+    low, high = fmt.integer(known.min()), fmt.integer(known.max())
+    many = sentence("{m}", m=low) if low == high else sentence("tra {a} e {b}", a=low, b=high)
+    spread = "" if low == high else ", secondo il campo"
+    one = low == high == "1"
+    if reached.all():
+        verb = "basta" if one else "bastano"
+    else:
+        verb = ("servirebbe" if one else "servirebbero") if not reached.any() else "servono"
+    text = sentence(
+        "Per un'affidabilità delle medie di almeno 0,8 "
+        + verb
+        + " {many} "
+        + ("delegato" if one else "delegati")
+        + " per casella"
+        + spread
+        + ".",
+        many=many,
+    )
+    if len(known) < int(on.sum()):
+        text = Safe(
+            text + " Dove le caselle di un campo non si distinguono, nessun numero di delegati basta a distinguerle."
+        )
+    return text
+
+
+def _leniency(reliability: pd.DataFrame, on: pd.Series) -> str:
+    """The share of the variance between delegates on one cell that is leniency."""
+    share = pd.to_numeric(reliability["leniency_share"], errors="coerce").astype(float)[on].dropna()
+    if share.empty:
+        return ""
+    low, high = fmt.pct_article(share.min()), fmt.pct_article(share.max())
+    amount = sentence("{a}", a=low) if low == high else sentence("tra {a} e {b}", a=low, b=high)
+    return sentence(
+        "La lenienza (delegati che votano tutto più alto o più basso degli altri) spiega {amount} della varianza "
+        "tra i voti di una stessa casella.",
+        amount=amount,
+    )
 
 
 def agreement_sentence(agreement: pd.DataFrame) -> str | None:
     """One sentence reading Krippendorff's alpha against his thresholds (0,667 and 0,8), field by field.
 
     The alphas are read as printed (two decimals), and the sentence says which fields it
-    covers: all of them, or only those shown when some are hidden.
+    covers: all of them, or only those shown when some are hidden. Alpha, like ICC(A,1),
+    is the agreement of *single* delegates: it says nothing of how stable a mean of many
+    delegates is (that is :func:`reliability_sentence`), and the sentence says so.
 
     Parameters
     ----------
@@ -654,7 +1084,8 @@ def agreement_sentence(agreement: pd.DataFrame) -> str | None:
     if low.all():
         template = (
             "L'accordo tra i delegati è basso {where} ({values}, sotto il minimo di 0,667 indicato da Krippendorff): "
-            "i voti medi sintetizzano opinioni diverse, non un giudizio condiviso."
+            "come ICC(A,1), l'alfa misura quanto concordano i singoli delegati, non quanto è stabile la media di una "
+            "casella."
         )
     elif high.all():
         template = "L'accordo tra i delegati è alto {where} ({values})."
@@ -666,14 +1097,47 @@ def agreement_sentence(agreement: pd.DataFrame) -> str | None:
     else:
         across = "tra i campi mostrati" if len(printed) < len(alpha) else "da campo a campo"
         template = f"L'accordo tra i delegati varia {across} ({{values}})" + (
-            ": dove è sotto 0,667, i voti medi sintetizzano opinioni diverse." if low.any() else "."
+            ": dove è sotto 0,667, i singoli delegati giudicano la stessa casella in modo diverso."
+            if low.any()
+            else "."
         )
     return claims.span(alpha, 2, template)
 
 
+def _group_comparison(data: Processed, params: Parameters, protect, votes: pd.DataFrame) -> tuple:
+    """The groups per resource and per cell, protected; a province's gaps pooled with its region's other places.
+
+    In a province (five delegates per group are common) a cell's test has no power and a
+    resource's own gap is noisy: the gaps are shrunk towards those of the other places of
+    the same region that show theirs, with the Fay-Herriot weight
+    (:func:`~palestre_analysis.stats.groups.pool_gaps`). Elsewhere the pooled columns stay
+    blank. Each place lends only the gaps its own report may show.
+    """
+    comparison, per_cell = protect.group_comparison(votes, seed=params.seed, n_boot=_DELTA_DRAWS)
+    others = []
+    geography = data.geography
+    if geography.place(data.territory).level == "provincia" and comparison["gap"].notna().any():
+        parent = dataclasses.replace(data.region, territory=geography.parent(data.territory).name)
+        for name, other in place_guards(parent, params):
+            if name == data.territory or not len(other.data.votes):
+                continue
+            sibling = stats.prepare_votes(other.data.votes, other.data.entities, by=())
+            table, _ = other.group_comparison(sibling, seed=params.seed, n_boot=0, per_cell=False)
+            others.append(table[~table["suppressed"]])
+    return stats.groups.pool_gaps(comparison, others), per_cell
+
+
+#: Delegate-bootstrap replicates behind Cliff's delta's percentile intervals.
+_DELTA_DRAWS = 1000
+#: How the overall shift's row is named in the tables and the figure.
+_ALL_RESOURCES_LABEL = "Tutte le fonti (scarto medio)"
+#: Gaps and Cliff's deltas are printed with two decimals.
+_GAP_DECIMALS = 2
+
+
 @unless_small
 def groups(scores: Scores, params: Parameters) -> Section:
-    """The gap between APS/ODV delegates and foundations, CSV and other bodies.
+    """The gap between the two groups per resource, with each delegate's leniency taken into account.
 
     Parameters
     ----------
@@ -685,129 +1149,296 @@ def groups(scores: Scores, params: Parameters) -> Section:
     Returns
     -------
     Section
-        Heatmaps of the difference, sentences and the ten widest gaps; table
-        ``group_comparison``.
+        The gaps with their intervals (figure and table), sentences on the resources whose
+        interval excludes zero, the overall shift with its caveat and the per-cell tests;
+        tables ``group_comparison`` and ``group_cells``.
     """
-    section = Section(tables={"group_comparison": scores.comparison})
+    section = Section(tables={"group_comparison": scores.comparison, "group_cells": scores.group_cells})
     if scores.comparison.empty:
         return section
     named = group_phrases(params.process)
     first, second = group_keys(params.process)
-    labels = {g.key: g.label for g in params.process.groups}
-    difference = _difference(scores, first, second)
-    if difference["difference"].notna().any():
+    table = scores.comparison
+    pooled = bool(table["pooled_gap"].notna().any())
+    by_resource = table[table["resource"] != stats.groups.ALL_RESOURCES]
+    if by_resource["gap"].notna().any():
         section.add(
-            plots.heatmaps(
-                difference,
-                "difference",
-                f"Differenza tra i gruppi (delegati {named[first]} meno delegati {named[second]}) – {scores.territory}",
-                cmap="PuOr",
-                center=0,
-                annotate=False,
-                n_column=None,
-                marks="significant",
-                colorbar="Differenza dei voti medi",
+            plots.group_gaps_chart(
+                table,
+                f"Differenza tra i gruppi per fonte di risorse (delegati {named[first]} meno delegati "
+                f"{named[second]}) – {scores.territory}",
+                all_label=_ALL_RESOURCES_LABEL,
             )
         )
-    ranked = scores.comparison.dropna(subset=["cliffs_delta"])
-    ranked = ranked.reindex(ranked["cliffs_delta"].abs().sort_values(ascending=False).index).head(10)
-    section.add(paragraph(*_group_sentences(ranked, scores.comparison, params)))
-    if ranked.empty:
-        return section
-    section.add(
-        table_html(
-            ranked,
-            {
-                "field": "Campo",
-                "resource": "Fonte",
-                "need": "Esigenza",
-                f"n_{first}": labels[first],
-                f"n_{second}": labels[second],
-                "cliffs_delta": "Delta di Cliff",
-                "p": "p",
-                "p_bh": "p corretto (BH)",
-            },
-            f"{_widest_caption(len(ranked))} – {scores.territory}",
-            formats={"cliffs_delta": lambda d: fmt.num(d, 2), "p": fmt.pvalue, "p_bh": fmt.pvalue},
-            min_cell=params.min_cell,
-            note=f"Delta di Cliff: quanto è più probabile che un voto dei delegati {named[first]} superi un voto dei "
-            f"delegati {named[second]} che il contrario (da -1 a 1; positivo: i delegati {named[first]} danno voti più "
-            "alti). Test di Mann-Whitney a due code; il "
-            "p è corretto (procedura di Benjamini-Hochberg, BH) per i molti confronti fatti su tutte le caselle del "
-            f"rapporto. Asterisco nella mappa: p corretto < {fmt.num(_SIGNIFICANT, 2)}.",
-        )
-    )
+    section.add(paragraph(*_group_sentences(table, scores.group_cells, params, scores.territory)))
+    if by_resource["gap"].notna().any():
+        section.add(_gap_table(table, named, first, second, pooled, scores.territory, params.min_cell))
     return section
 
 
-def _widest_caption(n: int) -> str:
-    """Caption of the table of widest gaps: the ten widest, or every compared cell when there are fewer.
-
-    >>> _widest_caption(3)
-    'Le 3 caselle confrontate tra i gruppi, dalla differenza più ampia'
-    >>> _widest_caption(10), _widest_caption(1)
-    ('Le dieci caselle con la differenza più ampia tra i gruppi', "L'unica casella confrontata tra i gruppi")
-    """
-    if n == 1:
-        return "L'unica casella confrontata tra i gruppi"
-    if n < 10:
-        return f"Le {fmt.integer(n)} caselle confrontate tra i gruppi, dalla differenza più ampia"
-    return "Le dieci caselle con la differenza più ampia tra i gruppi"
-
-
-def _difference(scores: Scores, first: str, second: str) -> pd.DataFrame:
-    cells = scores.cells.pivot_table(
-        index=["field", "resource", "need"], columns="group", values="mean", aggfunc="first", dropna=False
-    )
-    comparison = scores.comparison.set_index(["field", "resource", "need"])
-    table = pd.DataFrame(
-        {
-            "difference": cells.get(first) - cells.get(second),
-            "significant": comparison["p_bh"] < _SIGNIFICANT,
-            "suppressed": comparison["suppressed"],
+def _gap_table(table: pd.DataFrame, named: dict, first: str, second: str, pooled: bool, territory: str, min_cell):
+    """The table of gaps per resource (and the overall shift), as HTML."""
+    shown = table.assign(resource=table["resource"].replace({stats.groups.ALL_RESOURCES: _ALL_RESOURCES_LABEL}))
+    columns = {"resource": "Fonte", "gap": "Differenza", "ci_low": "IC 95% da", "ci_high": "IC 95% a"}
+    if pooled:
+        columns |= {
+            "pooled_gap": "Con le altre province",
+            "pooled_ci_low": "IC 95% da ",
+            "pooled_ci_high": "IC 95% a ",
+            "own_weight": "Peso della provincia",
         }
-    ).reset_index()
-    return table
+    columns |= {"cliffs_delta": "Delta di Cliff", "delta_ci_low": "IC 95% da  ", "delta_ci_high": "IC 95% a  "}
+    gap = {c: (lambda x: fmt.num(x, _GAP_DECIMALS)) for c in columns if c not in ("resource", "own_weight")}
+    note = (
+        f"Differenza: voto dei delegati {named[first]} meno voto dei delegati {named[second]}, in punti della "
+        "scala, stimata da un modello che confronta i due gruppi casella per casella e tiene conto della "
+        "generosità di ciascun delegato; l'ultima riga è la media sulle fonti. IC 95%: intervallo di "
+        "confidenza al 95%. Delta di Cliff: quanto è più probabile che un voto del primo gruppo superi un voto "
+        "del secondo nella stessa casella che il contrario (da -1 a 1), con intervallo bootstrap sui delegati."
+    )
+    if pooled:
+        note += (
+            " «Con le altre province»: la differenza stimata insieme a quelle delle altre province della "
+            "regione (peso della provincia: quanto conta la stima dei soli suoi delegati)."
+        )
+    return table_html(
+        shown,
+        columns,
+        f"La differenza tra i gruppi per fonte di risorse – {territory}",
+        formats={**gap, "own_weight": fmt.pct},
+        min_cell=min_cell,
+        note=note,
+    )
 
 
-def _group_sentences(ranked: pd.DataFrame, comparison: pd.DataFrame, params: Parameters) -> list[str]:
+def _signed(value: float) -> str:
+    """A gap with its sign, as printed: ``+1,35``, ``-0,41``, ``0,00``.
+
+    >>> _signed(1.349), _signed(-0.41), _signed(-0.001)
+    ('+1,35', '-0,41', '0,00')
+    """
+    text = fmt.num(value, _GAP_DECIMALS)
+    return "+" + text if fmt.rounded(value, _GAP_DECIMALS) > 0 else text
+
+
+def _interval(row: pd.Series, low: str, high: str) -> str:
+    return f"IC 95% da {fmt.num(row[low], _GAP_DECIMALS)} a {fmt.num(row[high], _GAP_DECIMALS)}"
+
+
+def _side(row: pd.Series, low: str, high: str) -> int:
+    """+1 or -1 where the interval, as printed, lies above or below zero; 0 where it holds zero."""
+    if fmt.rounded(row[low], _GAP_DECIMALS) > 0:
+        return 1
+    if fmt.rounded(row[high], _GAP_DECIMALS) < 0:
+        return -1
+    return 0
+
+
+def _group_sentences(table: pd.DataFrame, cells: pd.DataFrame, params: Parameters, territory: str = "") -> list[str]:
+    """What the comparison of the groups says, true at the precision it prints.
+
+    The resources whose 95% interval (as printed) lies away from zero, with their gap and
+    interval; "nessuna differenza rilevabile" when none does; the overall shift with its
+    caveat; the per-cell tests, or why they are not run; in a province, how its gaps were
+    pooled with the other provinces'.
+    """
     named = group_phrases(params.process)
     first, second = group_keys(params.process)
-    tested = comparison.dropna(subset=["p_bh"])
-    if tested.empty:
+    counts = [table[f"n_{g}"].iloc[0] if f"n_{g}" in table else float("nan") for g in (first, second)]
+    rows = table[table["resource"] != stats.groups.ALL_RESOURCES]
+    if rows["gap"].isna().all():
+        if any(pd.isna(n) or n < params.min_cell for n in counts):
+            return [
+                sentence(
+                    "Il confronto tra i gruppi non è mostrato: ciascun gruppo deve contare almeno {k} delegati, e il "
+                    "loro numero deve poter essere mostrato senza che i conteggi nascosti si possano ricavare.",
+                    k=params.min_cell,
+                )
+            ]
         return [
             sentence(
-                "Il confronto tra i gruppi non è mostrato: in nessuna casella si possono mostrare i voti di "
-                "entrambi i gruppi (ognuno deve avere almeno {k} delegati che l'hanno votata, senza che i conteggi "
-                "nascosti si possano ricavare dagli altri).",
+                "Il confronto tra i gruppi non è mostrato: in nessuna casella si possono mostrare i voti di entrambi i "
+                "gruppi (ognuno deve avere almeno {k} delegati che l'hanno votata, senza che i conteggi nascosti si "
+                "possano ricavare dagli altri).",
                 k=params.min_cell,
             )
         ]
-    significant = int((tested["p_bh"] < _SIGNIFICANT).sum())
-    cells = claims.count_of(significant, len(tested), "casella", "caselle")
-    lines = [
-        sentence(
-            "Dopo la correzione per i confronti multipli, i due gruppi "
-            + ("non differiscono in {c} confrontate." if significant == 0 else "differiscono in {c}."),
-            c=cells,
+    pooled = bool(table["pooled_gap"].notna().any())
+    gap, low, high = ("pooled_gap", "pooled_ci_low", "pooled_ci_high") if pooled else ("gap", "ci_low", "ci_high")
+    compared = rows[rows[gap].notna()]
+    lines = [_differences(compared, gap, low, high, named[first], named[second], len(compared) < len(rows))]
+    shift = table[table["resource"] == stats.groups.ALL_RESOURCES].iloc[0]
+    lines.append(_shift(shift, gap, low, high, named[first], named[second], len(compared)))
+    tests = _cell_tests(cells)
+    if tests:
+        lines.append(tests)
+    if pooled or params.geography.place(territory).level == "provincia":
+        lines.append(_pooling(compared, pooled, territory))
+    return lines
+
+
+def _differences(rows: pd.DataFrame, gap: str, low: str, high: str, first: str, second: str, some_hidden: bool) -> str:
+    """The resources whose interval lies above or below zero, or that no difference is detectable."""
+    side = rows.apply(lambda r: _side(r, low, high), axis=1) if len(rows) else pd.Series(dtype=int)
+    head = "Al netto della generosità di ciascun delegato e dei campi votati, "
+
+    def listed(part: pd.DataFrame) -> Safe:
+        part = part.sort_values(gap, ascending=bool((part[gap] < 0).all()))  # the widest first
+        names = [
+            sentence("{r} ({g}; " + _interval(r, low, high) + ")", r=r["resource"], g=_signed(r[gap]))
+            for _, r in part.iterrows()
+        ]
+        return _joined_names(names)
+
+    above, below = rows[side.to_numpy() > 0], rows[side.to_numpy() < 0]
+    if above.empty and below.empty:
+        if len(rows) == 1:
+            return sentence(
+                head + "nessuna differenza rilevabile tra i due gruppi sull'unica fonte confrontata, {r}: "
+                "l'intervallo al 95% della differenza ({g}; "
+                + _interval(rows.iloc[0], low, high)
+                + ") comprende lo zero.",
+                r=rows.iloc[0]["resource"],
+                g=_signed(rows.iloc[0][gap]),
+            )
+        return sentence(
+            head
+            + "nessuna differenza rilevabile tra i due gruppi: su ognuna delle {n} fonti"
+            + (" confrontate" if some_hidden else "")
+            + " l'intervallo al 95% della differenza comprende lo zero.",
+            n=fmt.integer(len(rows)),
         )
-    ]
-    deltas = comparison.set_index(["field", "resource", "need"])["cliffs_delta"]
-    widest = claims.best(
-        deltas.abs(),
-        2,
-        "La distanza più ampia{scope} riguarda {name}: i voti più alti vengono dai delegati {who} (delta di Cliff "
-        "{d}).",
-        "Le distanze più ampie{scope}, a pari merito con un delta di Cliff di {value} in valore assoluto, riguardano "
-        "{names}.",
-        scope=" tra le caselle confrontate",
-        name=lambda key: sentence("{r} per l'esigenza {n} nel campo {f}", f=key[0], r=key[1], n=key[2]),
-        extra=lambda key: {
-            "who": named[first if deltas[key] > 0 else second],
-            "d": fmt.num(deltas[key], 2),
-        },
+    parts = []
+    if len(above):
+        parts.append(sentence("più alti a {a}", a=listed(above)))
+    if len(below):
+        parts.append(sentence("più bassi a {b}", b=listed(below)))
+    rest = len(rows) - len(above) - len(below)
+    text = sentence(
+        head + "i delegati {f} danno voti {parts} rispetto ai delegati {s}.",
+        f=first,
+        s=second,
+        parts=Safe(" e ".join(parts)),
     )
-    return lines + ([widest] if widest else [])
+    if rest == 1:
+        text += " Sull'altra fonte la differenza non è rilevabile: il suo intervallo al 95% comprende lo zero."
+    elif rest > 1:
+        text += sentence(
+            " Sulle altre {n} la differenza non è rilevabile: per ognuna l'intervallo al 95% comprende lo zero.",
+            n=fmt.plural(rest, "fonte", "fonti"),
+        )
+    return Safe(text)
+
+
+def _joined_names(names: list) -> Safe:
+    """``A``, ``A e B``, ``A, B e C``."""
+    return names[0] if len(names) == 1 else Safe(", ".join(names[:-1]) + " e " + names[-1])
+
+
+def _shift(row: pd.Series, gap: str, low: str, high: str, first: str, second: str, n_resources: int) -> str:
+    """The overall shift (the mean gap over the resources) and why it is read with caution."""
+    caveat = (
+        "uno scarto comune a tutte le fonti non si distingue da un diverso uso della scala da parte dei due gruppi "
+        "(un gruppo più generoso in ogni voto): come i gruppi vedono le fonti lo dicono soprattutto le differenze "
+        "tra una fonte e l'altra."
+    )
+    if n_resources <= 1 or pd.isna(row[gap]):
+        return Safe(
+            "Con una sola fonte confrontata la differenza non si distingue da un diverso uso della scala da parte dei "
+            "due gruppi (un gruppo più generoso in ogni voto)."
+        )
+    side = _side(row, low, high)
+    interval = _interval(row, low, high)
+    if side == 0:
+        return sentence(
+            "In media sulle fonti, lo scarto tra i due gruppi ({g}; "
+            + interval
+            + ") non è rilevabile; comunque, "
+            + caveat,
+            g=_signed(row[gap]),
+        )
+    return sentence(
+        "In media sulle fonti, i voti dei delegati {f} sono più "
+        + ("alti" if side > 0 else "bassi")
+        + " di quelli dei delegati {s} di {g} ("
+        + interval
+        + "); ma "
+        + caveat,
+        f=first,
+        s=second,
+        g=f"{fmt.num(abs(row[gap]), _GAP_DECIMALS)} punti",
+    )
+
+
+def _cell_tests(cells: pd.DataFrame) -> str | None:
+    """The per-cell tests: how many cells can reach significance, and what they found; or why none is run."""
+    if cells is None or cells.empty or "tested" not in cells:
+        return None
+    compared = cells[~cells["suppressed"].astype(bool)]
+    if compared.empty:
+        return None
+    tested = compared[compared["tested"].astype(bool)]
+    if tested.empty:
+        return sentence(
+            "Nessun test casella per casella: con i delegati che hanno votato ogni casella, nessun test di "
+            "Mann-Whitney potrebbe superare la correzione per i {c} confronti (il più piccolo p ottenibile è troppo "
+            "grande), e un test che non può dare un risultato non è fatto.",
+            c=fmt.integer(len(compared)),
+        )
+    found = int((tested["p_bh"] < _SIGNIFICANT).sum())
+    where = (
+        sentence("sulle {m} caselle in cui può risultare significativo", m=fmt.integer(len(tested)))
+        if len(tested) > 1
+        else Safe("sull'unica casella in cui può risultare significativo")
+    )
+    if len(tested) == 1:
+        result = "trova una differenza" if found else "non trova differenze"
+    elif found == 0:
+        result = sentence("non trova differenze in {c}", c=claims.count_of(0, len(tested), "casella", "caselle"))
+    else:
+        result = sentence("trova una differenza in {c}", c=claims.count_of(found, len(tested), "casella", "caselle"))
+    return sentence(
+        "Casella per casella, il test di Mann-Whitney con la correzione di Benjamini-Hochberg, fatto {w}, {r}"
+        + (": dove non la trova, non vuol dire che manchi" if found < len(tested) else "")
+        + ". Un test per casella coglie solo le differenze più ampie: la stima per fonte qui sopra è la sintesi più "
+        "affidabile.",
+        w=where,
+        r=Safe(result),
+    )
+
+
+def _pooling(rows: pd.DataFrame, pooled: bool, territory: str) -> str:
+    """How a province's gaps were pooled with the other provinces' (or that no other province could lend its own)."""
+    if not pooled:
+        return sentence(
+            "Nessun'altra provincia della regione mostra il confronto tra i gruppi: le stime sono quelle dei soli "
+            "delegati di {t}.",
+            t=territory,
+        )
+    weights = rows["own_weight"].dropna()
+    printed = weights.map(fmt.pct)
+    head = sentence(
+        "Con pochi delegati per provincia, le differenze per fonte di {t} sono stimate insieme a quelle delle altre "
+        "province della regione (stima empirico-bayesiana di Fay e Herriot): ",
+        t=territory,
+    )
+    if (weights.map(lambda w: fmt.rounded(100 * w, 0)) == 0).all():
+        return Safe(
+            head + "le differenze tra le province non vanno oltre il caso, e ogni stima è la differenza comune alle "
+            "province, con un intervallo che tiene conto di quanto le province potrebbero comunque differire."
+        )
+    share = (
+        sentence("{w}", w=fmt.pct_article(weights.iloc[0]))
+        if printed.nunique() == 1
+        else sentence("tra {a} e {b}", a=fmt.pct_article(weights.min()), b=fmt.pct_article(weights.max()))
+    )
+    return Safe(
+        head
+        + sentence(
+            "i voti della provincia pesano {s} in ogni stima, il resto viene dalla differenza comune alle province.",
+            s=share,
+        )
+    )
 
 
 @unless_small

@@ -10,6 +10,14 @@ with ``B`` random resamples is computed here directly, for many cells at once.
 Functions here are written by hand (no library computes a bootstrap distribution
 exactly); they are tested against brute-force enumeration of all ``n^n``
 resamples and against ``scipy.stats.bootstrap(method="percentile")``.
+
+No published table uses them any more. "Exact" means exact *as a bootstrap* (no
+resampling noise), not exact in coverage: the percentile interval of a cell's mean
+covers the true mean about 83% of the time with 5 delegates, so the cells publish a
+Student t interval (:func:`.cells.cell_stats`); and resampling cells one by one ignores
+that the same delegates score every cell, so the best crossing resamples delegates
+(:func:`.cells.best_crossing`, :mod:`.resampling`). They stay in the public API, and
+as the reference that ``tests/stats/test_cells_coverage.py`` shows falling short.
 """
 
 from __future__ import annotations

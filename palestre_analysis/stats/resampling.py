@@ -119,8 +119,7 @@ def delegate_matrix(
     """
     columns = list(cell_columns)
     rater, raters = pd.factorize(votes["rater"], sort=True)
-    cell_index = pd.MultiIndex.from_frame(votes[columns])
-    cell, cells = pd.factorize(cell_index, sort=True)
+    cell, cells = _cell_codes(votes, columns)
     n_raters, n_cells = len(raters), len(cells)
     flat = rater.astype(np.int64) * n_cells + cell
     if len(np.unique(flat)) < len(flat):
@@ -139,13 +138,29 @@ def delegate_matrix(
             raise ValueError(f"A delegate belongs to two values of {stratum!r}: each must have one.")
         labels = np.asarray(labels, dtype=object)
     return DelegateMatrix(
-        cells=pd.DataFrame(list(cells), columns=columns),
+        cells=cells,
         raters=np.asarray(raters),
         strata=strata,
         strata_labels=labels,
         scores=scores.reshape(n_raters, n_cells),
         voted=voted.reshape(n_raters, n_cells),
     )
+
+
+def _cell_codes(votes: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each vote's cell code and the cells, sorted: column by column (a MultiIndex factorize is several times slower)."""
+    code = np.zeros(len(votes), dtype=np.int64)
+    levels = []
+    for column in columns:
+        codes, uniques = pd.factorize(votes[column], sort=True)
+        code = code * len(uniques) + codes
+        levels.append(uniques)
+    present, cell = np.unique(code, return_inverse=True)
+    parts, rest = [], present
+    for uniques in reversed(levels):
+        parts.append(np.asarray(uniques)[rest % len(uniques)])
+        rest = rest // len(uniques)
+    return cell.ravel(), pd.DataFrame(dict(zip(columns, reversed(parts), strict=True)))
 
 
 def delegate_weights(strata: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:

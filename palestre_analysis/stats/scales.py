@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from palestre_analysis import config
+from palestre_analysis.core.process import default_bands
 
 __all__ = [
     "DEFAULT_SCALE",
@@ -161,7 +161,7 @@ def check_high_score(high_score: object, scale: tuple[int, int]) -> int:
 def resolve_bands(
     bands: Sequence[Sequence[int]] | None,
     scale: tuple[int, int],
-    high_score: object = config.HIGH_SCORE,
+    high_score: object = None,
 ) -> Bands:
     """The low, middle and high bands of a (validated) scale: validated, or drawn from ``high_score``.
 
@@ -173,12 +173,17 @@ def resolve_bands(
         last ending at ``high``. ``None`` draws them from ``high_score``.
     scale : tuple of (int, int)
         The scale, as :func:`check_scale` returns it.
-    high_score : int, default ``config.HIGH_SCORE``
+    high_score : int, optional
         Used only when ``bands`` is None: the high band is ``high_score ..
         high``, the low band its mirror ``low .. low + high - high_score``, and
         the middle band what lies between (empty when ``high_score`` is the
         first score above the middle of the scale). ``high_score`` must be above
-        the middle, so that the low and high bands do not overlap.
+        the middle, so that the low and high bands do not overlap. ``None``: the
+        scale's default bands, those of
+        :func:`palestre_analysis.core.process.default_bands` (a process without
+        ``fasce`` has them), which are the mirror bands of their own high
+        threshold: 1-4, 5-6, 7-10 on 1 .. 10 (``config.HIGH_SCORE``), 1-2, 3,
+        4-5 on 1 .. 5.
 
     Returns
     -------
@@ -193,8 +198,8 @@ def resolve_bands(
 
     Examples
     --------
-    >>> resolve_bands(None, (1, 10))
-    ((1, 4), (5, 6), (7, 10))
+    >>> resolve_bands(None, (1, 10)), resolve_bands(None, (1, 5))
+    (((1, 4), (5, 6), (7, 10)), ((1, 2), (3, 3), (4, 5)))
     >>> resolve_bands(None, (0, 10), 7)
     ((0, 3), (4, 6), (7, 10))
     >>> resolve_bands(((1, 2), (3, 3), (4, 5)), (1, 5))
@@ -205,6 +210,9 @@ def resolve_bands(
     ValueError: bands must cover the scale 1 .. 5 in order without gaps: band 2 starts at 4, not at 3.
     """
     low, high = scale
+    if bands is None and high_score is None:  # the process's default, whose high band is its own mirror
+        defaults = default_bands(low, high)
+        return tuple(tuple(defaults[name]) for name in ("bassa", "intermedia", "alta"))
     if bands is None:
         smallest = (low + high) // 2 + 1  # the first score above the middle of the scale
         value = _whole(high_score)

@@ -170,3 +170,79 @@ def test_a_file_without_reference_shares_makes_no_comparison():
     """The issue: «[quote_riferimento] absent: no comparison is made»; without any file, the seed's shares."""
     assert parse_process('titolo = "Reti venete"\n')[0].reference_shares is None
     assert Process().reference_shares is not None
+
+
+# --- what the reference shares are (issue 11, item 7) ---------------------------------------------
+
+
+def test_reference_shares_without_a_type_are_the_network_s_own_published_composition():
+    """The seed's shares are the network's own published composition: a file that does not say otherwise is
+    read the same way (and the issue's example stays the default process)."""
+    process, problems = parse_process(SEED)
+    assert problems == [] and process.reference_kind == "rete" and process.reference_source == ""
+    assert Process().reference_kind == "rete"
+
+
+def test_an_external_frame_is_named_with_its_source():
+    text = """[quote_riferimento]
+tipo = "esterna"
+fonte = "RUNTS, enti iscritti in Veneto al 31/12/2024"
+associazioni = 0.7
+csv = 0.05
+altri = 0.25
+"""
+    process, problems = parse_process(text)
+    assert problems == []
+    assert (process.reference_kind, process.reference_source) == (
+        "esterna",
+        "RUNTS, enti iscritti in Veneto al 31/12/2024",
+    )
+    assert process.reference_shares["associazioni"] == 0.7 and process.reference_shares["cooperazione_pa"] == 0.0
+    assert "tipo" not in process.reference_shares and "fonte" not in process.reference_shares
+    assert Process.from_json(process.as_json()) == process
+
+
+def test_a_recorded_process_without_the_new_keys_reads_as_before():
+    """A cleaning report written before the key: the shares are the network's own, with no source."""
+    recorded = Process().as_json()
+    del recorded["reference_kind"], recorded["reference_source"]
+    assert Process.from_json(recorded) == Process()
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "reason"),
+    [
+        (
+            '[quote_riferimento]\nassociazioni = 1.0\ntipo = "censimento"\n',
+            3,
+            "quote_riferimento.tipo",
+            "«censimento» non è un tipo di quote di riferimento",
+        ),
+        ("[quote_riferimento]\ntipo = 2\nassociazioni = 1.0\n", 2, "quote_riferimento.tipo", "non è un tipo"),
+        (
+            '[quote_riferimento]\ntipo = "esterna"\nassociazioni = 1.0\n',
+            2,
+            "quote_riferimento.tipo",
+            "va indicata la fonte",
+        ),
+        (
+            '[quote_riferimento]\ntipo = "esterna"\nfonte = "  "\nassociazioni = 1.0\n',
+            3,
+            "quote_riferimento.fonte",
+            "testo non vuoto",
+        ),
+        ('quote_riferimento = { tipo = "x", associazioni = 1.0 }\n', 1, "quote_riferimento.tipo", "non è un tipo"),
+        ('[quote_riferimento]\ntipo = "rete"\n', 1, "quote_riferimento", "attese le quote delle categorie"),
+    ],
+)
+def test_each_bad_reference_type_or_source_gets_a_sentence_with_key_and_line(text, line, key, reason):
+    process, problems = parse_process(text)
+    assert process == Process(), "a process with errors is not half read"
+    assert any(p.line == line and p.column == key and reason in p.reason for p in problems), [
+        p.sentence() for p in problems
+    ]
+
+
+def test_a_bad_type_and_bad_shares_are_reported_together():
+    _, problems = parse_process('[quote_riferimento]\ntipo = "boh"\nassociazioni = 0.5\n')
+    assert {p.column for p in problems} == {"quote_riferimento.tipo", "quote_riferimento"}

@@ -228,6 +228,103 @@ def test_agreement_reading_agrees_with_the_printed_alphas():
     assert scores.agreement_sentence(pd.DataFrame({"alpha_interval": [NAN]})) is None
 
 
+def _reliability(single, mean, k=None, target=None, leniency=None) -> pd.DataFrame:
+    """A reliability table of as many fields as values (NaN: a hidden field)."""
+    n = len(single)
+    return pd.DataFrame(
+        {
+            "icc_a1": single,
+            "icc_ak": mean,
+            "k": k if k is not None else [30.0] * n,
+            "k_target": target if target is not None else [7.0] * n,
+            "leniency_share": leniency if leniency is not None else [0.25] * n,
+        }
+    )
+
+
+def test_reliability_reading_says_what_single_delegates_and_means_say():
+    """Issue 11, item 1: single delegates disagree, the means of many are stable; every combination, as printed."""
+    read = lambda *a, **k: plain(scores.reliability_sentence(_reliability(*a, **k)))  # noqa: E731
+    demo = read([0.33, 0.44, 0.38], [0.94, 0.98, 0.96], k=[28.3, 58.2, 40.0], target=[9.0, 6.0, 7.0])
+    assert demo.startswith(
+        "I singoli delegati concordano poco tra loro in tutti i campi (ICC(A,1) tra 0,33 e 0,44), ma"
+    )
+    assert (
+        "le medie delle caselle (in media tra 28 e 58 delegati ciascuna) sono stabili (ICC(A,k) tra 0,94 e 0,98)"
+        in demo
+    )
+    assert (
+        "Per un'affidabilità delle medie di almeno 0,8 bastano tra 6 e 9 delegati per casella, secondo il campo."
+        in demo
+    )
+    assert "spiega il 25% della varianza" in demo
+    high = read([0.8, 0.9], [0.99, 0.99], target=[1.0, 1.0])
+    assert "concordano molto tra loro in entrambi i campi" in high and ", e le medie delle caselle" in high
+    assert "ICC(A,k) 0,99 in ciascuno" in high and "basta 1 delegato per casella." in high
+    low = read([0.2, 0.25], [0.5, 0.6], k=[4.0, 5.0], target=[16.0, 12.0])
+    assert "e le medie delle caselle (in media tra 4 e 5 delegati ciascuna) non sono abbastanza stabili" in low
+    assert "(ICC(A,k) tra 0,50 e 0,60, sotto 0,8)" in low and "servirebbero tra 12 e 16 delegati" in low
+    mixed = read([0.3, 0.35], [0.7, 0.9], k=[5.0, 20.0], target=[8.0, 9.0])
+    assert "; le medie delle caselle" in mixed and "sono stabili in alcuni campi e non in altri" in mixed
+    assert "servono tra 8 e 9 delegati" in mixed
+    moderate = read([0.55, 0.6], [0.95, 0.97])
+    assert "concordano in misura moderata" in moderate and ", ma le medie" in moderate
+    varied = read([0.3, 0.8, float("nan")], [0.9, 0.99, float("nan")])
+    assert "L'accordo tra i singoli delegati varia tra i campi mostrati" in varied
+
+
+def test_reliability_reading_is_true_at_its_precision():
+    read = lambda *a, **k: plain(scores.reliability_sentence(_reliability(*a, **k)))  # noqa: E731
+    assert "sono stabili (ICC(A,k) 0,80)" in read([0.3], [0.7996])  # printed 0,80: at the threshold
+    assert "non sono abbastanza stabili (ICC(A,k) 0,79, sotto 0,8)" in read([0.3], [0.7949])
+    assert "concordano molto" in read([0.7496, 0.8], [0.99, 0.99])  # printed 0,75
+    one = read([0.33, float("nan"), float("nan")], [0.71, float("nan"), float("nan")], k=[5.0] * 3, target=[9.0] * 3)
+    assert (
+        "nell'unico campo mostrato (ICC(A,1) 0,33)" in one and not re.search(r"tra -?\d", one) and "in tutti" not in one
+    )
+    assert "in media 5 delegati ciascuna" in one and "servirebbero 9 delegati per casella." in one
+    assert "secondo il campo" not in one
+    alike = read([0.331, 0.329], [0.9, 0.9], k=[30.2, 29.8], target=[7.0, 7.0])
+    assert (
+        "ICC(A,1) 0,33 in ciascuno" in alike and "in media 30 delegati ciascuna" in alike and "tra 30 e 30" not in alike
+    )
+    flat = read([0.0, 0.3], [0.0, 0.9], target=[float("nan"), 7.0])
+    assert "nessun numero di delegati basta" in flat
+    assert scores.reliability_sentence(_reliability([float("nan")], [float("nan")])) is None
+    assert plain(scores.reliability_sentence(_reliability([0.3], [0.9]), brief=True)).endswith("(ICC(A,k) 0,90).")
+
+
+def test_no_reading_says_the_means_summarise_divergent_opinions():
+    """The old reading («i voti medi sintetizzano opinioni diverse, non un giudizio condiviso») confused alpha, a
+    single delegate's agreement, with the reliability of a mean: no alpha and no ICC may produce it."""
+    for alphas in ([0.2, 0.3], [0.5, 0.9], [0.7, 0.75], [0.9], [0.1, float("nan")]):
+        assert "sintetizzano" not in plain(scores.agreement_sentence(pd.DataFrame({"alpha_interval": alphas})))
+    for single, mean in (([0.3, 0.4], [0.95, 0.97]), ([0.3], [0.6]), ([0.8], [0.99])):
+        assert "sintetizzano" not in plain(scores.reliability_sentence(_reliability(single, mean)))
+
+
+def test_rwg_and_band_rule_readings():
+    """r_wg over the shown cells (range, median and its level), and the band rule said with its limit."""
+    from palestre_analysis.stats.consensus import resolve_consensus_rule
+
+    rwg = plain(scores._rwg_sentence(pd.Series([0.62, 0.7049, NAN, 0.81]), (1, 5)))
+    assert "sui 5 valori della scala (1-5)" in rwg
+    assert "Nelle 3 caselle mostrate r_wg è tra 0,62 e 0,81, con mediana 0,70: accordo moderato" in rwg
+    two = plain(scores._rwg_sentence(pd.Series([-0.05, 0.4])))
+    assert "In entrambe le caselle r_wg è tra -0,05 e 0,40." in two and "mediana" not in two
+    one = plain(scores._rwg_sentence(pd.Series([0.5, NAN])))
+    assert "Nell'unica casella mostrata r_wg è 0,50." in one
+    rule = resolve_consensus_rule("percent")
+    none = plain(scores._consensus_sentence(0, 1, rule))
+    assert "non c'è consenso nell'unica casella mostrata" in none
+    assert "c'è consenso in tutte le 40 caselle mostrate" in plain(scores._consensus_sentence(40, 40, rule))
+    some = plain(scores._consensus_sentence(3, 40, rule))
+    assert "c'è consenso in 3 delle 40 caselle mostrate" in some and "dipende dal numero dei delegati" in some
+    assert "la fascia intermedia (5-6), più stretta delle altre" in some
+    wide = plain(scores._consensus_sentence(3, 40, rule, bands=((1, 2), (3, 8), (9, 10))))
+    assert "più stretta" not in wide and "non va confrontato tra territori" in wide
+
+
 # --- difference: one value against another ----------------------------------------------------------------------
 
 DIFF = dict(more="{a} contro {b}: {gap} in più.", less="{a} contro {b}: {gap} in meno.", same="{a}, come {b}.")
@@ -407,19 +504,29 @@ def test_the_gini_is_said_to_be_shown_exactly_where_the_table_shows_it(demo, nam
 
 
 @pytest.mark.parametrize("name", ["Varese", "Pavia", "Como", "Lombardia"])
-def test_mixing_is_described_without_a_claim_no_test_supports(demo, name):
+def test_mixing_is_read_against_its_permutation_test(demo, name):
     """Varese: «ogni categoria ha frequentato soprattutto sé stessa» with three categories of one entity;
-    Pavia: «più del caso» without any test."""
-    text = text_of(network.network(territory(demo, name), check_parameters(name, 5, 1)))
-    assert "sé stessa" not in text and "più del caso" not in text and "mai da soli" not in text
-    shares = re.search(r"(?:il |l')(\d+)% unisce enti di categorie diverse, contro (?:il |l')(\d+)%", text)
-    if shares:
-        a, b = map(int, shares.groups())
-        gap = re.search(r"(\d+) punt[oi] percentual[ei] in (più|meno)", text)
-        assert int(gap.group(1)) == abs(a - b) and (gap.group(2) == "più") == (a > b)
-        assert "nessun test" in text
-    elif "quanto ci si aspetterebbe" not in text:  # hidden: ties across categories would give the categories back
-        assert "unisce enti di categorie diverse" not in text
+    Pavia: «più del caso» without any test. Issue 11: the share of ties across categories now comes with its
+    permutation null (stats.cross_category_test): the range printed holds the share exactly when the test finds
+    nothing, and «più/meno di quanti ne darebbe il caso» is said only with p < 0.05, in the right direction."""
+    section = network.network(territory(demo, name), check_parameters(name, 5, 1))
+    text, row = text_of(section), section.tables["network"].iloc[0]
+    assert "sé stessa" not in text and "mai da soli" not in text
+    if pd.isna(row["cross_category_expected"]):  # hidden: ties across categories would give the categories back
+        assert "unisce enti di categorie diverse" not in text and row[["cross_category_p"]].isna().all()
+        return
+    d = network.mixing_decimals(row)
+    printed = {c: fmt.rounded(100 * row[f"cross_category_{c}"], d) for c in ("share", "expected", "low", "high")}
+    pct = {c: fmt.pct_article(row[f"cross_category_{c}"], d) for c in ("share", "expected", "low", "high")}
+    assert f"Tra i legami, {pct['share']} unisce enti di categorie diverse." in text
+    assert f"ce ne aspetteremmo {pct['expected']}, e nel 95% dei casi tra {pct['low']} e {pct['high']}." in text
+    assert f"test di permutazione, {fmt.p_clause(row['cross_category_p'])}" in text
+    a, b, lo, hi = printed["share"], printed["expected"], printed["low"], printed["high"]
+    if row["cross_category_p"] < 0.05:
+        assert not lo <= a <= hi and ("più di quanti" in text) == (a > b) and ("meno di quanti" in text) == (a < b)
+    else:
+        assert lo <= a <= hi and "di quanti ne darebbe il caso" not in text
+        assert ("È quanto darebbe il caso" in text) == (a == b) and ("rientra" in text) == (a != b)
 
 
 def test_best_crossings_name_ties_and_hidden_competitors(demo, phase2):
@@ -606,8 +713,24 @@ def test_the_frames_behind_the_sections_hold_the_columns_the_html_shows(phase2):
     best = scores.best(result, params).tables["best_crossing"]
     consensus = scores.consensus(result, params).tables["consensus"]
     assert {"alpha_ordinal", "alpha_interval"} <= set(agreement) and "n" in best
-    assert list(consensus) == ["field", "resource", "need", "n", "share_high", "consensus", "suppressed"]
+    assert list(consensus) == [
+        "field",
+        "resource",
+        "need",
+        "n",
+        "share_high",
+        "consensus",
+        "rwg",
+        "rwg_low",
+        "rwg_high",
+        "rwg_level",
+        "suppressed",
+    ]
     hidden = consensus["suppressed"].astype(bool)
-    assert hidden.any() and consensus.loc[hidden, ["share_high", "consensus"]].isna().all().all()
+    statistics = ["share_high", "consensus", "rwg", "rwg_low", "rwg_high", "rwg_level"]
+    assert hidden.any() and consensus.loc[hidden, statistics].isna().all().all()
+    assert consensus.loc[~hidden, ["rwg", "rwg_level"]].notna().all().all()
     assert consensus.loc[~hidden, "share_high"].notna().all()
     assert agreement.loc[agreement["suppressed"].astype(bool), "alpha_ordinal"].isna().all()
+    assert {"icc_a1", "icc_a1_low", "icc_ak", "icc_ak_high", "k", "k_target", "leniency_share"} <= set(agreement)
+    assert agreement.loc[agreement["suppressed"].astype(bool), ["icc_a1", "icc_ak", "k_target"]].isna().all().all()

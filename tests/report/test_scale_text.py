@@ -109,14 +109,14 @@ def test_the_text_names_the_process_scale_and_bands(reports, territory):
     text = {name: "\n".join(_texts(section)) for name, section in sections.items()}
     assert "da 1 a 5" in text["overview"]
     assert "Voto medio (1-5)" in text["means"]
-    assert "Quota di voti alti (4-5) e consenso" in text["consensus"]
-    assert "Quota di voti da 4 a 5" in text["consensus"]
+    assert "Accordo tra i delegati in ogni casella (r_wg)" in text["consensus"]
+    assert "sui 5 valori della scala (1-5)" in text["consensus"]  # r_wg's uniform null is the process's scale
     assert "stessa fascia (1-2, 3, 4-5)" in text["consensus"]
     assert {"Voti bassi (1-2)", "Voti intermedi (3)", "Voti alti (4-5)"} <= set(text["distributions"].split("\n"))
     assert "di voti da 4 a 5" in text["distributions"]
     if territory == "Lombardia":
         assert "Voti validi (da 1 a 5)" in text["summary"]
-        assert "Voto medio (1-5), sulle caselle mostrate del territorio" in text["territories"]
+        assert "nelle stesse caselle (punti della scala 1-5)" in text["territories"]
         assert "quota di voti da 4 a 5" in text["methods"]
         assert "stessa fascia (1-2, 3, 4-5)" in text["methods"]
 
@@ -194,8 +194,9 @@ def test_figures_span_the_scale(reports):
     (means,) = _figures(sections["means"])
     colorbar = next(ax for ax in means.axes if ax.get_ylabel() == "Voto medio (1-5)")
     assert colorbar.get_ylim() == (1.0, 5.0)
-    (multiples,) = _figures(sections["territories"])
-    assert all(ax.get_xlim() == (1.0, 5.0) for ax in multiples.axes if ax.get_visible())
+    (multiples,) = _figures(sections["territories"])  # deviations from the area, around a line at zero
+    panels = [ax for ax in multiples.axes if ax.get_visible()]
+    assert panels and all(any(list(line.get_xdata()) == [0, 0] for line in ax.lines) for ax in panels)
 
 
 def test_a_vote_off_the_process_scale_is_refused(five, tmp_path):
@@ -228,6 +229,6 @@ def test_the_seed_process_keeps_the_seed_text(demo_processed, tmp_path):
         and results.high_score == 7
     )
     consensus = "\n".join(_texts(scores.consensus(results, params)))
-    assert "stessa fascia (1-4, 5-6, 7-10)" in consensus and "Quota di voti da 7 a 10" in consensus
+    assert "stessa fascia (1-4, 5-6, 7-10)" in consensus and "sui 10 valori della scala (1-10)" in consensus
     assert "Voto medio (1-10)" in "\n".join(_texts(scores.means(results, params)))
     assert "da 1 a 10" in "\n".join(_texts(scores.overview(results, params)))

@@ -222,7 +222,7 @@ def test_shower_writes_every_table_to_its_one_folder(demo, tmp_path):
     shown(network.composition(demo, params))
     show(network.composition(demo, params), tmp_path / "direct")
     written = sorted(p.name for p in (tmp_path / "shower").iterdir())
-    assert written == ["composition.csv", "composition_test.csv"]
+    assert written == ["composition.csv", "composition_check.csv"], "the seed's own shares: a consistency check"
     assert all((tmp_path / "shower" / n).read_bytes() == (tmp_path / "direct" / n).read_bytes() for n in written)
     Shower(check_parameters("Lombardia", 5, 1).tables_dir)(network.composition(demo, params))  # no folder: no file
 
@@ -270,14 +270,19 @@ def test_meeting_sentences_are_right_for_one_meeting_one_level_one_group(demo):
 
 
 def test_the_reference_shares_are_named_for_what_they_are(demo):
+    """Issue 11, item 7: the seed's shares are the network's own published composition, so comparing the data
+    with them is a consistency check, said as such; shares given as a parameter are tested, and named so."""
     default = text_of(network.composition(demo, check_parameters("Lombardia", 5, 1)))
-    assert "Quote di riferimento: documento «Palestre di capacità»." in default
+    assert "Quote pubblicate: documento «Palestre di capacità», che descrivono questa stessa rete" in default
+    assert "Controllo di coerenza: la rete coincide con le quote pubblicate" in default
+    assert "test Monte Carlo" not in default and "si discosta dalle quote" not in default
     shares = {"associazioni": 0.5, "fondazioni_comunita": 0.2, "csv": 0.1, "cooperazione_pa": 0.1, "altri": 0.1}
     params = check_parameters("Lombardia", 5, 1, reference_shares=shares)
     custom = text_of(network.composition(demo, params))
-    assert "parametro reference_shares" in custom and "Quote di riferimento: documento" not in custom
+    assert "parametro reference_shares" in custom and "Quote pubblicate" not in custom
+    assert "test Monte Carlo sul chi quadrato di Pearson" in custom and "Controllo di coerenza" not in custom
     findings = text_of(final.key_findings(demo, scores.compute(demo, params), params))
-    assert "quote del progetto" not in findings
+    assert "quote del progetto" not in findings and "quote di riferimento scelte per questa relazione" in findings
 
 
 def test_final_summary_gives_the_period_from_the_data(demo):

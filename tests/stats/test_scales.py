@@ -211,13 +211,9 @@ def test_pmf_equals_enumeration_of_every_resample(scale, sample_index):
 
 
 @pytest.mark.parametrize("scale", SCALES)
-def test_cell_means_and_intervals_match_numpy_and_scipy_bootstrap(scale):
+def test_cell_means_and_intervals_match_numpy_and_scipy_t(scale):
     """Sources: numpy (mean, np.quantile linear median and IQR) on the raw votes of each cell, and
-    scipy.stats.bootstrap(method="percentile"), 100,000 resamples.
-
-    Stated tolerance for the interval, as in test_stats_bootstrap: one step of the mean's lattice
-    (1/n) plus 0.02, since scipy's percentile carries Monte Carlo error and interpolates between
-    neighbouring lattice points.
+    scipy.stats.t.interval (the Student t interval of the mean), kept within the scale.
     """
     votes = _votes_on(scale, seed=11)
     t = cell_stats(votes, by=["territory"], min_cell=3, scale=scale, high_score=HIGH[scale])
@@ -229,11 +225,11 @@ def test_cell_means_and_intervals_match_numpy_and_scipy_bootstrap(scale):
         assert row.n == len(x)
         assert row.mean == pytest.approx(x.mean(), rel=1e-12)
         assert row.median == pytest.approx(median, rel=1e-12) and row.iqr == pytest.approx(q3 - q1, abs=1e-12)
-    for i, row in enumerate(shown[shown["group"] == "all"].head(6).itertuples()):
-        x = _raw(votes, row)
-        res = sps.bootstrap((x,), np.mean, method="percentile", n_resamples=100_000, rng=i)
-        assert row.ci_low == pytest.approx(res.confidence_interval.low, abs=1 / len(x) + 0.02)
-        assert row.ci_high == pytest.approx(res.confidence_interval.high, abs=1 / len(x) + 0.02)
+    for row in shown[shown["group"] == "all"].head(6).itertuples():
+        x = _raw(votes, row).astype(float)
+        low, high = sps.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=sps.sem(x))
+        assert row.ci_low == pytest.approx(max(low, scale[0]), rel=1e-12, abs=1e-12)
+        assert row.ci_high == pytest.approx(min(high, scale[1]), rel=1e-12, abs=1e-12)
 
 
 @pytest.mark.parametrize("scale", SCALES)

@@ -1,4 +1,9 @@
-"""Phase 2 cells: cell_stats and best_crossing (palestre_analysis.stats.cells)."""
+"""Phase 2 cells: cell_stats and best_crossing (palestre_analysis.stats.cells).
+
+The cell intervals are checked against ``scipy.stats.t.interval`` (Student 1908) here, and their
+coverage on the demo's model in ``test_cells_coverage.py``; the best crossing's delegate bootstrap
+against explicit loops here and in ``test_best_crossing.py`` (Mogstad, Romano, Shaikh & Wilhelm 2024).
+"""
 
 from __future__ import annotations
 
@@ -63,27 +68,21 @@ def test_one_call_by_territory_equals_separate_calls(votes):
         pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
 
 
-def test_intervals_match_scipy_bootstrap_on_cells(make_votes):
-    """Source: scipy.stats.bootstrap(method="percentile", 50,000 resamples) cell by cell.
-
-    Tolerance: one lattice step (1/n) plus 0.02 (Monte Carlo error of scipy's percentiles).
-    """
+def test_intervals_match_scipy_t_on_cells(make_votes):
+    """Source: scipy.stats.t.interval(confidence, n - 1, mean, sem) cell by cell, kept within 1-10."""
     votes = make_votes(seed=3, n_raters=40, fields=1, resources=2, needs=2, territories=1)
-    t = cell_stats(votes, min_cell=3)
-    t = t[~t["suppressed"]]
-    checked = 0
-    for row in t.itertuples():
-        part = votes[(votes["resource"] == row.resource) & (votes["need"] == row.need)]
-        if row.group != "all":
-            part = part[part["group"] == row.group]
-        x = part["score"].to_numpy()
-        if np.ptp(x) == 0:
-            continue
-        ci = sps.bootstrap((x,), np.mean, method="percentile", n_resamples=50_000, rng=checked).confidence_interval
-        assert row.ci_low == pytest.approx(ci.low, abs=1 / len(x) + 0.02)
-        assert row.ci_high == pytest.approx(ci.high, abs=1 / len(x) + 0.02)
-        checked += 1
-    assert checked >= 8
+    for confidence in (0.95, 0.8):
+        t = cell_stats(votes, min_cell=3, confidence=confidence)
+        t = t[~t["suppressed"]]
+        for row in t.itertuples():
+            part = votes[(votes["resource"] == row.resource) & (votes["need"] == row.need)]
+            if row.group != "all":
+                part = part[part["group"] == row.group]
+            x = part["score"].to_numpy(dtype=float)
+            low, high = sps.t.interval(confidence, len(x) - 1, loc=x.mean(), scale=sps.sem(x))
+            assert row.ci_low == pytest.approx(max(low, 1.0), rel=1e-12)
+            assert row.ci_high == pytest.approx(min(high, 10.0), rel=1e-12)
+        assert len(t) >= 10
 
 
 def test_small_groups_are_blanked_and_their_complement_too():
@@ -191,18 +190,23 @@ def test_p_best_sums_to_one_and_ranks_follow_means(votes):
     assert list(t.columns[:4]) == ["territory", "field", "need", "resource"]
 
 
-def test_p_best_matches_a_naive_resampling_loop(make_votes):
-    """Source: a naive loop that resamples each cell's votes with numpy (independent cells).
+def test_p_best_matches_a_naive_delegate_resampling_loop(make_votes):
+    """Source: a naive loop that draws delegates with numpy (within each group, with all their votes;
+    Davison & Hinkley 1997, sections 3.2 and 3.8), skipped cells left out of each mean.
 
     Tolerance 0.03: both sides are Monte Carlo estimates from 4000 replicates.
     """
     votes = make_votes(seed=11, n_raters=30, fields=1, resources=4, needs=1, territories=1, p_missing=0.3)
     ours = best_crossing(votes, n_boot=4000, min_cell=3).set_index("resource")["p_best"]
     rng = np.random.default_rng(0)
-    samples = {r: part["score"].to_numpy() for r, part in votes.groupby("resource")}
-    wins = dict.fromkeys(samples, 0.0)
+    wide = votes.pivot(index="rater", columns="resource", values="score")
+    group = votes.groupby("rater")["group"].first().reindex(wide.index).to_numpy()
+    strata = [np.flatnonzero(group == g) for g in np.unique(group)]
+    scores = wide.to_numpy()
+    wins = dict.fromkeys(wide.columns, 0.0)
     for _ in range(4000):
-        means = {r: rng.choice(x, len(x)).mean() for r, x in samples.items()}
+        drawn = scores[np.concatenate([rng.choice(members, len(members)) for members in strata])]
+        means = dict(zip(wide.columns, np.nanmean(drawn, axis=0)))
         top = max(means.values())
         winners = [r for r, m in means.items() if m == top]
         for r in winners:
@@ -234,11 +238,13 @@ def test_seeded_and_reproducible(votes):
     assert not np.allclose(a["p_best"].fillna(0), c["p_best"].fillna(0))
 
 
-def test_independent_cells_are_conservative_against_a_delegate_bootstrap():
-    """Source: a naive delegate (paired) bootstrap loop; the documented pairing assumption.
+def test_the_delegate_bootstrap_keeps_the_pairing():
+    """Source: a naive paired loop (rows of delegates drawn with numpy) and a naive independent-cells loop.
 
-    Delegates with strong leniency make a field x need's means positively correlated;
-    resampling cells independently must then give the leader a *lower* p_best.
+    Delegates with strong leniency make a field x need's means positively correlated: the delegate
+    bootstrap (paired) agrees with the paired loop, and gives the leader a *higher* p_best than
+    resampling the cells independently (the earlier version's pairing assumption), which understates
+    how sure the difference is.
     """
     rng = np.random.default_rng(4)
     n = 40
@@ -251,15 +257,16 @@ def test_independent_cells_are_conservative_against_a_delegate_bootstrap():
     votes = pd.DataFrame(rows, columns=["rater", "resource", "score"]).assign(field="F", need="N", group="aps_odv")
     ours = best_crossing(votes, n_boot=4000).set_index("resource")["p_best"]
     wide = votes.pivot(index="rater", columns="resource", values="score").to_numpy()
-    paired = np.mean(
-        [
-            (lambda m: 1.0 if m[0] > m[1] else 0.5 if m[0] == m[1] else 0.0)(wide[rng.integers(0, n, n)].mean(axis=0))
-            for _ in range(4000)
-        ]
-    )
+
+    def share_a(means):
+        return 1.0 if means[0] > means[1] else 0.5 if means[0] == means[1] else 0.0
+
+    paired = np.mean([share_a(wide[rng.integers(0, n, n)].mean(axis=0)) for _ in range(4000)])
+    independent = np.mean([share_a([wide[rng.integers(0, n, n), c].mean() for c in range(2)]) for _ in range(4000)])
+    assert ours["A"] == pytest.approx(paired, abs=0.03)
     leader = "A" if ours["A"] >= ours["B"] else "B"
-    paired_leader = paired if leader == "A" else 1 - paired
-    assert ours[leader] < paired_leader
+    independent_leader = independent if leader == "A" else 1 - independent
+    assert ours[leader] > independent_leader + 0.05
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -276,8 +283,9 @@ def test_no_cell_statistic_from_fewer_than_min_cell(make_votes, seed, min_cell):
     assert (shown["n"] >= min_cell).all()
     assert ((shown["ci_low"] <= shown["mean"] + 1e-12) & (shown["mean"] <= shown["ci_high"] + 1e-12)).all()
     b = best_crossing(votes, by=["territory"], n_boot=50, min_cell=min_cell)
-    assert b.loc[b["n"] < min_cell, ["mean", "p_best"]].isna().all().all()
-    assert b.loc[b["n"] < min_cell, "rank"].isna().all()
+    ranked = ["mean", "p_best", "rank", "rank_low", "rank_high", "in_best_set", "best_set_size"]
+    assert b.loc[b["n"] < min_cell, ranked].isna().all().all() and b.loc[b["n"] < min_cell, "suppressed"].all()
+    assert b.loc[b["n"] >= min_cell, ranked].notna().all().all()
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])

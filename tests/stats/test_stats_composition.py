@@ -143,7 +143,7 @@ def test_goodness_of_fit_by_territory_seeded_and_suppressed():
         (pd.DataFrame({"category": ["x"]}), config.REFERENCE_SHARES, "categories \\['x'\\]"),
         (pd.DataFrame({"kind": ["csv"]}), config.REFERENCE_SHARES, "lacks the column"),
         (pd.DataFrame({"category": ["csv"]}), {"csv": 0.5, "altri": 0.4}, "add up to 1"),
-        (pd.DataFrame({"category": ["csv"]}), {"csv": 1.0, "altri": 0.0}, "positive"),
+        (pd.DataFrame({"category": ["csv"]}), {"csv": 1.5, "altri": -0.5}, "non-negative"),
         (pd.DataFrame({"category": pd.Series([], dtype=str)}), config.REFERENCE_SHARES, "empty"),
     ],
 )
@@ -159,3 +159,17 @@ def test_test_is_hidden_when_a_category_is_hidden():
     assert composition(entities, min_cell=5)["suppressed"].any()
     t = composition_test(entities, n_resamples=99, min_cell=5).iloc[0]
     assert t["suppressed"] and np.isnan(t["statistic"]) and np.isnan(t["p_value"])
+
+
+def test_a_reference_share_of_zero_is_a_category_the_frame_says_is_empty():
+    """Source: the process file fills the categories it does not list with 0 (core/process.py), which once
+    crashed the test. Zero-share categories leave X^2 unchanged while empty (scipy.stats.chisquare on the
+    others), and an entity in one is impossible under H0: X^2 = inf and the smallest Monte Carlo p, 1/(1+B)."""
+    shares = {"associazioni": 0.6, "csv": 0.4, "altri": 0.0}
+    entities = _entities({"associazioni": 14, "csv": 6})
+    table = composition(entities, shares, min_cell=3).set_index("category")
+    assert table.loc["altri", "n"] == 0 and table.loc["altri", "reference_share"] == 0
+    t = composition_test(entities, shares, n_resamples=999, min_cell=3).iloc[0]
+    assert t["statistic"] == pytest.approx(sps.chisquare([14, 6], [12, 8]).statistic)
+    impossible = composition_test(_entities({"associazioni": 14, "csv": 6, "altri": 5}), shares, n_resamples=999)
+    assert np.isinf(impossible["statistic"].iloc[0]) and impossible["p_value"].iloc[0] == pytest.approx(1 / 1000)

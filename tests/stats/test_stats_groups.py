@@ -1,4 +1,10 @@
-"""The two groups compared per cell (palestre_analysis.stats.groups)."""
+"""The two groups compared per cell (palestre_analysis.stats.groups): Mann-Whitney, Tarone's screen, BH, Cliff's delta.
+
+Sources: scipy.stats.mannwhitneyu, pingouin.mwu, statsmodels multipletests (fdr_bh); Shier (2004) and
+Benjamini & Hochberg (1995) worked examples; Tarone (1990) and Gilbert (2005) for the screen of tests
+that cannot reach significance, checked against scipy's exact null distribution and a brute-force
+search of the definition. The model-based comparison per resource is in test_groups_model.py.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
 from palestre_analysis.stats import group_comparison, mann_whitney_from_counts
+from palestre_analysis.stats.groups import min_attainable_p, tarone_screen
 
 
 def _h(x) -> np.ndarray:
@@ -77,8 +84,11 @@ def test_table_matches_per_cell_loops_pingouin_and_statsmodels(make_votes):
         assert row.cliffs_delta == pytest.approx(naive)
         assert (row.n_aps_odv, row.n_fondazioni_csv_altri) == (len(x), len(y))
     for _, part in shown.groupby("territory"):
-        expected = multipletests(part["p"], method="fdr_bh")[1]
-        np.testing.assert_allclose(part["p_bh"], expected, rtol=1e-12)
+        tested = part[part["tested"]]
+        assert len(tested) >= 5, "with 40-80 delegates per territory every test can reach significance"
+        expected = multipletests(tested["p"], method="fdr_bh")[1]
+        np.testing.assert_allclose(tested["p_bh"], expected, rtol=1e-12)
+        assert part.loc[~part["tested"], "p_bh"].isna().all()
 
 
 def test_benjamini_hochberg_1995_example():
@@ -111,14 +121,15 @@ def test_benjamini_hochberg_1995_example():
 
 
 def test_bh_is_within_each_territory_and_skips_suppressed_cells(make_votes):
-    """Source: scipy.stats.false_discovery_control on each territory's unsuppressed p-values."""
+    """Source: scipy.stats.false_discovery_control on each territory's tested (unsuppressed, screened) p-values."""
     votes = make_votes(seed=2, n_raters=90, territories=3)
     t = group_comparison(votes, by=["territory"], min_cell=6)
     for _, part in t.groupby("territory"):
-        shown = part[~part["suppressed"]]
+        shown = part[~part["suppressed"] & part["tested"]]
         if len(shown):
             np.testing.assert_allclose(shown["p_bh"], sps.false_discovery_control(shown["p"]))
         assert part.loc[part["suppressed"], ["u", "p", "p_bh", "cliffs_delta"]].isna().all().all()
+        assert not part.loc[part["suppressed"], "tested"].any()
 
 
 def test_positive_delta_when_aps_odv_scores_higher():
@@ -151,6 +162,7 @@ def test_columns(votes):
         "p",
         "p_bh",
         "cliffs_delta",
+        "tested",
         "suppressed",
     ]
 
@@ -165,7 +177,9 @@ def test_no_comparison_from_fewer_than_min_cell(make_votes, seed, min_cell):
     assert t.loc[small, ["u", "p", "p_bh", "cliffs_delta"]].isna().all().all()
     assert (t["suppressed"] == small).all()
     shown = t[~small]
-    assert ((shown["p"] >= 0) & (shown["p"] <= 1) & (shown["p_bh"] >= shown["p"] - 1e-15)).all()
+    assert ((shown["p"] >= 0) & (shown["p"] <= 1)).all()
+    tested = shown[shown["tested"]]
+    assert (tested["p_bh"] >= tested["p"] - 1e-15).all() and shown.loc[~shown["tested"], "p_bh"].isna().all()
 
 
 def test_a_process_with_other_groups_names_the_columns_and_keeps_the_numbers(make_votes):
@@ -190,3 +204,43 @@ def test_a_vote_of_a_group_the_process_does_not_have_is_refused(make_votes):
         group_comparison(votes, groups=["giovani", "adulti"])
     with pytest.raises(ValueError, match="two distinct group keys"):
         group_comparison(votes, groups=["aps_odv"])
+
+
+# --- tests that cannot reject are not run (Tarone 1990; Gilbert 2005) --------------------------------
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(5, 5), (3, 4), (6, 2), (8, 8)])
+def test_min_attainable_p_is_scipys_exact_p_of_complete_separation(n1, n2):
+    """Source: scipy.stats.mannwhitneyu(method="exact") on two samples that do not overlap."""
+    x, y = np.arange(n2 + 1, n1 + n2 + 1), np.arange(1, n2 + 1)
+    ref = sps.mannwhitneyu(x, y, method="exact").pvalue
+    assert float(min_attainable_p(n1, n2)) == pytest.approx(ref, rel=1e-12)
+
+
+def test_issue_11_five_delegates_per_group_cannot_pass_bh_over_more_than_six_cells():
+    """Source: issue 11: with 5 delegates per group the smallest exact p is 0.0079 > 0.05 / 7."""
+    assert float(min_attainable_p(5, 5)) == pytest.approx(2 / 252)
+    assert not tarone_screen(np.full(7, 2 / 252)).any()
+    assert tarone_screen(np.full(6, 2 / 252)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([1e-6, 1e-4, 1e-3, 0.004, 0.008, 0.02, 0.04, 0.2, 1.0]), min_size=1, max_size=30))
+def test_tarone_screen_is_the_definition_by_brute_force(p_min):
+    """Source: Tarone (1990): K is the smallest integer with #{p_min <= alpha / K} <= K; keep p_min <= alpha / K."""
+    p_min = np.array(p_min)
+    m = len(p_min)
+    K = next(k for k in range(1, m + 1) if (p_min <= 0.05 / k).sum() <= k)
+    np.testing.assert_array_equal(tarone_screen(p_min), p_min <= 0.05 / K)
+
+
+def test_a_province_with_five_delegates_per_group_tests_no_cell(make_votes):
+    """Five delegates per group on twelve cells: every cell is compared (Cliff's delta), none tested."""
+    votes = make_votes(seed=3, n_raters=200, fields=1, resources=4, needs=3, territories=1, p_missing=0.0)
+    complete = votes.groupby("rater")["score"].transform("size") == 12
+    votes = votes[complete]
+    keep = [r for g in ("aps_odv", "fondazioni_csv_altri") for r in pd.unique(votes.loc[votes.group == g, "rater"])[:5]]
+    t = group_comparison(votes[votes["rater"].isin(keep)], min_cell=5)
+    assert len(t) == 12 and (t[["n_aps_odv", "n_fondazioni_csv_altri"]] == 5).all().all()
+    assert t["cliffs_delta"].notna().all()
+    assert not t["tested"].any() and t["p_bh"].isna().all()

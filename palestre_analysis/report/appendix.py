@@ -1,0 +1,149 @@
+"""The methods appendix of the final report: what the numbers estimate, and what each interval means.
+
+A reader of a foundation or a regional office needs four things before trusting a number
+of phase 2: whom it describes (these delegates, not a population), how the votes were
+collected (an incomplete design: each delegate scored only the fields of their entity),
+who is missing (entities whose delegate did not vote) and what an interval promises.
+The appendix says them in plain Italian, with the process's own values (scale, number of
+replicates, seed, threshold) and, where the batch's disclosure control shows both, how
+many of the entities voted.
+"""
+
+from __future__ import annotations
+
+import html
+
+from palestre_analysis import config
+from palestre_analysis.ingest.processed import Processed
+from palestre_analysis.report import formatting as fmt
+from palestre_analysis.report import places
+from palestre_analysis.report.display import HTML
+from palestre_analysis.report.parameters import Parameters
+from palestre_analysis.report.protection import guard
+from palestre_analysis.report.section import Section
+
+__all__ = ["appendix", "REFERENCES"]
+
+#: The works the methods rest on, in the order of the appendix; each method's docstring cites the same.
+REFERENCES = (
+    "Benjamini, Y. e Hochberg, Y. (1995). Controlling the false discovery rate. <em>Journal of the Royal "
+    "Statistical Society B</em> 57(1), 289-300.",
+    "Brennan, R. L. (2001). <em>Generalizability Theory</em>. Springer.",
+    "Cliff, N. (1993). Dominance statistics: ordinal analyses to answer ordinal questions. <em>Psychological "
+    "Bulletin</em> 114(3), 494-509.",
+    "Davison, A. C. e Hinkley, D. V. (1997). <em>Bootstrap Methods and their Application</em>. Cambridge "
+    "University Press.",
+    "Hayes, A. F. e Krippendorff, K. (2007). Answering the call for a standard reliability measure for coding data. "
+    "<em>Communication Methods and Measures</em> 1(1), 77-89.",
+    "James, L. R., Demaree, R. G. e Wolf, G. (1984). Estimating within-group interrater reliability with and "
+    "without response bias. <em>Journal of Applied Psychology</em> 69(1), 85-98.",
+    "Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg School for Communication.",
+    "LeBreton, J. M. e Senter, J. L. (2008). Answers to 20 questions about interrater reliability and interrater "
+    "agreement. <em>Organizational Research Methods</em> 11(4), 815-852.",
+    "McGraw, K. O. e Wong, S. P. (1996). Forming inferences about some intraclass correlation coefficients. "
+    "<em>Psychological Methods</em> 1(1), 30-46.",
+    "Mogstad, M., Romano, J. P., Shaikh, A. M. e Wilhelm, D. (2024). Inference for ranks with applications to "
+    "mobility across neighbourhoods and academic achievement across countries. <em>Review of Economic Studies</em> "
+    "91(1), 476-518.",
+    "Patterson, H. D. e Thompson, R. (1971). Recovery of inter-block information when block sizes are unequal. "
+    "<em>Biometrika</em> 58(3), 545-554.",
+    "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. <em>Journal of "
+    "the American Statistical Association</em> 22(158), 209-212.",
+)
+
+
+def appendix(data: Processed, params: Parameters) -> Section:
+    """The methods appendix: estimands, the incomplete design, non-response, intervals, references.
+
+    Parameters
+    ----------
+    data : Processed
+        The processed tables of the report's territory.
+    params : Parameters
+        The checked notebook parameters (``min_cell``, ``seed``).
+
+    Returns
+    -------
+    Section
+        Headings and paragraphs; no table.
+    """
+    low, high = (int(v) for v in data.process.scale)
+    values = {
+        "who": html.escape(places.where(params, data.territory)),
+        "low": low,
+        "high": high,
+        "draws": fmt.integer(config.BEST_CROSSING_DRAWS),
+        "seed": params.seed,
+        "min_cell": params.min_cell,
+        "response": _response(data, params),
+    }
+    references = "".join(f"<li>{reference}</li>" for reference in REFERENCES)
+    return Section([HTML(_APPENDIX_HTML.format(**values) + f"<h3>Riferimenti</h3><ol>{references}</ol>")])
+
+
+def _response(data: Processed, params: Parameters) -> str:
+    """How many entities had a delegate who voted, when disclosure control shows both counts; else why not."""
+    protect = guard(data, params)
+    voters = protect.voters().set_index("group")["n_delegates"]
+    entities = protect.protection.hidden("entities", protect.territory)
+    entities = entities[entities["category"] == "all"]
+    shown = len(entities) == 1 and not bool(entities["hidden"].iloc[0]) and "all" in voters and voters.notna()["all"]
+    if not shown:
+        return (
+            "Il numero degli enti o quello dei delegati che hanno votato non è mostrato, per tutelare la riservatezza: "
+            "la quota di chi ha risposto non si può dare."
+        )
+    n_entities, n_voters = int(entities["count"].iloc[0]), int(voters["all"])
+    return (
+        f"Hanno votato i delegati di {fmt.plural(n_voters, 'ente', 'enti')} su {fmt.integer(n_entities)} della rete "
+        f"({fmt.pct(n_voters / n_entities)})."
+    )
+
+
+_APPENDIX_HTML = """
+<h3>Che cosa descrivono i numeri</h3>
+<p>I risultati della fase 2 descrivono i delegati che hanno votato {who}: non sono un campione casuale degli enti
+del Terzo Settore, e i numeri non vanno letti come stime per tutti gli enti della regione o del Paese. Gli
+intervalli rispondono a un'altra domanda: quanto cambierebbero i risultati se, al posto di questi delegati, avessero
+votato altri delegati simili, presi dagli stessi gruppi. Per questo ogni intervallo, probabilità o confronto che
+ricampiona lo fa <strong>per delegato</strong>: un delegato estratto porta con sé tutti i suoi voti, e ogni gruppo
+mantiene il suo numero di delegati ({draws} repliche, seme {seed}; Davison e Hinkley 1997).</p>
+<h3>Un disegno incompleto</h3>
+<p>Ogni delegato ha votato, da {low} a {high}, solo gli incroci dei campi di attività in cui lavora il suo ente:
+le caselle non hanno tutte gli stessi delegati, né lo stesso numero di voti. Due medie di campi diversi vengono da
+persone diverse, e alcuni delegati danno voti più alti (o più bassi) su tutto: per questo la tabella delle caselle
+riporta anche la media al netto di questa «generosità» di ciascun delegato, e l'affidabilità delle medie è stimata
+con un modello che separa le caselle, i delegati e il resto (teoria della generalizzabilità: Brennan 2001; McGraw e
+Wong 1996).</p>
+<h3>Chi manca</h3>
+<p>{response} Gli enti il cui delegato non ha votato non sono rappresentati, e i risultati non sono ripesati per
+compensarli: la media post-stratificata, nella tabella delle caselle, mostra soltanto come cambierebbero le medie se
+i due gruppi pesassero quanto pesano tra gli enti della rete. Le risposte «Non so» e i voti fuori scala non sono
+voti: la relazione di pulizia dei dati li conta file per file.</p>
+<h3>Che cosa promette un intervallo</h3>
+<ul>
+<li><strong>Media di una casella</strong>: intervallo di Student al 95%. Con voti di questo tipo copre il valore
+vero circa 95 volte su 100 a ogni numero di delegati (una simulazione nei test lo verifica a 5, 7, 10 e 40
+delegati).</li>
+<li><strong>Miglior incrocio</strong>: l'insieme di confidenza al 95% della fonte migliore contiene, 95 volte su
+100, la fonte davvero migliore per quei delegati (Mogstad e altri 2024). Il primato è «netto» solo quando l'insieme
+ha una sola fonte; la probabilità bootstrap di essere la prima, accanto, dice quanto spesso resta prima, ma da sola
+esagera la sicurezza quando due fonti sono quasi alla pari.</li>
+<li><strong>Differenze tra i gruppi</strong>: intervalli al 95% di un modello che tiene conto della generosità di
+ogni delegato (intercetta casuale per delegato, stimata con la massima verosimiglianza ristretta: Patterson e
+Thompson 1971). Lo spostamento complessivo di un gruppo non si distingue da una generosità propria di quel gruppo,
+e va letto con questa cautela.</li>
+<li><strong>Affidabilità e accordo</strong>: ICC(A,1) dice quanto ci si può fidare del voto di un singolo
+delegato, ICC(A,k) della media di k delegati; l'alfa di Krippendorff resta accanto, come misura dell'accordo tra i
+singoli (Krippendorff 2011).</li>
+<li><strong>Consenso</strong>: r<sub>wg</sub> confronta la varianza dei voti di una casella con quella di voti dati a
+caso sulla scala (James, Demaree e Wolf 1984), e non cresce né cala con il numero dei delegati; le soglie di lettura
+sono quelle di LeBreton e Senter (2008).</li>
+<li><strong>Territori</strong>: il livello di ogni territorio è al netto della generosità dei suoi delegati e delle
+caselle che hanno votato, con un intervallo al 95%; un unico test di permutazione dice se i territori differiscono
+più di quanto farebbe il caso.</li>
+</ul>
+<p>Nessuna statistica poggia su meno di <strong>{min_cell}</strong> delegati. Un intervallo copre il valore
+«vero» per questi delegati con la probabilità detta solo se il modello dei dati è ragionevole: ogni metodo è
+verificato nei test del progetto contro un'implementazione indipendente o un esempio pubblicato.</p>
+"""
