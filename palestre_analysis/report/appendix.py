@@ -24,31 +24,75 @@ from palestre_analysis.report.section import Section
 
 __all__ = ["appendix", "REFERENCES"]
 
-#: The works the methods rest on, in the order of the appendix; each method's docstring cites the same.
+#: The works the final report's methods note and appendix cite, by author; each method's docstring cites the same.
 REFERENCES = (
+    "Agresti, A. (2013). <em>Categorical Data Analysis</em>, 3a ed. Wiley.",
     "Benjamini, Y. e Hochberg, Y. (1995). Controlling the false discovery rate. <em>Journal of the Royal "
     "Statistical Society B</em> 57(1), 289-300.",
+    "Birko, S., Dove, E. S. e Özdemir, V. (2015). Evaluation of nine consensus indices in Delphi foresight research "
+    "and their dependency on Delphi survey characteristics. <em>PLoS ONE</em> 10(8), e0135162.",
     "Brennan, R. L. (2001). <em>Generalizability Theory</em>. Springer.",
+    "Cliff, A. D. e Ord, J. K. (1981). <em>Spatial Processes: Models and Applications</em>. Pion.",
     "Cliff, N. (1993). Dominance statistics: ordinal analyses to answer ordinal questions. <em>Psychological "
     "Bulletin</em> 114(3), 494-509.",
     "Davison, A. C. e Hinkley, D. V. (1997). <em>Bootstrap Methods and their Application</em>. Cambridge "
     "University Press.",
+    "Diamond, I. R. e altri (2014). Defining consensus: a systematic review recommends methodologic criteria for "
+    "reporting of Delphi studies. <em>Journal of Clinical Epidemiology</em> 67(4), 401-409.",
+    "Fay, R. E. e Herriot, R. A. (1979). Estimates of income for small places: an application of James-Stein "
+    "procedures to census data. <em>Journal of the American Statistical Association</em> 74(366), 269-277.",
+    "Freeman, G. H. e Halton, J. H. (1951). Note on an exact treatment of contingency, goodness of fit and other "
+    "problems of significance. <em>Biometrika</em> 38(1/2), 141-149.",
+    "Gilbert, P. B. (2005). A modified false discovery rate multiple-comparisons procedure for discrete data. "
+    "<em>Journal of the Royal Statistical Society C</em> 54(1), 143-158.",
+    "Good, P. I. (2005). <em>Permutation, Parametric and Bootstrap Tests of Hypotheses</em>, 3a ed. Springer.",
+    "Harville, D. A. (1977). Maximum likelihood approaches to variance component estimation and to related "
+    "problems. <em>Journal of the American Statistical Association</em> 72(358), 320-338.",
     "Hayes, A. F. e Krippendorff, K. (2007). Answering the call for a standard reliability measure for coding data. "
     "<em>Communication Methods and Measures</em> 1(1), 77-89.",
+    "Holt, D. e Smith, T. M. F. (1979). Post stratification. <em>Journal of the Royal Statistical Society A</em> "
+    "142(1), 33-46.",
+    "Hope, A. C. A. (1968). A simplified Monte Carlo significance test procedure. <em>Journal of the Royal "
+    "Statistical Society B</em> 30(3), 582-598.",
+    "Houston, W. M., Raymond, M. R. e Svec, J. C. (1991). Adjustments for rater effects in performance assessment. "
+    "<em>Applied Psychological Measurement</em> 15(4), 409-421.",
     "James, L. R., Demaree, R. G. e Wolf, G. (1984). Estimating within-group interrater reliability with and "
     "without response bias. <em>Journal of Applied Psychology</em> 69(1), 85-98.",
+    "Koch, G. G. (1968). Some further remarks concerning «A general approach to the estimation of variance "
+    "components». <em>Technometrics</em> 10(3), 551-558.",
+    "Krackhardt, D. (1988). Predicting with networks: nonparametric multiple regression analysis of dyadic data. "
+    "<em>Social Networks</em> 10(4), 359-381.",
     "Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg School for Communication.",
     "LeBreton, J. M. e Senter, J. L. (2008). Answers to 20 questions about interrater reliability and interrater "
     "agreement. <em>Organizational Research Methods</em> 11(4), 815-852.",
+    "Lindell, M. K., Brandt, C. J. e Whitney, D. J. (1999). A revised index of interrater agreement for multi-item "
+    "ratings of a single target. <em>Applied Psychological Measurement</em> 23(2), 127-135.",
+    "Manly, B. F. J. (2007). <em>Randomization, Bootstrap and Monte Carlo Methods in Biology</em>, 3a ed. Chapman "
+    "e Hall/CRC.",
+    "Mantel, N. (1967). The detection of disease clustering and a generalized regression approach. <em>Cancer "
+    "Research</em> 27(2), 209-220.",
     "McGraw, K. O. e Wong, S. P. (1996). Forming inferences about some intraclass correlation coefficients. "
     "<em>Psychological Methods</em> 1(1), 30-46.",
     "Mogstad, M., Romano, J. P., Shaikh, A. M. e Wilhelm, D. (2024). Inference for ranks with applications to "
     "mobility across neighbourhoods and academic achievement across countries. <em>Review of Economic Studies</em> "
     "91(1), 476-518.",
+    "Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion: comparison of seven methods. "
+    "<em>Statistics in Medicine</em> 17(8), 857-872.",
     "Patterson, H. D. e Thompson, R. (1971). Recovery of inter-block information when block sizes are unequal. "
     "<em>Biometrika</em> 58(3), 545-554.",
+    "Prasad, N. G. N. e Rao, J. N. K. (1990). The estimation of the mean squared error of small-area estimators. "
+    "<em>Journal of the American Statistical Association</em> 85(409), 163-171.",
+    "Romano, J. P. e Wolf, M. (2005). Stepwise multiple testing as formalized data snooping. <em>Econometrica</em> "
+    "73(4), 1237-1282.",
+    "Saltelli, A. e altri (2008). <em>Global Sensitivity Analysis: The Primer</em>. Wiley.",
+    "Steegen, S., Tuerlinckx, F., Gelman, A. e Vanpaemel, W. (2016). Increasing transparency through a multiverse "
+    "analysis. <em>Perspectives on Psychological Science</em> 11(5), 702-712.",
+    "Tarone, R. E. (1990). A modified Bonferroni method for discrete data. <em>Biometrics</em> 46(2), 515-522.",
+    "Wasserman, S. e Faust, K. (1994). <em>Social Network Analysis: Methods and Applications</em>. Cambridge "
+    "University Press.",
     "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. <em>Journal of "
     "the American Statistical Association</em> 22(158), 209-212.",
+    "Yates, F. (1936). Incomplete randomized blocks. <em>Annals of Eugenics</em> 7(2), 121-140.",
 )
 
 

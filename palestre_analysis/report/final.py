@@ -485,10 +485,11 @@ def _territory_levels(data: Processed, scores: Scores, params: Parameters, voted
     area_shown = guard(data, params).shown_votes(area_votes)
     cell_means = area_shown.groupby(["field", "resource", "need"])["score"].mean()
     frames, counts = [], {}
+    shown_places = _places_shown({name: votes["rater"].nunique() for name, _, votes in voted}, params.min_cell)
     for name, protect, votes in voted:
         voters = protect.voters().set_index("group")["n_delegates"]
         counts[name] = voters.get("all", float("nan"))
-        if votes["rater"].nunique() < params.min_cell:
+        if name not in shown_places:
             continue
         shown = protect.shown_votes(votes)
         if len(shown):
@@ -506,7 +507,7 @@ def _territory_levels(data: Processed, scores: Scores, params: Parameters, voted
         test = territory_stats.territory_test(deviations, seed=params.seed)[["statistic", "p_value", "n_places"]]
         test = test.assign(n_permutations=config.BEST_CROSSING_DRAWS)
     levels = rows.merge(found, on=["territory", "resource"], how="left")
-    small = ~(levels["n_delegates"] >= params.min_cell)
+    small = ~levels["territory"].isin(shown_places)
     levels["suppressed"] = small.to_numpy()
     for column in ("level", "se", "ci_low", "ci_high"):
         levels.loc[small, column] = float("nan")
@@ -518,13 +519,40 @@ def _territory_levels(data: Processed, scores: Scores, params: Parameters, voted
     return levels, test.reset_index(drop=True)
 
 
+def _places_shown(delegates: dict[str, int], min_cell: int) -> set[str]:
+    """The places whose level may be shown: at least ``min_cell`` delegates, and the hidden ones together too.
+
+    Each delegate's deviations from the area's cell means add up to zero over the area's
+    delegates (exactly when all vote as many cells), so the levels of the shown places,
+    with their counts, give the hidden places' combined level: the hidden places must
+    together have at least ``min_cell`` delegates, or none. The smallest shown places are
+    hidden with them until they do.
+
+    >>> sorted(_places_shown({"A": 30, "B": 8, "C": 2, "D": 0}, 5))
+    ['A']
+    >>> sorted(_places_shown({"A": 30, "B": 8, "C": 6}, 5))
+    ['A', 'B', 'C']
+    >>> sorted(_places_shown({"A": 30, "B": 3, "C": 3}, 5))
+    ['A']
+    """
+    shown = {name for name, n in delegates.items() if n >= min_cell}
+    hidden = sum(n for name, n in delegates.items() if name not in shown)
+    for name in sorted(shown, key=lambda place: (delegates[place], place)):
+        if hidden == 0 or hidden >= min_cell:
+            break
+        shown.discard(name)
+        hidden += delegates[name]
+    return shown
+
+
 def _territory_sentence(test: pd.DataFrame, levels: pd.DataFrame, params: Parameters) -> str:
     """The permutation test's result in one sentence, true for every case (no test, few territories)."""
     row = test.iloc[0]
     shown = int(levels.loc[levels["resource"] == "all", "level"].notna().sum())
     if pd.isna(row["p_value"]) or shown < 2:
         return sentence(
-            "I territori non sono confrontati tra loro: meno di due hanno almeno {k} delegati e caselle mostrate.",
+            "I territori non sono confrontati tra loro: meno di due si possono mostrare (ognuno deve avere caselle "
+            "mostrate e almeno {k} delegati, e almeno {k} anche i territori nascosti, tutti insieme).",
             k=params.min_cell,
         )
     return claims.verdict(
@@ -712,19 +740,61 @@ _METHODS_HTML = """
 (Wilson 1927; Newcombe 1998); {reference}</li>
 <li><strong>Partecipazione</strong>: presenze e nuovi arrivi per incontro; enti abituali (almeno {regular} incontri);
 concentrazione delle presenze con l'indice di Gini; rete delle co-presenze (due enti sono legati se hanno
-partecipato allo stesso incontro) con densità e componenti (Wasserman e Faust 1994; NetworkX).</li>
+partecipato allo stesso incontro) con densità e componenti (Wasserman e Faust 1994); la quota di legami tra categorie
+diverse è confrontata con la sua distribuzione se le categorie fossero assegnate a caso agli stessi enti, lasciando i
+legami come sono (test di permutazione, QAP: Krackhardt 1988; 9.999 permutazioni con seme {seed} oppure, nelle reti
+con più di 5.000 legami, la distribuzione normale con media e varianza esatte della permutazione: Mantel 1967; Cliff
+e Ord 1981), con l'intervallo al 95% e il p a due code.</li>
 <li><strong>Contributi della fase 1</strong>: frequenze per nodo strategico e categoria; indipendenza con un test
 di permutazione sul chi quadrato; intensità con la V di Cramér.</li>
 <li><strong>Voti della fase 2</strong>: per ogni casella (campo, fonte, esigenza) numero di delegati, media,
-mediana, scarto interquartile, quota di voti {high} e intervallo bootstrap al 95% della media, calcolato in
-modo esatto dall'istogramma dei voti (nessun errore di ricampionamento).</li>
-<li><strong>Miglior incrocio</strong>: fonti ordinate per voto medio e probabilità bootstrap di essere la migliore
-({draws} repliche, seme {seed}).</li>
+mediana, scarto interquartile, quota di voti {high} e intervallo di confidenza al 95% della media secondo Student
+(t con n − 1 gradi di libertà: ogni delegato vota una casella una sola volta). Le versioni precedenti davano il
+bootstrap percentile calcolato «in modo esatto» dall'istogramma dei voti: esatto come bootstrap, perché privo di
+errore di ricampionamento, non nella copertura (con 5 delegati copriva la media vera circa 83 volte su 100, con 7
+circa 87, mentre l'intervallo di Student la copre 94–96 volte su 100 a ogni numero di delegati).</li>
+<li><strong>Voto medio al netto della generosità dei delegati</strong>: un modello additivo (voto = effetto della
+casella + effetto del delegato + errore), stimato con i minimi quadrati sui voti delle sole caselle mostrate, separa
+le due parti (l'analisi intra-blocchi dei disegni a blocchi incompleti: Yates 1936; Houston, Raymond e Svec 1991). Il
+voto medio corretto è l'effetto della casella, spostato in modo che la media delle medie corrette sia uguale a quella
+delle medie grezze, in ogni parte del disegno collegata da delegati comuni; se ogni delegato votasse ogni casella
+coinciderebbe con il voto medio grezzo. L'effetto del delegato assorbe anche ciò che è costante per un gruppo.
+<strong>Voto medio con i gruppi pesati</strong> (post-stratificazione, Holt e Smith 1979): la media dei voti medi dei
+due gruppi in una casella, ciascuno pesato con la sua quota tra i delegati del territorio che hanno votato, dove
+entrambi i gruppi sono mostrati (i pesi degli enti della rete direbbero quanti enti di ciascun gruppo non hanno
+votato, un numero che può essere piccolo).</li>
+<li><strong>Miglior incrocio</strong>: fonti ordinate per voto medio; in {draws} repliche bootstrap per delegato
+(ogni delegato estratto porta con sé tutti i suoi voti e ogni gruppo mantiene il suo numero di delegati; seme
+{seed}) si contano le repliche in cui ogni fonte è la prima e si costruisce l'insieme di confidenza al 95% della
+fonte migliore, con intervalli simultanei delle posizioni (metodo max-t per passi: Mogstad, Romano, Shaikh e Wilhelm
+2024; Romano e Wolf 2005). Il primato è «netto» solo quando l'insieme ha una sola fonte.</li>
 <li><strong>Consenso</strong>: {consensus}.</li>
-<li><strong>Accordo tra i delegati</strong>: alfa di Krippendorff intervallare e ordinale per campo, con
-l'intervallo bootstrap di Krippendorff (Krippendorff 2011; Hayes e Krippendorff 2007).</li>
-<li><strong>Confronto tra i gruppi</strong> ({groups}): test di Mann-Whitney
-a due code per casella, p corretti con Benjamini-Hochberg (1995), dimensione dell'effetto con il delta di Cliff.</li>
+<li><strong>Affidabilità e accordo tra i delegati</strong>: per ogni campo, un modello a effetti casuali incrociati
+caselle × delegati (teoria della generalizzabilità, Brennan 2001) stima la varianza tra le caselle, quella dovuta
+alla generosità dei delegati e quella residua con il metodo delle somme simmetriche (Koch 1968), non distorto anche
+quando non tutti i delegati votano tutte le caselle; ne derivano l'ICC(A,1), l'accordo del voto di un singolo
+delegato, e l'ICC(A,k), l'affidabilità della media di una casella con i suoi delegati (McGraw e Wong 1996), con
+intervalli al 95% dal bootstrap dei delegati; uno studio D (formula di Spearman-Brown) dice quanti delegati per
+casella danno alle medie un'affidabilità di 0,8. Accanto, l'alfa di Krippendorff intervallare e ordinale con
+l'intervallo bootstrap di Krippendorff (Krippendorff 2011; Hayes e Krippendorff 2007), che come l'ICC(A,1) riguarda
+il singolo delegato. Tutto è calcolato sulle caselle mostrate.</li>
+<li><strong>Confronto tra i gruppi</strong> ({groups}): per ogni fonte di risorse, la differenza tra i due gruppi
+stimata con un modello lineare misto (effetti fissi per casella e per gruppo × fonte, intercetta casuale per
+delegato; massima verosimiglianza ristretta, REML: Patterson e Thompson 1971; Harville 1977), con intervallo di
+confidenza al 95% (t di Student sui delegati meno 2); lo scarto medio sulle fonti è riportato a parte, perché non si
+distingue da un diverso uso della scala da parte dei due gruppi. Delta di Cliff per fonte sulle coppie di voti della
+stessa casella (Cliff 1993), con intervallo bootstrap sui delegati ricampionati per gruppo. Test di Mann-Whitney per
+casella solo dove il più piccolo p ottenibile può superare la correzione di Benjamini-Hochberg (1995) (screening di
+Tarone 1990; Gilbert 2005). Nei rapporti delle province le differenze sono stimate insieme a quelle delle altre
+province della regione (Fay e Herriot 1979; errore quadratico medio di Prasad e Rao 1990).</li>
+<li><strong>Territori a confronto</strong>: per ogni territorio, la media degli scarti dei suoi delegati dal voto
+medio dell'area nelle stesse caselle, con intervallo al 95% (errore standard dal bootstrap sui delegati del
+territorio, quantile t di Student); un unico test di permutazione, con i delegati riassegnati a caso ai territori
+all'interno di ciascun gruppo, sulla varianza pesata dei livelli (Good 2005; Manly 2007).</li>
+<li><strong>Analisi di sensibilità</strong> (Saltelli e altri 2008; Steegen e altri 2016): i risultati principali
+sono ricalcolati cambiando una scelta alla volta: una soglia di riservatezza più alta (il doppio e il quadruplo di
+quella del rapporto, mai più bassa; solo la regola delle caselle piccole, non le soppressioni secondarie), l'altra
+regola di consenso, il voto mediano al posto del voto medio, i due voti medi alternativi.</li>
 </ul>
 <h3>Riservatezza</h3>
 <p>Nessuna statistica calcolata su meno di <strong>{min_cell}</strong> delegati è mostrata (la soglia non può

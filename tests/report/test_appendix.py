@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from palestre_analysis.ingest.processed import for_territory
-from palestre_analysis.report import appendix
+from palestre_analysis.report import appendix, final
 from palestre_analysis.report.display import HTML
 from palestre_analysis.report.parameters import check_parameters
 from palestre_analysis.report.protection import guard
@@ -46,11 +46,13 @@ def test_a_hidden_count_gives_no_share(demo_processed, monkeypatch):
 
 
 def test_every_cited_author_is_in_the_references(demo_processed):
+    """Every «Author (e Author | e altri) Year» of the methods note and the appendix is in the reference list."""
     params = check_parameters("Lombardia", 5, 1)
-    text = _text(appendix.appendix(for_territory(demo_processed, "Lombardia"), params))
-    body, references = text.split("<h3>Riferimenti</h3>")
-    cited = re.findall(r"([A-Z][a-z]+)(?: e [A-Z][a-z]+| e altri)? \(?(\d{4})", body)
-    assert len(cited) >= 8
-    for author, year in cited:
-        assert any(author in r and year in r for r in appendix.REFERENCES), (author, year)
+    data = for_territory(demo_processed, "Lombardia")
+    body, references = _text(appendix.appendix(data, params)).split("<h3>Riferimenti</h3>")
+    text = body + _text(final.methods(data, params))
+    cited = re.findall(r"([A-Z][A-Za-z]+)(?:,? [A-Z][a-z]+)*(?: e [A-Z][a-z]+| e altri| et al\.)?,? \(?(\d{4})\b", text)
+    assert len(cited) >= 30
+    missing = {(a, y) for a, y in cited if not any(a in r and f"({y})" in r for r in appendix.REFERENCES)}
+    assert not missing
     assert "da 1 a 10" in body
