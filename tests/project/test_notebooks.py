@@ -144,6 +144,9 @@ def test_the_guard_sees_the_facts_it_was_written_for():
 def test_territory_reports_end_with_the_threshold_actually_used(path):
     last = code_cells(path)[-1].strip()
     if any("final.methods" in source for source in code_cells(path)):
-        assert last == "show(final.methods(data, params))", "the final report prints the threshold in its methods"
+        # the methods note prints the threshold, and the appendix after it says it again
+        # (tests/report/test_appendix.py checks that it does)
+        assert code_cells(path)[-2].strip() == "show(final.methods(data, params))"
+        assert last == "show(appendix.appendix(data, params))", "the final report ends with the methods appendix"
     else:
         assert last == "show(privacy_note(params))"

@@ -56,3 +56,4 @@ def test_every_cited_author_is_in_the_references(demo_processed):
     missing = {(a, y) for a, y in cited if not any(a in r and f"({y})" in r for r in appendix.REFERENCES)}
     assert not missing
     assert "da 1 a 10" in body
+    assert "Nessuna statistica poggia su meno di <strong>5</strong> delegati" in body, "the threshold actually used"

@@ -27,8 +27,18 @@ def test_small_run_writes_its_figures(tmp_path):
     )
     figures = json.loads(out.read_text())
     timed = figures["seconds_per_statistic_median"]
-    for statistic in ("cell_stats", "best_crossing", "group_comparison", "agreement"):
+    statistics = (
+        "cell_stats",
+        "best_crossing",
+        "group_cells",
+        "group_gaps",
+        "agreement",
+        "reliability",
+        "consensus_rwg",
+        "adjusted_means",
+    )
+    for statistic in statistics:
         for level in ("country", "region", "province"):
             assert timed[f"{statistic}[{level}]"] > 0
     assert figures["votes"] > 1000 and figures["peak_rss_mb"] > 0
-    assert figures["speed_ratio_cell_intervals"] > 1
+    assert figures["speed_ratio_delegate_bootstrap"] > 1
