@@ -162,15 +162,15 @@ Wong 1996).</p>
 <h3>Chi manca</h3>
 <p>{response} Gli enti il cui delegato non ha votato non sono rappresentati, e i risultati non sono ripesati per
 compensarli: la media post-stratificata, nella tabella delle caselle, mostra soltanto come cambierebbero le medie se
-i due gruppi pesassero quanto pesano tra gli enti della rete. Le risposte «Non so» e i voti fuori scala non sono
+i due gruppi pesassero quanto pesano tra i delegati del territorio che hanno votato. Le risposte «Non so» e i voti fuori scala non sono
 voti: la relazione di pulizia dei dati li conta file per file.</p>
 <h3>Che cosa promette un intervallo</h3>
 <ul>
 <li><strong>Media di una casella</strong>: intervallo di Student al 95%. Con voti di questo tipo copre il valore
 vero circa 95 volte su 100 a ogni numero di delegati (una simulazione nei test lo verifica a 5, 7, 10 e 40
 delegati).</li>
-<li><strong>Miglior incrocio</strong>: l'insieme di confidenza al 95% della fonte migliore contiene, 95 volte su
-100, la fonte davvero migliore per quei delegati (Mogstad e altri 2024). Il primato è «netto» solo quando l'insieme
+<li><strong>Miglior incrocio</strong>: l'insieme di confidenza al 95% della fonte migliore contiene, almeno 95 volte
+su 100, la fonte che sarebbe la migliore con tutti i delegati simili a questi (Mogstad e altri 2024). Il primato è «netto» solo quando l'insieme
 ha una sola fonte; la probabilità bootstrap di essere la prima, accanto, dice quanto spesso resta prima, ma da sola
 esagera la sicurezza quando due fonti sono quasi alla pari.</li>
 <li><strong>Differenze tra i gruppi</strong>: intervalli al 95% di un modello che tiene conto della generosità di
@@ -181,13 +181,15 @@ e va letto con questa cautela.</li>
 delegato, ICC(A,k) della media di k delegati; l'alfa di Krippendorff resta accanto, come misura dell'accordo tra i
 singoli (Krippendorff 2011).</li>
 <li><strong>Consenso</strong>: r<sub>wg</sub> confronta la varianza dei voti di una casella con quella di voti dati a
-caso sulla scala (James, Demaree e Wolf 1984), e non cresce né cala con il numero dei delegati; le soglie di lettura
-sono quelle di LeBreton e Senter (2008).</li>
-<li><strong>Territori</strong>: il livello di ogni territorio è al netto della generosità dei suoi delegati e delle
-caselle che hanno votato, con un intervallo al 95%; un unico test di permutazione dice se i territori differiscono
-più di quanto farebbe il caso.</li>
+caso sulla scala (James, Demaree e Wolf 1984), e non cresce né cala con il numero dei delegati; vicino agli estremi
+della scala i voti hanno meno spazio per disperdersi, e r<sub>wg</sub> tende a salire. Le soglie di lettura sono
+quelle di LeBreton e Senter (2008).</li>
+<li><strong>Territori</strong>: il livello di ogni territorio è la media degli scarti dei suoi delegati dal voto medio
+dell'area nelle stesse caselle, con un intervallo al 95%: è al netto delle caselle votate, non della generosità dei
+delegati, che resta nel livello e non si distingue da un effetto del territorio; un unico test di permutazione dice
+se i territori differiscono più di quanto farebbe il caso.</li>
 </ul>
-<p>Nessuna statistica poggia su meno di <strong>{min_cell}</strong> delegati. Un intervallo copre il valore
-«vero» per questi delegati con la probabilità detta solo se il modello dei dati è ragionevole: ogni metodo è
-verificato nei test del progetto contro un'implementazione indipendente o un esempio pubblicato.</p>
+<p>Nessuna statistica poggia su meno di <strong>{min_cell}</strong> delegati. Un intervallo copre il valore che si
+avrebbe con tutti i delegati simili a questi con la probabilità detta solo se il modello dei dati è ragionevole: ogni
+metodo è verificato nei test del progetto contro un'implementazione indipendente o un esempio pubblicato.</p>
 """

@@ -296,9 +296,41 @@ def _phase2_findings(scores: Scores) -> list[str]:
             name=lambda key: sentence("{r} per l'esigenza {n} nel campo {f}", f=key[0], r=key[1], n=key[2]),
         )
     ]
+    if items[0] is not None:
+        items[0] = Safe(items[0] + _leader_overlap(scores, means))
     items.append(_preferred(scores.comparison, scores.process))
     items.append(_agreement_finding(scores))
     return items
+
+
+def _leader_overlap(scores: Scores, means: pd.Series) -> str:
+    """How sure the single highest mean is of its place: the shown cells whose 95% interval reaches its own.
+
+    Cells of different fields are voted by different delegates, so the highest mean
+    over all of them is no contest with a confidence set: the sentence says instead how
+    many other cells' intervals overlap the leader's. Nothing is added for a tie or a
+    single shown cell (the sentence already says so).
+    """
+    shown = means.dropna()
+    lead = claims.leaders(shown, 1)
+    if len(shown) < 2 or int(lead.sum()) != 1:
+        return ""
+    cells = scores.cells[scores.cells["group"] == "all"].set_index(["field", "resource", "need"])
+    cells = cells.reindex(shown.index)
+    leader = shown.index[lead.to_numpy()][0]
+    low = cells.loc[leader, "ci_low"]
+    if pd.isna(low):
+        return ""
+    overlapping = int((cells["ci_high"].drop(index=leader) >= low).sum())
+    if overlapping == 0:
+        return sentence(" Il suo intervallo al 95% non si sovrappone a quello di nessun altro incrocio mostrato.")
+    return sentence(
+        " Il suo intervallo al 95% (da {a} a {b}) si sovrappone a quello di {k}: il primato tra tutti gli "
+        "incroci non è sicuro.",
+        a=fmt.num(low, 2),
+        b=fmt.num(cells.loc[leader, "ci_high"], 2),
+        k=fmt.plural(overlapping, "altro incrocio", "altri incroci"),
+    )
 
 
 def _agreement_finding(scores: Scores) -> str | None:
@@ -369,7 +401,11 @@ def _preferred(comparison: pd.DataFrame, process) -> str | None:
         "intervallo al 95% esclude lo zero" + rest + ").",
         f=first,
     )
-    return Safe(head + "; ".join(parts) + note)
+    caveat = (
+        " Ogni differenza comprende lo scarto medio tra i gruppi su tutte le fonti, che non si distingue da un "
+        "diverso uso della scala da parte dei due gruppi."
+    )
+    return Safe(head + "; ".join(parts) + note + caveat)
 
 
 def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
@@ -508,7 +544,8 @@ def _territory_levels(data: Processed, scores: Scores, params: Parameters, voted
         test = test.assign(n_permutations=config.BEST_CROSSING_DRAWS)
     levels = rows.merge(found, on=["territory", "resource"], how="left")
     small = ~levels["territory"].isin(shown_places)
-    levels["suppressed"] = small.to_numpy()
+    # a place without a shown cell has no level either: blank, hence flagged
+    levels["suppressed"] = (small | levels["level"].isna()).to_numpy()
     for column in ("level", "se", "ci_low", "ci_high"):
         levels.loc[small, column] = float("nan")
     levels["n_delegates"] = [
@@ -662,8 +699,9 @@ def _consensus_method(bands: Bands = DEFAULT_BANDS) -> str:
         "dati a caso su tutti i valori della scala, senza troncarlo a zero (negativo dove i voti sono polarizzati, "
         "come r*_wg di Lindell, Brandt e Whitney 1999), letto con la scala di LeBreton e Senter (2008: fino a 0,30 "
         "nessun accordo, fino a 0,50 debole, 0,70 moderato, 0,90 forte, oltre molto forte), con un intervallo al 95% "
-        "dal bootstrap dei delegati; il suo valore atteso non dipende dal numero dei delegati né dal punto della "
-        "scala in cui i voti si raccolgono. Accanto, la regola del processo: "
+        "dal bootstrap dei delegati; il suo valore atteso non dipende dal numero dei delegati, mentre tende a salire "
+        "vicino agli estremi della scala, dove i voti hanno meno spazio per disperdersi. Accanto, la regola del "
+        "processo: "
     )
     rule = resolve_consensus_rule(config.CONSENSUS_RULE)
     if rule.kind != "percent":
@@ -799,7 +837,7 @@ regola di consenso, il voto mediano al posto del voto medio, i due voti medi alt
 <h3>Riservatezza</h3>
 <p>Nessuna statistica calcolata su meno di <strong>{min_cell}</strong> delegati è mostrata (la soglia non può
 scendere sotto {floor}, minimo del codice di deontologia statistica Sistan). Ogni conteggio è deciso una volta per
-tutti i rapporti e tutti i territori insieme: quando un dato nascosto si potrebbe ricavare per differenza (dalla
+tutti i rapporti e tutti i territori insieme: quando un dato nascosto si potrebbe ricavare per differenza (da un
 territorio meno gli altri dello stesso livello, da un totale meno le sue parti, da un gruppo meno l'altro), si nascondono anche
 altri dati, finché un programma lineare intero su tutte le somme non lo lascia più ricavare; medie e quote si
 calcolano solo sulle caselle mostrate. Un controllo automatico («palestre audit», che «make reports» esegue dopo ogni

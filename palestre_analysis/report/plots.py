@@ -851,7 +851,7 @@ def territory_multiples(
         ax.set_title(territory, fontsize=10)
         if xlim:
             ax.set_xlim(*xlim)
-        ax.xaxis.set_major_formatter(fmt.axis_formatter(decimals))
+        ax.xaxis.set_major_formatter(fmt.axis_formatter(_distinct_decimals(ax.get_xticks(), decimals)))
     axes[0].invert_yaxis()
     for ax in axes[len(territories) :]:
         ax.set_visible(False)
@@ -927,12 +927,28 @@ def group_gaps_chart(table: pd.DataFrame, title: str, *, all_label: str = "Tutte
         ax.axhline(len(data) - 1.5, color="grey", lw=0.6, ls=":")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(fmt.axis_formatter(1))
+    ax.xaxis.set_major_formatter(fmt.axis_formatter(_distinct_decimals(ax.get_xticks(), 1)))
     ax.set_xlabel(
-        "Differenza dei voti (punti della scala) con intervallo al 95%: a destra, più alti per il primo gruppo"
+        _wrap(
+            "Differenza dei voti (punti della scala) con intervallo al 95%: a destra, più alti per il primo gruppo", 70
+        )
     )
     ax.set_ylabel("Fonte di risorse")
     if pooled:
         fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
-    ax.set_title(title)
+    ax.set_title(_wrap(title, 70))
     return fig
+
+
+def _distinct_decimals(ticks, decimals: int, most: int = 3) -> int:
+    """At least ``decimals``, and as many more (up to ``most``) as the ticks need to print apart.
+
+    >>> _distinct_decimals([-0.1, -0.05, 0.0, 0.05, 0.1], 1)
+    2
+    >>> _distinct_decimals([0, 2, 4], 1)
+    1
+    """
+    ticks = [float(t) for t in ticks]
+    while decimals < most and len({round(t, decimals) for t in ticks}) < len(ticks):
+        decimals += 1
+    return decimals

@@ -476,7 +476,7 @@ def best(scores: Scores, params: Parameters) -> Section:
                 "need": "Esigenza",
                 "resource": "Fonte con il voto medio più alto tra quelle mostrate",
                 "mean": "Voto medio",
-                "best_set_size": f"Fonti che potrebbero essere la prima (confidenza {level})",
+                "best_set_size": f"Quante fonti potrebbero essere la prima (confidenza {level})",
                 "others": "Potrebbero esserlo anche",
                 "p_best": "Repliche in cui è la migliore",
                 "n": "Delegati",
@@ -491,10 +491,10 @@ def best(scores: Scores, params: Parameters) -> Section:
             f"l'insieme di confidenza al {level} della fonte migliore (Mogstad, Romano, Shaikh e Wilhelm 2024): le "
             "fonti che nessun'altra supera in modo netto, tenuto conto del caso, e che quindi potrebbero essere la "
             "prima. Il primato è netto solo quando l'insieme ha una sola fonte; nella figura l'asterisco segna le "
-            "fonti dell'insieme. Due righe per la stessa casella: primato a pari merito, al decimale mostrato. Una "
+            "fonti dell'insieme. Due righe per lo stesso campo ed esigenza: primato a pari merito, al decimale mostrato. Una "
             f"fonte votata da meno di {params.min_cell} delegati ha la media nascosta e non entra nel confronto: il "
-            "primato e l'insieme valgono tra le fonti mostrate, e una casella con una sola fonte mostrata non è in "
-            "tabella.",
+            "primato e l'insieme valgono tra le fonti mostrate, e un campo ed esigenza con una sola fonte mostrata non è "
+            "in tabella.",
         )
     )
     section.add(bullets(_best_sentences(scores.best, params.min_cell)))
@@ -592,9 +592,12 @@ def _certainty(contest: pd.DataFrame, resource: str) -> Safe:
             p=share,
         )
     return sentence(
-        ": per questa esigenza è un primato incerto: anche {names} "
-        + ("potrebbe" if len(others) == 1 else "potrebbero")
-        + " essere la prima"
+        ": per questa esigenza è un primato incerto: "
+        + (
+            "anche {names} potrebbe essere la prima"
+            if len(others) == 1
+            else "potrebbe essere la prima anche una tra {names}"
+        )
         + (" tra le fonti mostrate" if hidden else "")
         + " (insieme di confidenza al {c}; la fonte resta la prima {p} delle repliche bootstrap)",
         names=_joined([sentence("{x}", x=o) for o in others]),
@@ -703,7 +706,7 @@ def _rwg_sentence(rwg: pd.Series, scale: tuple[int, int] = (1, 10)) -> str:
     >>> text = _rwg_sentence(pd.Series([0.62, 0.7049, float("nan"), 0.81]))
     >>> plain = html.unescape(re.sub(r"<[^>]+>", "", text))
     >>> plain[plain.index("Nelle"):]
-    'Nelle 3 caselle mostrate r_wg è tra 0,62 e 0,81, con mediana 0,70: accordo moderato secondo LeBreton e Senter (2008). Il suo valore atteso non dipende dal numero dei delegati né dal punto della scala in cui i voti si raccolgono: i valori si confrontano tra caselle e territori, guardando gli intervalli (più larghi dove i delegati sono pochi).'
+    'Nelle 3 caselle mostrate r_wg è tra 0,62 e 0,81, con mediana 0,70: accordo moderato secondo LeBreton e Senter (2008). Il suo valore atteso non dipende dal numero dei delegati (vicino agli estremi della scala, dove i voti hanno meno spazio per disperdersi, tende a salire): i valori si confrontano tra caselle e territori guardando gli intervalli, più larghi dove i delegati sono pochi.'
     """
     values = pd.to_numeric(rwg, errors="coerce").astype(float)
     shown = values.dropna()
@@ -735,9 +738,9 @@ def _rwg_sentence(rwg: pd.Series, scale: tuple[int, int] = (1, 10)) -> str:
         what
         + " "
         + where
-        + " Il suo valore atteso non dipende dal numero dei delegati né dal punto della scala in cui i voti si "
-        "raccolgono: i valori si confrontano tra caselle e territori, guardando gli intervalli (più larghi dove i "
-        "delegati sono pochi)."
+        + " Il suo valore atteso non dipende dal numero dei delegati (vicino agli estremi della scala, dove i voti "
+        "hanno meno spazio per disperdersi, tende a salire): i valori si confrontano tra caselle e territori guardando "
+        "gli intervalli, più larghi dove i delegati sono pochi."
     )
 
 
@@ -1399,7 +1402,13 @@ def _cell_tests(cells: pd.DataFrame) -> str | None:
         result = sentence("trova una differenza in {c}", c=claims.count_of(found, len(tested), "casella", "caselle"))
     return sentence(
         "Casella per casella, il test di Mann-Whitney con la correzione di Benjamini-Hochberg, fatto {w}, {r}"
-        + (": dove non la trova, non vuol dire che manchi" if found < len(tested) else "")
+        + (
+            ": dove non trova una differenza, non vuol dire che manchi"
+            if 0 < found < len(tested)
+            else ": non vuol dire che le differenze manchino"
+            if found == 0
+            else ""
+        )
         + ". Un test per casella coglie solo le differenze più ampie: la stima per fonte qui sopra è la sintesi più "
         "affidabile.",
         w=where,

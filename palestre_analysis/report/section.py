@@ -413,6 +413,6 @@ def figure_title(figure) -> str:
     """
     suptitle = getattr(figure, "_suptitle", None)
     if suptitle is not None and suptitle.get_text():
-        return suptitle.get_text()
-    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+        return " ".join(suptitle.get_text().split())  # a title wrapped to fit reads as one line
+    titles = [" ".join(ax.get_title().split()) for ax in figure.axes if ax.get_title()]
     return titles[0] if titles else "grafico"

@@ -35,6 +35,8 @@ ADJUSTED_COLUMNS = ["mean_adjusted", "mean_poststratified"]
 _CELL = ["field", "resource", "need"]
 #: Means are printed with one decimal (as in :mod:`~palestre_analysis.report.scores`).
 _DECIMALS = 1
+#: The sensitivity table prints its largest differences with two decimals: the sentences say them alike.
+_GAP_DECIMALS = 2
 #: Cells named one by one in a sentence, at most; more tied cells are counted.
 _NAMED_AT_MOST = 3
 
@@ -193,7 +195,7 @@ def adjusted_sentence(cells: pd.DataFrame, sensitivity_table: pd.DataFrame) -> S
     >>> cells = pd.DataFrame({"field": "F", "resource": ["A", "B"], "need": "N", "group": "all",
     ...                       "mean": [7.04, 6.0], "mean_adjusted": [7.26, 6.01]})
     >>> adjusted_sentence(cells, pd.DataFrame()).split(". ")[0]
-    "Tenendo conto della generosità di ciascun delegato, il voto medio di una casella cambia al più di <strong>0,2</strong> punti (per <strong>A</strong> per l'esigenza <strong>N</strong> nel campo <strong>F</strong>)"
+    "Tenendo conto della generosità di ciascun delegato, il voto medio di una casella cambia al massimo di <strong>0,22</strong> punti (per <strong>A</strong> per l'esigenza <strong>N</strong> nel campo <strong>F</strong>)"
     """
     everyone = cells[(cells["group"] == "all") & cells["mean"].notna()]
     if "mean_adjusted" not in everyone or everyone["mean_adjusted"].isna().all():
@@ -216,7 +218,7 @@ def adjusted_sentence(cells: pd.DataFrame, sensitivity_table: pd.DataFrame) -> S
             names = [sentence("{r} per l'esigenza {n} nel campo {f}", f=f, r=r, n=n) for f, r, n in top.index]
             where = Safe("per " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " e " + names[-1]))
         text = sentence(
-            head + "di una casella cambia al più di {d} punti ({w})", d=fmt.num(gaps.max(), decimals), w=where
+            head + "di una casella cambia al massimo di {d} punti ({w})", d=fmt.num(gaps.max(), decimals), w=where
         )
     text = Safe(text + (", e " + clause if clause else "") + ".")
     return Safe(
@@ -231,15 +233,15 @@ def _print_alike(a: pd.Series, b: pd.Series) -> bool:
 
 
 def _gap_decimals(gap: float) -> int:
-    """The decimals that show a gap as more than zero: one, or more for a gap below 0,05 (at most three).
+    """The decimals that show a largest gap as the sensitivity table does (two), or more for a gap below 0,005.
 
     >>> _gap_decimals(0.3), _gap_decimals(0.027), _gap_decimals(0.0004)
-    (1, 2, 3)
+    (2, 2, 4)
     """
-    for decimals in (_DECIMALS, _DECIMALS + 1):
+    for decimals in (_GAP_DECIMALS, _GAP_DECIMALS + 1):
         if fmt.num(gap, decimals) != fmt.num(0.0, decimals):
             return decimals
-    return _DECIMALS + 2
+    return _GAP_DECIMALS + 2
 
 
 def _contests_clause(sensitivity_table: pd.DataFrame, aspect: str, setting: str) -> str:
@@ -390,7 +392,7 @@ def _sentences(frame: pd.DataFrame, scores, params: Parameters) -> list[str]:
             text = sentence(head + "di ogni casella in cui è calcolato resta lo stesso al decimale mostrato")
         else:
             gap = float(weighted["largest_difference"])
-            text = sentence(head + "di una casella cambia al più di {d} punti", d=fmt.num(gap, _gap_decimals(gap)))
+            text = sentence(head + "di una casella cambia al massimo di {d} punti", d=fmt.num(gap, _gap_decimals(gap)))
         lines.append(Safe(text + (", e " + clause if clause else "") + "."))
     elif weighted is not None:
         lines.append(

@@ -8,14 +8,21 @@ blanked and flagged.
 
 Modules
 -------
-composition     shares of categories, Wilson intervals, goodness of fit to reference shares
-participation   attendance, newcomers, regulars, Gini, the co-attendance network
+composition     shares of categories, Wilson intervals, tests against a frame or the enclosing network, consistency
+participation   attendance, newcomers, regulars, Gini, the co-attendance network and its mixing permutation test
 contributions   phase 1 contributions by strategic node, permutation test, Cramér's V
-cells           phase 2 cells (n, mean, median, IQR, exact bootstrap CI, consensus), best crossing
-consensus       consensus rules (percent agreement, IQR)
-groups          aps_odv vs fondazioni_csv_altri: Mann-Whitney U, BH, Cliff's delta
+resampling      the delegate bootstrap: delegates resampled with all their votes, stratified by group
+cells           phase 2 cells (n, mean, median, IQR, Student t CI, consensus); best crossing with its confidence set
+consensus       consensus rules (percent agreement, IQR) and r_wg with its delegate-bootstrap interval
+reliability     variance components per field, ICC(A,1), ICC(A,k), the D study
+groups          the two groups: mixed-model gap per resource, Cliff's delta, per-cell tests with Tarone's screen,
+                Fay-Herriot pooling
+mixed           the random-intercept linear mixed model by profile REML
+territories     territories' levels (deviations from the area's cell means) and their permutation test
+adjusted        leniency-adjusted and post-stratified cell means
+sensitivity     the headline results under other settings
 agreement       Krippendorff's alpha per field with Krippendorff's bootstrap
-bootstrap       the exact bootstrap distribution of a mean, from a histogram
+bootstrap       the exact bootstrap distribution of a mean, from a histogram (kept as the old cell interval, for tests)
 distribution    shares of low, middle and high scores per resource
 disclosure      the shared suppression rules
 votes           the vote table: validation, and building it from the processed tables

@@ -169,7 +169,7 @@ def test_the_section_says_what_its_table_says(computed):
         "scarto interquartile." in text
     )
     weighted = table.loc[("mean", "mean_poststratified")]
-    assert f"cambia al più di {fmt.num(weighted['largest_difference'])} punti" in text
+    assert f"cambia al massimo di {fmt.num(weighted['largest_difference'], 2)} punti" in text
     assert "Soglia di riservatezza: almeno 5 delegati per casella (quella del rapporto)" in text
 
 
@@ -179,7 +179,7 @@ def test_the_means_section_says_how_far_the_adjusted_means_are(computed):
         text = text_of(scores.means(result, params))
         everyone = result.cells[result.cells["group"] == "all"]
         gap = (everyone["mean_adjusted"] - everyone["mean"]).abs().max()
-        assert f"il voto medio di una casella cambia al più di {fmt.num(gap)} punti" in text
+        assert f"il voto medio di una casella cambia al massimo di {fmt.num(gap, 2)} punti" in text
         row = result.sensitivity.set_index(["aspect", "setting"]).loc[("mean", "mean_adjusted")]
         assert f"{row['leaders_changed']} dei {row['contests']} confronti" in text
 
@@ -255,4 +255,4 @@ def test_a_tiny_change_is_said_at_the_precision_that_shows_it():
     assert "resta lo stesso al decimale mostrato" in sensitivity.adjusted_sentence(cells, pd.DataFrame())
     cells["mean"], cells["mean_adjusted"] = [3.449, 6.0], [3.451, 6.0]  # printed 3,4 and 3,5
     text = sensitivity.adjusted_sentence(cells, pd.DataFrame())
-    assert "cambia al più di <strong>0,002</strong> punti" in text
+    assert "cambia al massimo di <strong>0,002</strong> punti" in text
