@@ -44,6 +44,8 @@ class ReportPaths:
         The published page, ``<folder>/<stem>.html``.
     notebook : Path
         The published executed notebook, ``<folder>/<stem>.ipynb``.
+    pdf : Path
+        The page printed as PDF, ``<folder>/<stem>.pdf`` (written when a browser is available).
     tables : Path
         The territory's CSV tables, ``<folder>/tables`` (shared by its reports).
     staging : Path
@@ -57,6 +59,7 @@ class ReportPaths:
     folder: Path
     html: Path
     notebook: Path
+    pdf: Path
     tables: Path
     staging: Path
     staging_tables: Path
@@ -107,6 +110,7 @@ def report_paths(reports_dir: Path | str, slug: str, stem: str) -> ReportPaths:
         folder=folder,
         html=folder / f"{stem}.html",
         notebook=folder / f"{stem}.ipynb",
+        pdf=folder / f"{stem}.pdf",
         tables=folder / TABLES_DIRNAME,
         staging=staging,
         staging_tables=staging / TABLES_DIRNAME,
