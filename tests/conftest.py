@@ -50,6 +50,27 @@ def demo_processed(tmp_path_factory):
     return load_processed(folder)
 
 
+@pytest.fixture(scope="session")
+def demo_batch(tmp_path_factory):
+    """The real pipeline (``palestre run``) on the demo data, once per session: ``(out, completed process)``.
+
+    Every test that reads the published reports (pages, PDFs, index, accessibility) shares
+    this batch; a test that changes the folder must work on a copy.
+    """
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("demo_batch")
+    result = subprocess.run(
+        [sys.executable, "-m", "palestre_analysis", "run", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out, result
+
+
 _PROTECTION_REPORTS: list[tuple[str, str]] = []
 
 

@@ -41,12 +41,9 @@ def palestre(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo_batch")
-    result = palestre("run", "--out", str(out))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out, result
+@pytest.fixture
+def batch(demo_batch):
+    return demo_batch
 
 
 def test_every_territory_gets_its_reports(batch):
