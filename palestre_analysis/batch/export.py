@@ -10,6 +10,10 @@ text form.
 A heading (a Markdown cell) whose section showed nothing is left out of the page: a
 territory too small to publish any statistic gets a short page with its notice, not a list
 of empty headings.
+
+A report of a batch also gets, around the notebook's own cells, its header of links
+(:mod:`~palestre_analysis.batch.navigation`), a table of contents of the sections it shows
+(before its first section) and, at the end, the list of its CSV tables.
 """
 
 from __future__ import annotations
@@ -51,6 +55,13 @@ DISPLAY_PRIORITY = [
     "text/plain",
 ]
 
+#: Where the table of contents goes: a Markdown cell before the first section, filled once the
+#: page is rendered (the headings' ids are nbconvert's).
+_TOC_MARK = '<div id="palestre-indice-segnaposto"></div>'
+_H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+_ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
+
 _NBCONVERT_ALT = 'alt="No description has been provided for this image"'
 _ITALIAN_ALT = 'alt="Figura"'
 _ERROR_TAG = "papermill-error-cell-tag"
@@ -76,7 +87,15 @@ def _exporter():
     )
 
 
-def notebook_to_html(nb, *, title: str, failure: str | None = None, resources_path: str = "") -> str:
+def notebook_to_html(
+    nb,
+    *,
+    title: str,
+    failure: str | None = None,
+    resources_path: str = "",
+    header: str = "",
+    tables: list[str] | tuple[str, ...] = (),
+) -> str:
     """Render an executed notebook as the HTML page of a report.
 
     Parameters
@@ -90,23 +109,76 @@ def notebook_to_html(nb, *, title: str, failure: str | None = None, resources_pa
         page in an Italian notice. papermill's English error markers are replaced.
     resources_path : str
         Folder used to resolve images referenced by Markdown cells (embedded as base64).
+    header : str
+        The page's header of links, before ``<main>``
+        (:func:`~palestre_analysis.batch.navigation.navigation_html`); empty: none.
+    tables : list of str
+        File names of the CSV tables the report wrote, listed (and linked) at the end.
 
     Returns
     -------
     str
         A complete ``<html lang="it">`` document. A complete run leaves out the headings
         whose section showed nothing (:func:`without_empty_sections`); a failed one keeps
-        them, so that the reader sees which sections the error stopped.
+        them, so that the reader sees which sections the error stopped. Before the first
+        section (``##``), a table of contents lists the sections shown, when there are two
+        or more.
     """
+    import nbformat
+
+    from palestre_analysis.batch.navigation import tables_html
+
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
     if failure is not None:
         _mark_failure(nb, failure)
     else:
         nb = without_empty_sections(nb)
-    resources = {"metadata": {"name": title, "path": resources_path}, "palestre_csp": CONTENT_SECURITY_POLICY}
+    if tables:
+        nb.cells.append(nbformat.v4.new_markdown_cell(tables_html(list(tables))))
+    _mark_contents(nb)
+    resources = {
+        "metadata": {"name": title, "path": resources_path},
+        "palestre_csp": CONTENT_SECURITY_POLICY,
+        "palestre_nav": header,
+    }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    return body.replace(_NBCONVERT_ALT, _ITALIAN_ALT)
+    return _with_contents(body.replace(_NBCONVERT_ALT, _ITALIAN_ALT))
+
+
+def _mark_contents(nb) -> None:
+    """Put the table of contents' mark before the first section heading (after the title and overview)."""
+    import nbformat
+
+    for index, cell in enumerate(nb.cells):
+        if index and cell.cell_type == "markdown" and cell.source.lstrip().startswith("## "):
+            nb.cells.insert(index, nbformat.v4.new_markdown_cell(_TOC_MARK))
+            return
+
+
+def _with_contents(page: str) -> str:
+    """The page with its table of contents: one link per section heading (``<h2>``) after the mark.
+
+    >>> page = _TOC_MARK + '<h2 id="A">Uno<a class="anchor-link" href="#A">¶</a></h2><h2 id="dati">Due &amp; tre</h2>'
+    >>> print(_with_contents(page).split("<h2")[0])  # doctest: +NORMALIZE_WHITESPACE
+    <nav class="palestre-toc" aria-label="Indice del rapporto"><p class="palestre-toc-titolo">In questo
+    rapporto</p><ol><li><a href="#A">Uno</a></li><li><a href="#dati">Due &amp; tre</a></li></ol></nav>
+    """
+    at = page.find(_TOC_MARK)
+    if at < 0:
+        return page
+    sections = [
+        (anchor, html.escape(html.unescape(_TAG.sub("", _ANCHOR.sub("", text))).strip()))
+        for anchor, text in _H2.findall(page, at)
+    ]
+    if len(sections) < 2:
+        return page.replace(_TOC_MARK, "")
+    items = "".join(f'<li><a href="#{anchor}">{text}</a></li>' for anchor, text in sections)
+    contents = (
+        '<nav class="palestre-toc" aria-label="Indice del rapporto"><p class="palestre-toc-titolo">In questo '
+        f"rapporto</p><ol>{items}</ol></nav>"
+    )
+    return page.replace(_TOC_MARK, contents)
 
 
 def without_empty_sections(nb):
@@ -157,7 +229,15 @@ def without_empty_sections(nb):
     return nb
 
 
-def export_html(nb, dest: Path | str, *, title: str, failure: str | None = None) -> Path:
+def export_html(
+    nb,
+    dest: Path | str,
+    *,
+    title: str,
+    failure: str | None = None,
+    header: str = "",
+    tables: list[str] | tuple[str, ...] = (),
+) -> Path:
     """Write :func:`notebook_to_html` to ``dest`` atomically and return ``dest``.
 
     Images referenced by Markdown cells are resolved from ``dest``'s folder.
@@ -172,6 +252,8 @@ def export_html(nb, dest: Path | str, *, title: str, failure: str | None = None)
         Page title (Italian).
     failure : str, optional
         One-line description of the error when the run failed (see :func:`notebook_to_html`).
+    header, tables : optional
+        The header of links and the report's CSV tables (see :func:`notebook_to_html`).
 
     Returns
     -------
@@ -185,7 +267,9 @@ def export_html(nb, dest: Path | str, *, title: str, failure: str | None = None)
         a report must read the same offline. Nothing is written then.
     """
     dest = Path(dest)
-    page = notebook_to_html(nb, title=title, failure=failure, resources_path=str(dest.parent))
+    page = notebook_to_html(
+        nb, title=title, failure=failure, resources_path=str(dest.parent), header=header, tables=tables
+    )
     external = external_resources(page)
     if external:
         raise ValueError(f"The report would load external resources: {', '.join(external[:5])}.")

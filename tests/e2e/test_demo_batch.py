@@ -292,3 +292,30 @@ def test_the_attacker_finds_what_an_unprotected_table_gives_away(batch, tmp_path
     table.to_csv(path, index=False)
     audit = attack(copy)
     assert not audit.safe, "one published small count must show up"
+
+
+def test_every_link_of_every_page_leads_somewhere(batch):
+    """The header, the table of contents and the tables list: each relative link names a file or an id that exists."""
+    import re
+    from urllib.parse import unquote, urlsplit
+
+    out, _ = batch
+    reports = out / "reports"
+    pages = sorted(reports.rglob("*.html"))
+    ids = {page: set(re.findall(r'\sid="([^"]+)"', page.read_text(encoding="utf-8"))) for page in pages}
+    checked = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if page.name != "index.html":
+            assert '<header class="palestre-nav">' in text and 'class="palestre-toc"' in text, page
+        for href in re.findall(r'<a\b[^>]*\shref="([^"]+)"', text):
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc:
+                continue  # a reference's DOI: not ours to check offline
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            assert target.exists(), f"{page.relative_to(reports)}: {href} leads nowhere"
+            assert target.is_relative_to(reports.resolve()), f"{page.relative_to(reports)}: {href} leaves the reports"
+            if parts.fragment and target.suffix == ".html":
+                assert unquote(parts.fragment) in ids[target] or parts.fragment in ids[target], (page, href)
+            checked += 1
+    assert checked > 27 * 5
