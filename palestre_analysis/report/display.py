@@ -9,6 +9,7 @@ never used for data, because Markdown lets raw HTML through.
 from __future__ import annotations
 
 import html
+import re
 import string
 from collections.abc import Callable, Mapping
 
@@ -17,7 +18,18 @@ import pandas as pd
 
 from palestre_analysis.report import formatting as fmt
 
-__all__ = ["table_html", "sentence", "Safe", "paragraph", "bullets", "suppression_note", "HTML"]
+__all__ = [
+    "table_html",
+    "sentence",
+    "Safe",
+    "NO_TEXT",
+    "paragraph",
+    "bullets",
+    "suppression_note",
+    "HTML",
+    "Table",
+    "plain",
+]
 
 
 class HTML:
@@ -48,6 +60,49 @@ class HTML:
         return "<tabella o testo HTML>"
 
 
+class Table(HTML):
+    """A table of :func:`table_html`: a report numbers its caption («Tabella 2. …») when it shows it.
+
+    Parameters
+    ----------
+    caption : str
+        The caption, already escaped.
+    body : str
+        The ``<table>`` and its notes, already escaped.
+
+    Examples
+    --------
+    >>> table = Table("Enti", "<table></table>")
+    >>> table.data
+    '<figure class="palestre-table"><figcaption><strong>Enti</strong></figcaption><table></table></figure>'
+    >>> "<strong>Tabella 2. Enti</strong>" in table.numbered(2)
+    True
+    """
+
+    def __init__(self, caption: str, body: str):
+        self.caption = caption
+        self.body = body
+        super().__init__(self.numbered(None))
+
+    def numbered(self, number: int | None) -> str:
+        """The table's HTML, its caption opening with «Tabella ``number``.».
+
+        Parameters
+        ----------
+        number : int or None
+            Its number in the report; ``None``: the caption alone.
+
+        Returns
+        -------
+        str
+        """
+        label = "" if number is None else f"Tabella {number}. "
+        return (
+            f'<figure class="palestre-table"><figcaption><strong>{label}{self.caption}</strong></figcaption>'
+            f"{self.body}</figure>"
+        )
+
+
 class Safe(str):
     """Text that is already escaped HTML, such as what :func:`sentence` returns.
 
@@ -68,6 +123,10 @@ class Safe(str):
     """
 
     __slots__ = ()
+
+
+#: An empty clause, for a slot that says nothing (an optional reference to a figure left out).
+NO_TEXT = Safe("")
 
 
 def sentence(template: str, **values) -> Safe:
@@ -158,6 +217,30 @@ def bullets(items: list[str]) -> HTML:
     return HTML("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
 
 
+def plain(text: str) -> str:
+    """What a reader reads of HTML built here: the text without tags, entities decoded, spaces collapsed.
+
+    Meant for this module's own markup (:func:`sentence`, :func:`paragraph`), where every
+    ``<`` of the data is escaped: a tag can only be ours.
+
+    Parameters
+    ----------
+    text : str
+        Escaped HTML from :func:`sentence`.
+
+    Returns
+    -------
+    str
+        Plain text, as an image's alternative text needs it.
+
+    Examples
+    --------
+    >>> plain(sentence("La più alta è {n}, a {w}.", n=31, w="<Bandi>"))
+    'La più alta è 31, a <Bandi>.'
+    """
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
 def suppression_note(min_cell: int) -> str:
     """The Italian note that explains the ``‡`` mark of suppressed values.
 
@@ -213,9 +296,11 @@ def table_html(
 
     Returns
     -------
-    HTML
-        A ``<figure class="palestre-table">`` with the caption, the table and its notes.
-        Without ``formats``, counts (``n`` and ``n_*`` columns) are whole numbers, other
+    Table
+        A ``<figure class="palestre-table">`` with the caption (a report numbers it: see
+        :class:`Table`), the table and its notes. Headers have ``scope="col"``; when the
+        first column holds text (a category, a field...), its cells are row headers
+        (``<th scope="row">``). Without ``formats``, counts (``n`` and ``n_*`` columns) are whole numbers, other
         integers have ``.`` for thousands, floats one decimal, booleans ``sì``/``no``;
         a missing value is ``‡`` in a suppressed row and ``–`` elsewhere. An empty
         ``frame`` gives one row that reads ``Nessun dato.``.
@@ -223,8 +308,9 @@ def table_html(
     Examples
     --------
     >>> t = pd.DataFrame({"x": ["<i>a</i>"], "m": [7.25], "suppressed": [False]})
-    >>> "&lt;i&gt;a&lt;/i&gt;" in table_html(t, {"x": "Voce", "m": "Media"}, "Prova").data
-    True
+    >>> page = table_html(t, {"x": "Voce", "m": "Media"}, "Prova").data
+    >>> "&lt;i&gt;a&lt;/i&gt;" in page, '<th scope="col">Media</th>' in page, '<th scope="row">&lt;i&gt;' in page
+    (True, True, True)
     >>> s = pd.DataFrame({"x": ["a", "b"], "n": [12.0, None], "suppressed": [False, True]})
     >>> page = table_html(s, {"x": "Voce", "n": "Enti"}, "Prova", min_cell=5).data
     >>> '<td class="num">12</td>' in page, '<td class="num">‡</td>' in page, "meno di 5 delegati" in page
@@ -237,17 +323,21 @@ def table_html(
         frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame else pd.Series(False, index=frame.index)
     )
     columns, dropped = _without_hidden_columns(frame, columns, suppressed)
+    labelled = bool(columns) and _holds_text(frame[next(iter(columns))])
     rows = []
     for index, record in frame.iterrows():
         cells = []
-        for column in columns:
+        for position, column in enumerate(columns):
             value = record[column]
             formatter = formats.get(column) or (fmt.integer if _is_count(column) else None)
             text = html.escape(_cell_text(value, formatter, bool(suppressed.loc[index])))
             numeric = not isinstance(value, str) and not isinstance(value, (bool, np.bool_))
-            cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
+            if position == 0 and labelled:
+                cells.append(f'<th scope="row">{text}</th>')
+            else:
+                cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
+    head = "".join(f'<th scope="col">{html.escape(label)}</th>' for label in columns.values())
     notes = [note] if note else []
     if dropped:
         notes.append(
@@ -257,11 +347,17 @@ def table_html(
         notes.append(suppression_note(min_cell))
     notes_html = "".join(f'<p class="palestre-note">{html.escape(n)}</p>' for n in notes)
     empty = "" if rows else f'<tr><td colspan="{len(columns)}">Nessun dato.</td></tr>'
-    return HTML(
-        f'<figure class="palestre-table"><figcaption><strong>{html.escape(caption)}</strong></figcaption>'
+    return Table(
+        html.escape(caption),
         f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}{empty}</tbody></table>'
-        f"{notes_html}</figure>"
+        f"{notes_html}",
     )
+
+
+def _holds_text(values: pd.Series) -> bool:
+    """Whether a column names its rows (every shown value a text), so that its cells are row headers."""
+    shown = values.dropna()
+    return len(shown) > 0 and all(isinstance(v, str) for v in shown)
 
 
 def _without_hidden_columns(frame: pd.DataFrame, columns: Mapping[str, str], suppressed: pd.Series):

@@ -18,7 +18,7 @@ from palestre_analysis.core.vocabulary import REGION_WIDE_NAME
 from palestre_analysis.ingest.processed import Processed
 from palestre_analysis.report import claims, plots
 from palestre_analysis.report import formatting as fmt
-from palestre_analysis.report.display import HTML, Safe, bullets, paragraph, sentence, table_html
+from palestre_analysis.report.display import HTML, NO_TEXT, Safe, bullets, paragraph, plain, sentence, table_html
 from palestre_analysis.report.groups import phrase as group_phrase
 from palestre_analysis.report.network import (
     compare_composition,
@@ -32,7 +32,7 @@ from palestre_analysis.report.places import network_of
 from palestre_analysis.report.protection import guard, places
 from palestre_analysis.report.scale import bands_of, bands_text, scale_range, scores_phrase
 from palestre_analysis.report.scores import Scores, agreement_sentence, reliability_sentence
-from palestre_analysis.report.section import Section
+from palestre_analysis.report.section import Section, figure_ref
 from palestre_analysis.stats import territories as territory_stats
 from palestre_analysis.stats.consensus import resolve_consensus_rule
 from palestre_analysis.stats.scales import DEFAULT_BANDS, Bands
@@ -114,7 +114,8 @@ def summary(data: Processed, scores: Scores, params: Parameters) -> Section:
     ]
     table = pd.DataFrame(rows, columns=["item", "value"])
     section = Section(
-        [table_html(table, {"item": "", "value": data.territory}, "Il percorso in cifre")], tables={"summary": table}
+        [table_html(table, {"item": "Voce", "value": data.territory}, "Il percorso in cifre")],
+        tables={"summary": table},
     )
     if len(data.meetings):
         one = len(data.meetings) == 1
@@ -466,8 +467,9 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
         }
     )
     scale = tuple(int(v) for v in data.process.scale)
-    if levels["level"].notna().any():
-        section.add(
+    drawn = bool(levels["level"].notna().any())
+    if drawn:
+        section.add_figure(
             plots.territory_multiples(
                 levels.assign(resource=levels["resource"].replace({"all": _ALL_RESOURCES})),
                 "level",
@@ -478,9 +480,11 @@ def territories(data: Processed, scores: Scores, params: Parameters) -> Section:
                 high="ci_high",
                 reference=0.0,
                 order=[_ALL_RESOURCES, *sorted(levels.loc[levels["resource"] != "all", "resource"].unique(), key=str)],
-            )
+            ),
+            _territories_finding(levels, test),
         )
-    section.add(paragraph(_territory_sentence(test, levels, params)))
+    see = Safe(" (" + figure_ref() + ")") if drawn else Safe("")
+    section.add(paragraph(_territory_sentence(test, levels, params, see)))
     section.add(
         table_html(
             participation.set_index("territory").reindex(order).reset_index(),
@@ -582,8 +586,65 @@ def _places_shown(delegates: dict[str, int], min_cell: int) -> set[str]:
     return shown
 
 
-def _territory_sentence(test: pd.DataFrame, levels: pd.DataFrame, params: Parameters) -> str:
-    """The permutation test's result in one sentence, true for every case (no test, few territories)."""
+def _territories_finding(levels: pd.DataFrame, test: pd.DataFrame) -> str:
+    """The small multiples' main finding: the highest and lowest level over every resource, and the test.
+
+    Levels are read at the figure's precision (one decimal), as deviations from the area.
+
+    >>> levels = pd.DataFrame({"territory": ["Brescia", "Milano", "Pavia"], "resource": ["all"] * 3,
+    ...                        "level": [0.31, -0.24, None]})
+    >>> print(_territories_finding(levels, pd.DataFrame([{"p_value": 0.98}])))  # doctest: +NORMALIZE_WHITESPACE
+    Su tutte le fonti insieme, tra i territori mostrati il livello più alto è quello di Brescia (+0,3 punti dal voto
+    medio dell'area), il più basso quello di Milano (-0,2); le differenze non vanno oltre il caso (test di
+    permutazione, p = 0,980).
+    """
+    overall = levels[levels["resource"] == "all"]
+    values = pd.Series(overall["level"].to_numpy(), index=overall["territory"].to_numpy())
+    shown = values.dropna()
+    printed = shown.map(lambda v: fmt.rounded(v, 1))
+    signed = lambda v: ("+" if fmt.rounded(v, 1) > 0 else "") + fmt.num(v, 1)  # noqa: E731
+    scope = "tra i territori mostrati " if len(shown) < len(values) else ""
+
+    def named(value: float) -> Safe:
+        names = [sentence("{t}", t=t) for t in printed[printed == value].index]
+        return names[0] if len(names) == 1 else Safe(", ".join(names[:-1]) + " e " + names[-1])
+
+    if len(shown) == 1:
+        return plain(
+            sentence(
+                "Su tutte le fonti insieme, l'unico territorio mostrato è {t}, a {v} punti dal voto medio dell'area.",
+                t=shown.index[0],
+                v=signed(shown.iloc[0]),
+            )
+        )
+    if printed.max() == printed.min():
+        text = sentence(
+            "Su tutte le fonti insieme, ogni territorio mostrato è a {v} punti dal voto medio dell'area",
+            v=signed(shown.iloc[0]),
+        )
+    else:
+        high, low = printed.max(), printed.min()
+        text = sentence(
+            "Su tutte le fonti insieme, " + scope + "il livello più alto è quello di {h} ({hv} punti dal voto medio "
+            "dell'area), il più basso quello di {l} ({lv})",
+            h=named(high),
+            hv=signed(high),
+            l=named(low),
+            lv=signed(low),
+        )
+    tested = claims.verdict(
+        test.iloc[0]["p_value"],
+        significant="; le differenze vanno oltre il caso (test di permutazione, {p}).",
+        not_significant="; le differenze non vanno oltre il caso (test di permutazione, {p}).",
+    )
+    return plain(text + (tested or "."))
+
+
+def _territory_sentence(test: pd.DataFrame, levels: pd.DataFrame, params: Parameters, see: Safe = NO_TEXT) -> str:
+    """The permutation test's result in one sentence, true for every case (no test, few territories).
+
+    ``see`` («(figura 12)») points at the territories' figure.
+    """
     row = test.iloc[0]
     shown = int(levels.loc[levels["resource"] == "all", "level"].notna().sum())
     if pd.isna(row["p_value"]) or shown < 2:
@@ -594,12 +655,13 @@ def _territory_sentence(test: pd.DataFrame, levels: pd.DataFrame, params: Parame
         )
     return claims.verdict(
         row["p_value"],
-        significant="I territori differiscono più di quanto spiegherebbe il caso: un test di permutazione (i delegati "
-        "riassegnati a caso ai territori, ciascuno nel suo gruppo, su {n} territori mostrati) dà {p}.",
-        not_significant="Le differenze tra i territori non vanno oltre il caso: un test di permutazione (i delegati "
+        significant="I territori{see} differiscono più di quanto spiegherebbe il caso: un test di permutazione (i "
+        "delegati riassegnati a caso ai territori, ciascuno nel suo gruppo, su {n} territori mostrati) dà {p}.",
+        not_significant="Le differenze tra i territori{see} non vanno oltre il caso: un test di permutazione (i delegati "
         "riassegnati a caso ai territori, ciascuno nel suo gruppo, su {n} territori mostrati) dà {p}: le differenze "
         "tra i livelli possono venire dai singoli delegati di ciascun territorio, più o meno generosi nel votare.",
         n=fmt.integer(shown),
+        see=see,
     )
 
 

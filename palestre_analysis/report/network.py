@@ -21,10 +21,10 @@ from palestre_analysis.core.vocabulary import CATEGORY_LABELS, CATEGORY_OF_PHRAS
 from palestre_analysis.ingest.processed import Processed, for_territory
 from palestre_analysis.report import claims, places, plots
 from palestre_analysis.report import formatting as fmt
-from palestre_analysis.report.display import Safe, bullets, paragraph, sentence, table_html
+from palestre_analysis.report.display import NO_TEXT, Safe, bullets, paragraph, plain, sentence, table_html
 from palestre_analysis.report.parameters import Parameters
 from palestre_analysis.report.protection import guard
-from palestre_analysis.report.section import Section, too_small, unless_small
+from palestre_analysis.report.section import Section, figure_ref, table_ref, too_small, unless_small
 from palestre_analysis.stats.composition import composition_consistency, subset_composition_test
 from palestre_analysis.stats.disclosure import blank_where
 
@@ -304,7 +304,9 @@ def composition(data: Processed, params: Parameters) -> Section:
     section = Section(tables=tables)
     if table["share"].notna().any():
         chart = table.drop(columns="enclosing_share") if "enclosing_share" in table else table
-        section.add(plots.composition_chart(chart, f"Composizione della rete – {data.territory}"))
+        section.add_figure(
+            plots.composition_chart(chart, f"Composizione della rete – {data.territory}"), _composition_finding(table)
+        )
     parent = comparison.reference if comparison.kind == "territorio" else ""
     reference_header = {
         "coerenza": "Quota pubblicata",
@@ -337,8 +339,32 @@ def composition(data: Processed, params: Parameters) -> Section:
             f"avrebbero potuto partecipare. {_reference_note(comparison, params)}",
         )
     )
-    section.add(paragraph(*_composition_sentences(comparison, params, data.territory)))
+    see = _pointer(section)
+    section.add(paragraph(*_composition_sentences(comparison, params, data.territory, see)))
     return section
+
+
+def _pointer(section: Section) -> Safe:
+    """«(figura 1 e tabella 1)»: the section's first figure and first table, as far as it shows them."""
+    refs = [ref() for ref, kind in ((figure_ref, "figura"), (table_ref, "tabella")) if section.count(kind)]
+    return Safe(" (" + " e ".join(refs) + ")") if refs else Safe("")
+
+
+def _composition_finding(table: pd.DataFrame) -> str:
+    """The chart's main finding: the largest category, as far as the shown shares tell."""
+    shares = table.set_index("category")["share"]
+    largest = claims.best(
+        shares,
+        fmt.pct,
+        "La categoria più rappresentata{scope} è {name}, con {value} degli enti.",
+        "Le categorie più rappresentate{scope} sono {names}, con {value} degli enti ciascuna.",
+        scope=" tra quelle mostrate",
+        single="Una sola categoria è mostrata: {name}, con {value} degli enti.",
+        say=fmt.pct_article,
+        name=lambda c: sentence("quella {c}", c=CATEGORY_OF_PHRASE.get(c, c)),
+        hidden_below=1 - shares.sum(),
+    )
+    return plain(largest) if largest else "Ogni categoria mostrata ha la stessa quota degli enti."
 
 
 def _reference_note(comparison: CompositionComparison, params: Parameters) -> str:
@@ -388,7 +414,10 @@ def reference_origin(params: Parameters) -> str:
     return "scelte per questo rapporto (parametro reference_shares), diverse da quelle del processo"
 
 
-def _composition_sentences(comparison: CompositionComparison, params: Parameters, territory: str) -> list[str]:
+def _composition_sentences(
+    comparison: CompositionComparison, params: Parameters, territory: str, see: Safe = NO_TEXT
+) -> list[str]:
+    """The largest category (pointing at the section's figure and table with ``see``), then the comparison."""
     table = comparison.composition
     rows = table.set_index("category")
     shares = rows["share"]
@@ -409,8 +438,8 @@ def _composition_sentences(comparison: CompositionComparison, params: Parameters
         shares,
         fmt.pct,
         "La categoria più rappresentata{scope} è {name}, con {value} degli enti (intervallo al 95% da {lo} a "
-        "{hi}{ref}).",
-        "Le categorie più rappresentate{scope} sono {names}, con {value} degli enti ciascuna.",
+        "{hi}{ref}{see_within}).",
+        "Le categorie più rappresentate{scope} sono {names}, con {value} degli enti ciascuna{see}.",
         scope=" tra quelle mostrate",
         say=fmt.pct_article,
         name=lambda c: sentence("quella {c}", c=CATEGORY_OF_PHRASE.get(c, c)),
@@ -420,6 +449,8 @@ def _composition_sentences(comparison: CompositionComparison, params: Parameters
             "ref": reference(c),
         },
         hidden_below=1 - shares.sum(),
+        see=see,
+        see_within=Safe("; " + see.strip()[1:-1]) if see else NO_TEXT,  # inside the parenthesis of the interval
     )
     lines = [largest] if largest else []
     if comparison.kind == "":
@@ -566,7 +597,10 @@ def meetings(data: Processed, params: Parameters) -> Section:
     section = Section(tables={"meetings": everyone})
     if everyone.empty:
         return section.add(paragraph("Nessun incontro registrato per gli enti di questo territorio."))
-    section.add(plots.meetings_timeline(everyone, f"Il calendario degli incontri – {data.territory}"))
+    section.add_figure(
+        plots.meetings_timeline(everyone, f"Il calendario degli incontri – {data.territory}"),
+        plain(_meetings_sentence(everyone, data)),
+    )
     section.add(
         table_html(
             everyone,
@@ -584,16 +618,19 @@ def meetings(data: Processed, params: Parameters) -> Section:
             min_cell=params.min_cell,
         )
     )
-    section.add(paragraph(_meetings_sentence(everyone, data)))
+    section.add(paragraph(_meetings_sentence(everyone, data, _pointer(section))))
     return section
 
 
-def _meetings_sentence(everyone: pd.DataFrame, data: Processed) -> str:
-    """How many meetings, of which level, in how many focus groups: right for one meeting, one group, one level."""
+def _meetings_sentence(everyone: pd.DataFrame, data: Processed, see: Safe = NO_TEXT) -> str:
+    """How many meetings, of which level, in how many focus groups: right for one meeting, one group, one level.
+
+    ``see`` (the section's figure and table, «(figura 2 e tabella 2)») closes the sentence.
+    """
     levels = everyone["level"].value_counts()
     regional, territorial = int(levels.get("regionale", 0)), int(levels.get("territoriale", 0))
     groups = everyone["focus_group"].dropna().unique()
-    values = {"where": _of(data)}
+    values = {"where": _of(data), "see": see}
     in_groups = ""
     if len(groups) == 1:
         in_groups, values["g"] = ", nel focus group {g}", groups[0]
@@ -602,7 +639,7 @@ def _meetings_sentence(everyone: pd.DataFrame, data: Processed) -> str:
     if len(everyone) == 1:
         values["l"] = everyone["level"].iloc[0]
         return sentence(
-            "Gli enti {where} hanno partecipato a un solo incontro, di livello {l}" + in_groups + ".", **values
+            "Gli enti {where} hanno partecipato a un solo incontro, di livello {l}" + in_groups + "{see}.", **values
         )
     values["n"] = fmt.integer(len(everyone))
     split = ""
@@ -616,8 +653,8 @@ def _meetings_sentence(everyone: pd.DataFrame, data: Processed) -> str:
     elif territorial == len(everyone):
         split = ", tutti territoriali"
     if data.territory == data.geography.area.name:
-        return sentence("Gli incontri del percorso sono {n}" + split + in_groups + ".", **values)
-    return sentence("Gli incontri con enti {where} sono {n}" + split + in_groups + ".", **values)
+        return sentence("Gli incontri del percorso sono {n}" + split + in_groups + "{see}.", **values)
+    return sentence("Gli incontri con enti {where} sono {n}" + split + in_groups + "{see}.", **values)
 
 
 @unless_small
@@ -654,7 +691,10 @@ def participation(data: Processed, params: Parameters) -> Section:
         else None
     )
     histogram = plots.attendance_histogram(distribution, f"Quanti incontri ha frequentato ogni ente – {data.territory}")
-    section.add(chart, histogram)
+    if chart is not None:
+        section.add_figure(chart, _attendance_finding(everyone))
+    if histogram is not None:
+        section.add_figure(histogram, _frequency_finding(distribution, len(data.entities)))
     if chart is None and not everyone.empty:
         section.add(
             paragraph(
@@ -692,8 +732,72 @@ def participation(data: Processed, params: Parameters) -> Section:
             "distribuite in modo uguale tra gli enti, 1 = concentrate in un solo ente.",
         )
     )
-    section.add(paragraph(*_participation_sentences(summary, everyone, params.min_cell)))
+    see = {
+        "table": Safe(" (" + table_ref() + ")"),
+        "chart": Safe(" (" + figure_ref() + ")") if chart is not None else Safe(""),
+    }
+    section.add(paragraph(*_participation_sentences(summary, everyone, params.min_cell, see)))
     return section
+
+
+def _attendance_finding(everyone: pd.DataFrame) -> str:
+    """The presence chart's main finding: the meeting with the most entities present, among those shown.
+
+    >>> table = pd.DataFrame({"meeting_id": ["I02", "I01", "I03"], "n_present": [31.0, 12.0, None],
+    ...                       "date": pd.to_datetime(["2018-11-09", "2018-10-05", "2019-01-10"])})
+    >>> _attendance_finding(table)
+    "La presenza più alta tra gli incontri mostrati è stata di 31 enti, all'incontro I02 del 9 novembre 2018."
+    >>> _attendance_finding(table.assign(n_present=[31.0, 31.0, 31.0]))
+    'La presenza più alta, 31 enti, è stata raggiunta in 3 incontri, il primo I01 del 5 ottobre 2018.'
+    """
+    ordered = everyone.sort_values("date")
+    shown = ordered[ordered["n_present"].notna()]
+    top = shown[shown["n_present"] == shown["n_present"].max()]
+    scope = " tra gli incontri mostrati" if len(shown) < len(ordered) else ""
+    values = {"n": fmt.plural(top["n_present"].iloc[0], "ente", "enti")}
+    for i, (_, row) in enumerate(top.head(2).iterrows()):
+        values[f"m{i}"] = sentence("{m} del {d}", m=row["meeting_id"], d=fmt.date_it(row["date"]))
+    if len(shown) == 1:
+        text = "Un solo incontro ha le presenze mostrate: {m0}, con {n}."
+    elif len(top) == 1:
+        text = "La presenza più alta" + scope + " è stata di {n}, all'incontro {m0}."
+    elif len(top) == 2:
+        text = "La presenza più alta" + scope + ", {n}, è stata raggiunta agli incontri {m0} e {m1}."
+    else:
+        text = "La presenza più alta" + scope + ", {n}, è stata raggiunta in {k} incontri, il primo {m0}."
+        values["k"] = fmt.integer(len(top))
+    return plain(sentence(text, **values))
+
+
+def _frequency_finding(distribution: pd.DataFrame, entities: int) -> str:
+    """The frequency chart's main finding: the most common number of meetings attended, among the classes shown."""
+    counts = pd.Series(distribution["n_entities"].to_numpy(), index=distribution["n_meetings"].astype(str).to_numpy())
+    largest = claims.best(
+        counts,
+        fmt.integer,
+        "Il gruppo più numeroso{scope} è quello degli enti che hanno frequentato {name}: {value}.",
+        "I gruppi più numerosi{scope}, di {value} ciascuno, sono quelli degli enti che hanno frequentato {names}.",
+        scope=" tra quelli mostrati",
+        single="Un solo gruppo è mostrato: {value}, che hanno frequentato {name}.",
+        say=lambda n: fmt.plural(n, "ente", "enti"),
+        name=lambda band: Safe(html.escape(_meetings_band(band))),
+        hidden_below=entities - counts.sum(),
+    )
+    return plain(largest) if largest else "Ogni gruppo mostrato conta lo stesso numero di enti."
+
+
+def _meetings_band(band: str) -> str:
+    """A class of the frequency chart as a phrase: «un solo incontro», «da 3 a 5 incontri», «10 incontri o più».
+
+    >>> [_meetings_band(b) for b in ("0", "1", "2", "3–5", "10+")]
+    ['nessun incontro', 'un solo incontro', '2 incontri', 'da 3 a 5 incontri', '10 incontri o più']
+    """
+    if band.endswith("+"):
+        return f"{band[:-1]} incontri o più"
+    if "–" in band:
+        first, last = band.split("–")
+        return f"da {first} a {last} incontri"
+    return {"0": "nessun incontro", "1": "un solo incontro"}.get(band, f"{band} incontri")
 
 
 def _rounded(summary: pd.DataFrame) -> pd.DataFrame:
@@ -701,60 +805,72 @@ def _rounded(summary: pd.DataFrame) -> pd.DataFrame:
     return summary.round({"mean_meetings": 1, "share_by_regulars": 2, "gini": 2})
 
 
-def _participation_sentences(summary: pd.DataFrame, everyone: pd.DataFrame, min_cell: int) -> list[str]:
+def _participation_sentences(
+    summary: pd.DataFrame, everyone: pd.DataFrame, min_cell: int, see: dict | None = None
+) -> list[str]:
+    """Concentration (pointing at the table with ``see["table"]``), then the newcomers (``see["chart"]``)."""
+    see = see or {}
     row = summary[summary["category"] == "all"].iloc[0]
-    lines = [_concentration(row)]
+    lines = [_concentration(row, see.get("table", Safe("")))]
+    chart = see.get("chart", Safe(""))
     ordered = everyone.sort_values("date")
     first = ordered["n_present"].iloc[0] if len(ordered) else float("nan")
     if len(ordered) > 1 and pd.notna(first) and pd.notna(row["n_attending"]):
         later = int(row["n_attending"] - first)
         if 0 < later < min_cell:  # a difference of two shown counts is a count too: not printed when small
             lines.append(
-                "Dopo il primo incontro si sono aggiunti altri enti: la rete non è rimasta quella di partenza."
+                sentence(
+                    "Dopo il primo incontro si sono aggiunti altri enti{see}: la rete non è rimasta quella di partenza.",
+                    see=chart,
+                )
             )
         elif later > 0:
             lines.append(
                 sentence(
                     "Dopo il primo incontro "
                     + ("si è aggiunto" if later == 1 else "si sono aggiunti")
-                    + " {n}: la rete non è rimasta quella di partenza.",
+                    + " {n}{see}: la rete non è rimasta quella di partenza.",
                     n=fmt.plural(later, "ente nuovo", "enti nuovi"),
+                    see=chart,
                 )
             )
         else:
-            lines.append("Dopo il primo incontro non si è aggiunto nessun ente nuovo.")
+            lines.append(sentence("Dopo il primo incontro non si è aggiunto nessun ente nuovo{see}.", see=chart))
     return lines
 
 
-def _concentration(row: pd.Series) -> str:
-    """Regulars' share of attendance and the Gini index: what the table shows, and only that."""
+def _concentration(row: pd.Series, see: Safe = NO_TEXT) -> str:
+    """Regulars' share of attendance and the Gini index: what the table shows (``see`` points at it), and only that."""
     gini = fmt.num(row["gini"], 2)
     if pd.isna(row["share_by_regulars"]) or pd.isna(row["n_regulars"]):
         if pd.isna(row["gini"]):
             return "Le misure di concentrazione delle presenze non sono mostrate, per tutelare la riservatezza."
         return sentence(
-            "L'indice di Gini delle presenze è {g}; il numero degli enti abituali (presenti ad almeno {r} incontri) e "
-            "la loro quota di presenze non sono mostrati, per tutelare la riservatezza.",
+            "L'indice di Gini delle presenze è {g}{see}; il numero degli enti abituali (presenti ad almeno {r} "
+            "incontri) e la loro quota di presenze non sono mostrati, per tutelare la riservatezza.",
             g=gini,
             r=stats.REGULAR_MIN_MEETINGS,
+            see=see,
         )
     regulars = int(row["n_regulars"])
     if regulars == 0:
         return sentence(
             "«Sempre con i soliti»? Nessun ente è stato presente ad almeno {r} incontri; l'indice di "
-            "Gini delle presenze è {g}.",
+            "Gini delle presenze è {g}{see}.",
             r=stats.REGULAR_MIN_MEETINGS,
             g=gini,
+            see=see,
         )
     one = regulars == 1
     return sentence(
         "«Sempre con i soliti»? {k} (" + ("presente" if one else "presenti") + " ad almeno {r} "
         "incontri) " + ("ha" if one else "hanno") + " fatto {s} di tutte le presenze; l'indice di "
-        "Gini delle presenze è {g}.",
+        "Gini delle presenze è {g}{see}.",
         k=fmt.plural(regulars, "ente abituale", "enti abituali"),
         r=stats.REGULAR_MIN_MEETINGS,
         s=fmt.pct_article(row["share_by_regulars"]),
         g=gini,
+        see=see,
     )
 
 
@@ -821,9 +937,10 @@ def network(data: Processed, params: Parameters) -> Section:
     if pd.notna(row["density"]):
         lines = [
             sentence(
-                "Partecipando agli stessi incontri, gli enti hanno intrecciato {e}: la densità della rete è {d}.",
+                "Partecipando agli stessi incontri, gli enti hanno intrecciato {e}: la densità della rete è {d}{see}.",
                 e=fmt.plural(row["n_edges"], "legame", "legami"),
                 d=fmt.num(row["density"], 2),
+                see=_pointer(section),
             ),
             *_mixing(row),
         ]
@@ -940,10 +1057,11 @@ def contributions(data: Processed, params: Parameters) -> Section:
     section = Section(tables={"contributions": counts, "contributions_test": test})
     if contributions_1.empty:
         return section.add(paragraph("Nessun contributo di fase 1 registrato per gli enti di questo territorio."))
-    section.add(
-        plots.contributions_chart(counts, f"Contributi per nodo strategico – {data.territory}", data.process.nodes)
-    )
     everyone = counts[counts["category"] == "all"]
+    section.add_figure(
+        plots.contributions_chart(counts, f"Contributi per nodo strategico – {data.territory}", data.process.nodes),
+        _contribution_finding(everyone),
+    )
     section.add(
         table_html(
             everyone,
@@ -958,25 +1076,49 @@ def contributions(data: Processed, params: Parameters) -> Section:
             min_cell=params.min_cell,
         )
     )
-    section.add(paragraph(*_contribution_sentences(everyone, test.iloc[0])))
+    section.add(paragraph(*_contribution_sentences(everyone, test.iloc[0], _pointer(section))))
     section.add(_examples(contributions_1, everyone, params.min_cell, protect.quotes_allowed(), data.process.nodes))
     return section
 
 
-def _contribution_sentences(everyone: pd.DataFrame, test: pd.Series) -> list[str]:
-    lines = []
+def _most_discussed(everyone: pd.DataFrame, see: Safe = NO_TEXT) -> Safe | None:
+    """«Il nodo più discusso è stato «Reti comunitarie», con il 33% dei contributi», as far as the shown shares tell."""
     shares = everyone.set_index("node")["share"]
-    if len(shares):
-        top = claims.best(
-            shares,
-            fmt.pct,
-            "Il nodo più discusso{scope} è stato {name}, con {value} dei contributi.",
-            "I nodi più discussi{scope} sono stati {names}, con {value} dei contributi ciascuno.",
-            scope=" tra quelli mostrati",
-            say=fmt.pct_article,
-            name=lambda node: sentence("«{n}»", n=node),
-            hidden_below=1 - shares.sum(),
+    return claims.best(
+        shares,
+        fmt.pct,
+        "Il nodo più discusso{scope} è stato {name}, con {value} dei contributi{see}.",
+        "I nodi più discussi{scope} sono stati {names}, con {value} dei contributi ciascuno{see}.",
+        scope=" tra quelli mostrati",
+        say=fmt.pct_article,
+        name=lambda node: sentence("«{n}»", n=node),
+        hidden_below=1 - shares.sum(),
+        see=see,
+    )
+
+
+def _contribution_finding(everyone: pd.DataFrame) -> str:
+    """The chart's main finding: the most discussed node over every category."""
+    top = _most_discussed(everyone)
+    if top:
+        return plain(top)
+    shown = everyone[everyone["share"].notna()]
+    if len(shown) == 1:
+        return plain(
+            sentence(
+                "Un solo nodo ha la quota mostrata: {n}, con {s} dei contributi.",
+                n=f"«{shown['node'].iloc[0]}»",
+                s=fmt.pct_article(shown["share"].iloc[0]),
+            )
         )
+    return "Le quote dei nodi su tutte le categorie non sono mostrate, per tutelare la riservatezza."
+
+
+def _contribution_sentences(everyone: pd.DataFrame, test: pd.Series, see: Safe = NO_TEXT) -> list[str]:
+    """The most discussed node (pointing at the section's figure and table with ``see``), then the test."""
+    lines = []
+    if len(everyone):
+        top = _most_discussed(everyone, see)
         lines += [top] if top else []
     rounded = pd.isna(test["statistic"])
     tested = claims.verdict(
@@ -997,7 +1139,8 @@ def _contribution_sentences(everyone: pd.DataFrame, test: pd.Series) -> list[str
             lines.append("È una stima indicativa, su pochi contributi.")
         if rounded:
             lines.append(
-                "La tabella ha celle nascoste: per questo la statistica del test non è mostrata e p e V sono arrotondati."
+                "La " + table_ref() + " ha celle nascoste: per questo la statistica del test non è mostrata e p e V "
+                "sono arrotondati."
             )
     elif len(everyone) and bool(test["suppressed"]):
         lines.append("Il legame tra categoria e temi non è mostrato: alcune categorie hanno troppo pochi delegati.")

@@ -44,6 +44,8 @@ __all__ = [
 _PALETTE = sns.color_palette("colorblind")
 CATEGORY_COLORS = {c: _PALETTE[i] for i, c in enumerate(CATEGORY_LABELS)}
 _GREY = "#d9d9d9"
+#: Pixels per inch of a figure on the page: its CSS size. The reports' images are rendered at twice
+#: this (:data:`~palestre_analysis.report.section.PRINT_SCALE`), sharp in print and at 200% zoom.
 _DPI = 100
 
 
@@ -52,7 +54,8 @@ def use_report_style() -> None:
 
     It changes matplotlib's global ``rcParams`` (through :func:`seaborn.set_theme`): style
     ``whitegrid``, context ``notebook``, font scale 0,95, 100 dpi for figures and saved
-    images, bold titles.
+    images, bold titles. The reports' images do not use the saved-image dpi: they are
+    rendered at print resolution by :func:`~palestre_analysis.report.section.figure_bundle`.
     """
     sns.set_theme(
         style="whitegrid",

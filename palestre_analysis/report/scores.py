@@ -9,6 +9,7 @@ entities or delegates would be behind it (only :func:`overview` speaks, to say w
 from __future__ import annotations
 
 import dataclasses
+import html
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,14 +19,14 @@ from palestre_analysis.core.process import Process
 from palestre_analysis.ingest.processed import Processed
 from palestre_analysis.report import claims, places, plots, sensitivity
 from palestre_analysis.report import formatting as fmt
-from palestre_analysis.report.display import Safe, bullets, paragraph, sentence, table_html
+from palestre_analysis.report.display import NO_TEXT, Safe, bullets, paragraph, plain, sentence, table_html
 from palestre_analysis.report.groups import keys as group_keys
 from palestre_analysis.report.groups import phrases as group_phrases
 from palestre_analysis.report.parameters import Parameters
 from palestre_analysis.report.protection import guard
 from palestre_analysis.report.protection import places as place_guards
 from palestre_analysis.report.scale import bands_of, bands_text, scale_range, score_range, scores_phrase
-from palestre_analysis.report.section import Section, too_small, unless_small
+from palestre_analysis.report.section import Section, figure_ref, table_ref, too_small, unless_small
 from palestre_analysis.stats.consensus import RWG_COLUMNS, cell_rwg, resolve_consensus_rule, rwg_level
 from palestre_analysis.stats.reliability import RELIABILITY_COLUMNS
 from palestre_analysis.stats.reliability import reliability as field_reliability
@@ -368,7 +369,7 @@ def means(scores: Scores, params: Parameters) -> Section:
         return section
     everyone = scores.cells[scores.cells["group"] == "all"]
     if everyone["mean"].notna().any():  # a map of hidden cells only would draw nothing
-        section.add(
+        section.add_figure(
             plots.heatmaps(
                 everyone,
                 "mean",
@@ -376,22 +377,61 @@ def means(scores: Scores, params: Parameters) -> Section:
                 vmin=scores.scale[0],
                 vmax=scores.scale[1],
                 colorbar=f"Voto medio ({scale_range(scores.scale)})",
-            )
+            ),
+            _means_finding(everyone),
         )
-    section.add(paragraph(_shown_cells(int(everyone["mean"].notna().sum()), len(everyone), params.min_cell)))
+    shown = int(everyone["mean"].notna().sum())
+    section.add(paragraph(_shown_cells(shown, len(everyone), params.min_cell, figure_ref() if shown else Safe(""))))
     adjusted = sensitivity.adjusted_sentence(scores.cells, scores.sensitivity)
     if adjusted:
         section.add(paragraph(adjusted))
     return section
 
 
-def _shown_cells(shown: int, total: int, min_cell: int) -> str:
-    """How many cells of the heatmaps show their mean, and why the others do not.
+def _means_finding(cells: pd.DataFrame) -> str:
+    """The heatmaps' main finding: the highest and the lowest mean shown, as printed (one decimal), and where.
+
+    >>> cells = pd.DataFrame({"field": ["Sport"] * 3, "resource": ["Bandi", "Quote", "Donazioni"],
+    ...                       "need": ["Sedi"] * 3, "mean": [8.04, 3.96, None]})
+    >>> _means_finding(cells)
+    "Tra le caselle mostrate, il voto medio più alto è 8,0 (Bandi per l'esigenza Sedi nel campo Sport), il più basso 4,0 (Quote per l'esigenza Sedi nel campo Sport)."
+    """
+    shown = cells[cells["mean"].notna()]
+    printed = shown["mean"].map(lambda m: fmt.rounded(m, _MEAN_DECIMALS))
+    scope = "Tra le caselle mostrate, il" if len(shown) < len(cells) else "Il"
+
+    def where(value: float) -> Safe:
+        found = shown[printed == value]
+        if len(found) > 1:
+            return sentence("in {c}", c=fmt.plural(len(found), "casella", "caselle"))
+        row = found.iloc[0]
+        return sentence("{r} per l'esigenza {n} nel campo {f}", r=row["resource"], n=row["need"], f=row["field"])
+
+    high, low = printed.max(), printed.min()
+    if len(shown) == 1:
+        return plain(sentence("Una sola casella è mostrata: {w}, con voto medio {m}.", w=where(high), m=fmt.num(high)))
+    if high == low:
+        return plain(sentence("Ogni casella mostrata ha voto medio {m}.", m=fmt.num(high, _MEAN_DECIMALS)))
+    return plain(
+        sentence(
+            scope + " voto medio più alto è {h} ({wh}), il più basso {l} ({wl}).",
+            h=fmt.num(high, _MEAN_DECIMALS),
+            wh=where(high),
+            l=fmt.num(low, _MEAN_DECIMALS),
+            wl=where(low),
+        )
+    )
+
+
+def _shown_cells(shown: int, total: int, min_cell: int, figure: Safe = NO_TEXT) -> str:
+    """How many cells of the heatmaps show their mean (in ``figure``, a reference), and why the others do not.
 
     >>> _shown_cells(0, 240, 5)
     "Nessuna delle <strong>240</strong> caselle è mostrata: per tutelare la riservatezza dei delegati, il voto medio di una casella compare solo se l'hanno votata almeno <strong>5</strong> delegati e se i conteggi nascosti non si possono ricavare dagli altri."
     >>> _shown_cells(240, 240, 5)[:66]
     'Ogni casella mostrata riporta il voto medio; il titolo di ogni riq'
+    >>> _shown_cells(240, 240, 5, Safe("figura 6"))[:40]
+    'Nella figura 6 ogni casella mostrata rip'
     """
     if shown == 0:
         return sentence(
@@ -402,7 +442,8 @@ def _shown_cells(shown: int, total: int, min_cell: int) -> str:
             k=min_cell,
         )
     head = (
-        "Ogni casella mostrata riporta il voto medio; il titolo di ogni riquadro dice quanti delegati hanno votato "
+        ("Nella " + figure + " ogni" if figure else "Ogni")
+        + " casella mostrata riporta il voto medio; il titolo di ogni riquadro dice quanti delegati hanno votato "
         "le sue caselle (il più piccolo e il più grande di quei numeri). "
     )
     if shown == total:
@@ -452,7 +493,7 @@ def best(scores: Scores, params: Parameters) -> Section:
     contenders = scores.best.groupby(["field", "need"], sort=False)["mean"].transform("count")
     lead = _leaders_by_contest(scores.best) & (contenders > 1)  # one shown resource is no contest
     plausible = scores.best["in_best_set"].fillna(False).astype(bool) & (contenders > 1)
-    section.add(
+    section.add_figure(
         plots.heatmaps(
             scores.best.assign(plausible=plausible),
             "p_best",
@@ -464,7 +505,8 @@ def best(scores: Scores, params: Parameters) -> Section:
             annotate=False,
             marks="plausible",
             colorbar="Quota delle repliche bootstrap in cui è la prima",
-        )
+        ),
+        _best_finding(scores.best.assign(plausible=plausible), contenders),
     )
     top = scores.best[lead].assign(others=[_others(scores.best, row) for _, row in scores.best[lead].iterrows()])
     level = fmt.pct(_CONFIDENCE)
@@ -490,7 +532,9 @@ def best(scores: Scores, params: Parameters) -> Section:
             "esagera la sicurezza del primato quando due fonti sono quasi alla pari. Per questo la tabella dà anche "
             f"l'insieme di confidenza al {level} della fonte migliore (Mogstad, Romano, Shaikh e Wilhelm 2024): le "
             "fonti che nessun'altra supera in modo netto, tenuto conto del caso, e che quindi potrebbero essere la "
-            "prima. Il primato è netto solo quando l'insieme ha una sola fonte; nella figura l'asterisco segna le "
+            "prima. Il primato è netto solo quando l'insieme ha una sola fonte; nella "
+            + figure_ref()
+            + " l'asterisco segna le "
             "fonti dell'insieme. Due righe per lo stesso campo ed esigenza: primato a pari merito, al decimale mostrato. Una "
             f"fonte votata da meno di {params.min_cell} delegati ha la media nascosta e non entra nel confronto: il "
             "primato e l'insieme valgono tra le fonti mostrate, e un campo ed esigenza con una sola fonte mostrata non è "
@@ -503,6 +547,54 @@ def best(scores: Scores, params: Parameters) -> Section:
 
 #: Level of the confidence set of the best resource (``stats.best_crossing``'s default).
 _CONFIDENCE = 0.95
+
+
+def _best_finding(table: pd.DataFrame, contenders: pd.Series) -> str:
+    """The heatmaps' main finding: in how many contests (field and need) one resource alone may be the best.
+
+    ``table`` has the boolean ``plausible`` (the asterisks), ``contenders`` the shown
+    resources of each row's contest.
+
+    >>> table = pd.DataFrame({"field": ["Sport"] * 4, "need": ["Sedi", "Sedi", "Persone", "Persone"],
+    ...                       "plausible": [True, False, True, True]})
+    >>> print(_best_finding(table, pd.Series([2, 2, 2, 2])))
+    In 1 delle 2 combinazioni di campo ed esigenza confrontate una sola fonte può essere la migliore (un solo asterisco); nelle altre più fonti potrebbero esserlo.
+    """
+    compared = table[(contenders > 1).to_numpy()]
+    sizes = compared.groupby(["field", "need"], sort=False)["plausible"].sum()
+    contests, clear = len(sizes), int((sizes == 1).sum())
+    if contests == 0:
+        return "Nessuna combinazione di campo ed esigenza ha più di una fonte mostrata: le fonti non si confrontano."
+    if contests == 1:
+        return "Nell'unica combinazione di campo ed esigenza confrontata " + (
+            "una sola fonte può essere la migliore (un solo asterisco)."
+            if clear
+            else "più fonti potrebbero essere la migliore."
+        )
+    if clear == contests:
+        return plain(
+            sentence(
+                "In tutte le {n} combinazioni di campo ed esigenza confrontate una sola fonte può essere la migliore "
+                "(un solo asterisco).",
+                n=fmt.integer(contests),
+            )
+        )
+    if clear == 0:
+        return plain(
+            sentence(
+                "In nessuna delle {n} combinazioni di campo ed esigenza confrontate il primato è netto: in ognuna più "
+                "fonti potrebbero essere la migliore (più asterischi).",
+                n=fmt.integer(contests),
+            )
+        )
+    return plain(
+        sentence(
+            "In {k} delle {n} combinazioni di campo ed esigenza confrontate una sola fonte può essere la migliore (un "
+            "solo asterisco); nelle altre più fonti potrebbero esserlo.",
+            k=fmt.integer(clear),
+            n=fmt.integer(contests),
+        )
+    )
 
 
 def _others(table: pd.DataFrame, row: pd.Series) -> str:
@@ -647,7 +739,7 @@ def consensus(scores: Scores, params: Parameters) -> Section:
             paragraph("Il consenso non è mostrato: nessuna casella è mostrata, per tutelare la riservatezza.")
         )
     if table["rwg"].notna().any():
-        section.add(
+        section.add_figure(
             plots.heatmaps(
                 table,
                 "rwg",
@@ -657,9 +749,10 @@ def consensus(scores: Scores, params: Parameters) -> Section:
                 vmax=1,
                 decimals=2,
                 colorbar="r_wg: 0 = voti sparsi come a caso, 1 = tutti uguali",
-            )
+            ),
+            plain(_rwg_where(table["rwg"])),
         )
-        section.add(paragraph(_rwg_sentence(table["rwg"], scores.scale)))
+        section.add(paragraph(_rwg_sentence(table["rwg"], scores.scale, figure_ref())))
     judged = table.dropna(subset=["consensus"])
     if len(judged):
         agreed = int(judged["consensus"].astype(bool).sum())
@@ -699,8 +792,8 @@ _CELL_SCOPES = {
 }
 
 
-def _rwg_sentence(rwg: pd.Series, scale: tuple[int, int] = (1, 10)) -> str:
-    """What r_wg is on the process's scale, where its values lie over the shown cells, and their median's level.
+def _rwg_sentence(rwg: pd.Series, scale: tuple[int, int] = (1, 10), figure: Safe = NO_TEXT) -> str:
+    """What r_wg is on the process's scale (``figure``: a reference to the map), where its values lie, their median's level.
 
     >>> import html, re
     >>> text = _rwg_sentence(pd.Series([0.62, 0.7049, float("nan"), 0.81]))
@@ -709,31 +802,18 @@ def _rwg_sentence(rwg: pd.Series, scale: tuple[int, int] = (1, 10)) -> str:
     'Nelle 3 caselle mostrate r_wg è tra 0,62 e 0,81, con mediana 0,70: accordo moderato secondo LeBreton e Senter (2008). Il suo valore atteso non dipende dal numero dei delegati (vicino agli estremi della scala, dove i voti hanno meno spazio per disperdersi, tende a salire): i valori si confrontano tra caselle e territori guardando gli intervalli, più larghi dove i delegati sono pochi.'
     """
     values = pd.to_numeric(rwg, errors="coerce").astype(float)
-    shown = values.dropna()
     what = sentence(
-        "L'accordo dentro ogni casella è misurato con r_wg (James, Demaree e Wolf 1984), che confronta la varianza "
+        "L'accordo dentro ogni casella{see} è misurato con r_wg (James, Demaree e Wolf 1984), che confronta la varianza "
         "dei voti della casella con quella di voti dati a caso sui {a} valori della scala ({range}): vale 1 se tutti "
         "i delegati danno lo stesso voto, 0 se i voti sono sparsi quanto voti dati a caso, meno di 0 se lo sono di "
         "più (voti polarizzati).",
         a=Safe(str(int(scale[1] - scale[0] + 1))),
         range=Safe(scale_range(scale)),
+        see=Safe(f" ({figure})") if figure else Safe(""),
     )
-    if shown.empty:
+    where = _rwg_where(values)
+    if where is None:
         return what
-    scopes = _capital(_CELL_SCOPES)
-    if len(shown) <= 2:  # a median of one or two values says nothing more
-        where = claims.span(values, 2, "{where} r_wg è{values}.", symbol="", scopes=scopes)
-    else:
-        median = float(shown.median())
-        where = claims.span(
-            values,
-            2,
-            "{where} r_wg è{values}, con mediana {m}: {level} secondo LeBreton e Senter (2008).",
-            symbol="",
-            scopes=scopes,
-            m=fmt.num(median, 2),
-            level=Safe(_RWG_WORDS[rwg_level([median])[0]]),
-        )
     return Safe(
         what
         + " "
@@ -741,6 +821,31 @@ def _rwg_sentence(rwg: pd.Series, scale: tuple[int, int] = (1, 10)) -> str:
         + " Il suo valore atteso non dipende dal numero dei delegati (vicino agli estremi della scala, dove i voti "
         "hanno meno spazio per disperdersi, tende a salire): i valori si confrontano tra caselle e territori guardando "
         "gli intervalli, più larghi dove i delegati sono pochi."
+    )
+
+
+def _rwg_where(rwg: pd.Series) -> Safe | None:
+    """Where r_wg lies over the shown cells, and its median's level (LeBreton and Senter); ``None`` with no cell shown.
+
+    >>> plain(_rwg_where(pd.Series([0.62, 0.7049, float("nan"), 0.81])))
+    'Nelle 3 caselle mostrate r_wg è tra 0,62 e 0,81, con mediana 0,70: accordo moderato secondo LeBreton e Senter (2008).'
+    """
+    values = pd.to_numeric(rwg, errors="coerce").astype(float)
+    shown = values.dropna()
+    if shown.empty:
+        return None
+    scopes = _capital(_CELL_SCOPES)
+    if len(shown) <= 2:  # a median of one or two values says nothing more
+        return claims.span(values, 2, "{where} r_wg è{values}.", symbol="", scopes=scopes)
+    median = float(shown.median())
+    return claims.span(
+        values,
+        2,
+        "{where} r_wg è{values}, con mediana {m}: {level} secondo LeBreton e Senter (2008).",
+        symbol="",
+        scopes=scopes,
+        m=fmt.num(median, 2),
+        level=Safe(_RWG_WORDS[rwg_level([median])[0]]),
     )
 
 
@@ -837,7 +942,10 @@ def agreement(scores: Scores, params: Parameters) -> Section:
                 )
             )
         )
-    section.add(plots.agreement_chart(table, f"Affidabilità e accordo per campo – {scores.territory}"))
+    section.add_figure(
+        plots.agreement_chart(table, f"Affidabilità e accordo per campo – {scores.territory}"),
+        plain(reliability_sentence(table, brief=True) or agreement_sentence(table)),
+    )
     shown = table.assign(
         icc_a1_ci=_intervals(table, "icc_a1"),
         icc_ak_ci=_intervals(table, "icc_ak"),
@@ -1164,19 +1272,74 @@ def groups(scores: Scores, params: Parameters) -> Section:
     table = scores.comparison
     pooled = bool(table["pooled_gap"].notna().any())
     by_resource = table[table["resource"] != stats.groups.ALL_RESOURCES]
-    if by_resource["gap"].notna().any():
-        section.add(
+    drawn = bool(by_resource["gap"].notna().any())
+    if drawn:
+        section.add_figure(
             plots.group_gaps_chart(
                 table,
                 f"Differenza tra i gruppi per fonte di risorse (delegati {named[first]} meno delegati "
                 f"{named[second]}) – {scores.territory}",
                 all_label=_ALL_RESOURCES_LABEL,
-            )
+            ),
+            _groups_finding(table, named[first], named[second]),
         )
-    section.add(paragraph(*_group_sentences(table, scores.group_cells, params, scores.territory)))
-    if by_resource["gap"].notna().any():
+    # the figure and the table of the gaps per resource come together: the sentences point at both
+    see = Safe("della " + figure_ref() + " e della " + table_ref()) if drawn else Safe("")
+    section.add(paragraph(*_group_sentences(table, scores.group_cells, params, scores.territory, see)))
+    if drawn:
         section.add(_gap_table(table, named, first, second, pooled, scores.territory, params.min_cell))
     return section
+
+
+def _groups_finding(table: pd.DataFrame, first: str, second: str) -> str:
+    """The chart's main finding: the widest gap (pooled with the other provinces' where it was), and how many exclude zero.
+
+    >>> table = pd.DataFrame({"resource": ["Bandi", "Quote", "all"], "gap": [-1.2, 0.3, 0.1],
+    ...                       "ci_low": [-1.8, -0.2, -0.1], "ci_high": [-0.6, 0.8, 0.3], "pooled_gap": [None] * 3})
+    >>> print(_groups_finding(table, "di APS", "di fondazioni"))  # doctest: +NORMALIZE_WHITESPACE
+    La differenza più ampia è su Bandi, dove i delegati di APS danno voti più bassi di 1,20 punti rispetto ai
+    delegati di fondazioni (IC 95% da -1,80 a -0,60); su 1 delle 2 fonti confrontate l'intervallo al 95% esclude lo zero.
+    """
+    pooled = "pooled_gap" in table and bool(table["pooled_gap"].notna().any())
+    gap, low, high = ("pooled_gap", "pooled_ci_low", "pooled_ci_high") if pooled else ("gap", "ci_low", "ci_high")
+    resources = table[table["resource"] != stats.groups.ALL_RESOURCES]
+    rows = resources[resources[gap].notna()]
+    if rows.empty:
+        return "Le differenze tra i gruppi non sono mostrate per nessuna fonte."
+    widths = pd.Series(resources[gap].abs().to_numpy(), index=resources["resource"].to_numpy())
+    by_name = resources.set_index("resource")
+    widest = claims.best(
+        widths,
+        _GAP_DECIMALS,
+        "{head}la differenza più ampia{scope} è su {name}, dove i delegati {f} danno voti {dir} di {value} punti rispetto ai "
+        "delegati {s} ({ci})",
+        "{head}le differenze più ampie{scope}, di {value} punti, sono su {names}",
+        scope=" tra le fonti confrontate",
+        single="{head}l'unica fonte confrontata è {name}, dove i delegati {f} danno voti {dir} di {value} punti "
+        "rispetto ai delegati {s} ({ci})",
+        extra=lambda r: {
+            "dir": Safe("più alti" if by_name.loc[r, gap] > 0 else "più bassi"),
+            "ci": Safe(html.escape(_interval(by_name.loc[r], low, high))),
+        },
+        head=Safe("Stimata insieme alle altre province, " if pooled else ""),
+        f=Safe(html.escape(first)),
+        s=Safe(html.escape(second)),
+    )
+    if widest is None:
+        widest = Safe(
+            ("Stimata insieme alle altre province, n" if pooled else "N") + "essuna fonte mostra una differenza"
+        )
+    widest = Safe(widest[0].upper() + widest[1:])
+    apart = int(rows.apply(lambda r: _side(r, low, high) != 0, axis=1).sum())
+    if len(rows) == 1:
+        tail = "; il suo intervallo al 95% " + ("esclude" if apart else "comprende") + " lo zero."
+    elif apart == 0:
+        tail = sentence("; su ognuna delle {n} fonti confrontate l'intervallo al 95% comprende lo zero.", n=len(rows))
+    else:
+        tail = sentence(
+            "; su {k} delle {n} fonti confrontate l'intervallo al 95% esclude lo zero.", k=apart, n=len(rows)
+        )
+    return plain(widest + tail)
 
 
 def _gap_table(table: pd.DataFrame, named: dict, first: str, second: str, pooled: bool, territory: str, min_cell):
@@ -1237,13 +1400,16 @@ def _side(row: pd.Series, low: str, high: str) -> int:
     return 0
 
 
-def _group_sentences(table: pd.DataFrame, cells: pd.DataFrame, params: Parameters, territory: str = "") -> list[str]:
+def _group_sentences(
+    table: pd.DataFrame, cells: pd.DataFrame, params: Parameters, territory: str = "", see: Safe = NO_TEXT
+) -> list[str]:
     """What the comparison of the groups says, true at the precision it prints.
 
     The resources whose 95% interval (as printed) lies away from zero, with their gap and
     interval; "nessuna differenza rilevabile" when none does; the overall shift with its
     caveat; the per-cell tests, or why they are not run; in a province, how its gaps were
-    pooled with the other provinces'.
+    pooled with the other provinces'. ``see`` («della figura 10 e della tabella 7») says where the
+    estimates per resource are; without it, «qui sopra».
     """
     named = group_phrases(params.process)
     first, second = group_keys(params.process)
@@ -1272,7 +1438,7 @@ def _group_sentences(table: pd.DataFrame, cells: pd.DataFrame, params: Parameter
     lines = [_differences(compared, gap, low, high, named[first], named[second], len(compared) < len(rows))]
     shift = table[table["resource"] == stats.groups.ALL_RESOURCES].iloc[0]
     lines.append(_shift(shift, gap, low, high, named[first], named[second], len(compared)))
-    tests = _cell_tests(cells)
+    tests = _cell_tests(cells, see)
     if tests:
         lines.append(tests)
     if pooled or params.geography.place(territory).level == "provincia":
@@ -1373,8 +1539,11 @@ def _shift(row: pd.Series, gap: str, low: str, high: str, first: str, second: st
     )
 
 
-def _cell_tests(cells: pd.DataFrame) -> str | None:
-    """The per-cell tests: how many cells can reach significance, and what they found; or why none is run."""
+def _cell_tests(cells: pd.DataFrame, see: Safe = NO_TEXT) -> str | None:
+    """The per-cell tests: how many cells can reach significance, and what they found; or why none is run.
+
+    ``see`` says where the estimates per resource are («della figura 10 e della tabella 7»).
+    """
     if cells is None or cells.empty or "tested" not in cells:
         return None
     compared = cells[~cells["suppressed"].astype(bool)]
@@ -1409,10 +1578,11 @@ def _cell_tests(cells: pd.DataFrame) -> str | None:
             if found == 0
             else ""
         )
-        + ". Un test per casella coglie solo le differenze più ampie: la stima per fonte qui sopra è la sintesi più "
+        + ". Un test per casella coglie solo le differenze più ampie: la stima per fonte {see} è la sintesi più "
         "affidabile.",
         w=where,
         r=Safe(result),
+        see=see or Safe("qui sopra"),
     )
 
 
@@ -1476,32 +1646,58 @@ def distributions(scores: Scores, params: Parameters) -> Section:
             )
         )
     ordered = scores.resources.sort_values("share_high", ascending=False, na_position="last")
-    section.add(
+    shares = scores.resources["share_high"], scores.resources["resource"], scores.bands[2]
+    finding = _extremes(*shares)
+    section.add_figure(
         plots.diverging_bars(
             ordered, f"Come si distribuiscono i voti per fonte di risorse – {scores.territory}", bands=scores.bands
-        )
+        ),
+        plain(finding) if finding else _single_distribution(ordered, scores.bands[2]),
     )
-    extremes = _extremes(scores.resources["share_high"], scores.resources["resource"], scores.bands[2])
+    extremes = _extremes(*shares, see=Safe(" (" + figure_ref() + ")"))
     if extremes:
         section.add(paragraph(extremes))
     return section
 
 
-def _extremes(share_high: pd.Series, resource: pd.Series, high_band: tuple[int, int] = DEFAULT_BANDS[2]) -> str | None:
-    """The resources with the largest and the smallest share of high votes (``high_band``), as far as the shown shares tell."""
+def _single_distribution(ordered: pd.DataFrame, high_band: tuple[int, int]) -> str:
+    """The finding of bars that compare nothing: the one resource shown, and its share of high votes."""
+    shown = ordered[ordered["share_high"].notna()]
+    if len(shown) != 1:
+        return "Le quote di voti alti delle fonti mostrate non si distinguono al punto percentuale."
+    return plain(
+        sentence(
+            "Una sola fonte è mostrata: {r}, con {v} di voti " + scores_phrase(*high_band) + ".",
+            r=shown["resource"].iloc[0],
+            v=fmt.pct_article(shown["share_high"].iloc[0]),
+        )
+    )
+
+
+def _extremes(
+    share_high: pd.Series, resource: pd.Series, high_band: tuple[int, int] = DEFAULT_BANDS[2], see: Safe = NO_TEXT
+) -> str | None:
+    """The resources with the largest and the smallest share of high votes (``high_band``), as far as the shown shares tell.
+
+    ``see`` («(figura 11)») follows «Sulle caselle mostrate».
+    """
     shares = pd.Series(share_high.to_numpy(), index=resource.to_numpy())
     high = f"voti {scores_phrase(*high_band)}"
     if shares.notna().sum() > 1 and claims.leaders(shares, fmt.pct)[shares.notna()].all():
         return sentence(
-            "Sulle caselle mostrate, le fonti hanno la stessa quota di " + high + " ({v}).",
+            "Sulle caselle mostrate{see}, le fonti hanno la stessa quota di " + high + " ({v}).",
             v=fmt.pct(shares.max()),
+            see=see,
         )
     most = claims.best(
         shares,
         fmt.pct,
-        "Sulle caselle mostrate, la fonte con più voti alti{scope} è {name} ({value} di " + high + ")",
-        "Sulle caselle mostrate, le fonti con più voti alti{scope} sono {names} ({value} di " + high + " ciascuna)",
+        "Sulle caselle mostrate{see}, la fonte con più voti alti{scope} è {name} ({value} di " + high + ")",
+        "Sulle caselle mostrate{see}, le fonti con più voti alti{scope} sono {names} ({value} di "
+        + high
+        + " ciascuna)",
         scope=" tra quelle mostrate",
+        see=see,
     )
     least = claims.best(
         shares,

@@ -12,19 +12,28 @@ every later cell only says which section to show::
     show = Shower(params.tables_dir)
     ...
     show(network.composition(data, params))
+
+The :class:`Shower` numbers the figures and tables of one report in the order it shows
+them («Figura 3», «Tabella 2»). A section does not know its figures' numbers when it is
+built, since they depend on what the earlier sections showed: its sentences refer to
+"my first figure" with :func:`figure_ref` (and to its tables with :func:`table_ref`), and
+the :class:`Shower` writes the number in when it shows the section.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import html
 import io
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from palestre_analysis.report.display import HTML, Safe, Table
 from palestre_analysis.report.protection import guard
 from palestre_analysis.report.tables import save_table
 
@@ -36,6 +45,11 @@ __all__ = [
     "privacy_note",
     "figure_bundle",
     "figure_title",
+    "figure_ref",
+    "table_ref",
+    "resolve_references",
+    "shown_html",
+    "PRINT_SCALE",
     "too_small",
     "publishes_nothing",
     "unless_small",
@@ -49,8 +63,9 @@ class Section:
     Parameters
     ----------
     items : list
-        What the reader sees, in order: matplotlib figures and rich-display objects
-        (escaped HTML from :mod:`palestre_analysis.report.display`).
+        What the reader sees, in order: matplotlib figures (added with
+        :meth:`add_figure`) and rich-display objects (escaped HTML from
+        :mod:`palestre_analysis.report.display`).
     tables : dict of str to DataFrame
         The tidy tables behind the items, by file name without ``.csv``; :func:`show`
         writes them next to the report.
@@ -61,6 +76,9 @@ class Section:
         A section that makes sense only next to statistics (:func:`privacy_note`, which
         explains the ``‡`` marks): a :class:`Shower` does not show it in a report that
         publishes only a notice.
+    findings : dict of Figure to str
+        Each figure's main finding, one plain Italian sentence (:meth:`add_figure`): with
+        the figure's number and title it is the text a reader without images gets.
 
     Examples
     --------
@@ -74,6 +92,7 @@ class Section:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notice_only: bool = False
     needs_statistics: bool = False
+    findings: dict = field(default_factory=dict)
 
     def add(self, *items) -> Section:
         """Append items to show and return the section itself, so that calls chain.
@@ -89,9 +108,72 @@ class Section:
         -------
         Section
             This section.
+
+        Raises
+        ------
+        TypeError
+            For a figure: it needs its finding, so it goes through :meth:`add_figure`.
         """
+        from matplotlib.figure import Figure
+
+        if any(isinstance(item, Figure) for item in items):
+            raise TypeError("a figure needs its main finding: add it with Section.add_figure(figure, finding)")
         self.items.extend(item for item in items if item is not None)
         return self
+
+    def add_figure(self, figure, finding: str) -> Section:
+        """Append a figure with its main finding, and return the section itself.
+
+        Parameters
+        ----------
+        figure : matplotlib.figure.Figure or None
+            The figure; ``None`` (a figure function with nothing to draw) is left out.
+        finding : str
+            What the figure shows, in one plain Italian sentence built from the data it was
+            drawn from and true at the precision it shows («La categoria più rappresentata
+            è quella delle associazioni, con il 40% degli enti.»). Plain text: it becomes
+            the image's alternative text.
+
+        Returns
+        -------
+        Section
+            This section.
+
+        Examples
+        --------
+        >>> from matplotlib.figure import Figure
+        >>> figure = Figure()
+        >>> section = Section().add_figure(figure, "Un solo valore.").add_figure(None, "Mai mostrato.")
+        >>> section.items == [figure], section.findings[figure]
+        (True, 'Un solo valore.')
+        """
+        if figure is not None:
+            self.items.append(figure)
+            self.findings[figure] = " ".join(finding.split())
+        return self
+
+    def count(self, kind: str) -> int:
+        """How many figures (``"figura"``) or tables (``"tabella"``) the section shows so far.
+
+        Parameters
+        ----------
+        kind : {"figura", "tabella"}
+            What to count.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> from palestre_analysis.report.display import paragraph
+        >>> Section().add(paragraph("Testo.")).count("figura")
+        0
+        """
+        from matplotlib.figure import Figure
+
+        kinds = {"figura": Figure, "tabella": Table}
+        return sum(isinstance(item, kinds[kind]) for item in self.items)
 
 
 def too_small(data, params) -> bool:
@@ -189,29 +271,194 @@ def unless_small(section_function):
     return guarded
 
 
-def show(section: Section, tables_dir: Path | str | None = None) -> None:
-    """Display every item of a section and write its tables to ``tables_dir``.
+@dataclass
+class _Numbering:
+    """How many figures and tables a report has shown so far."""
+
+    figures: int = 0
+    tables: int = 0
+
+
+def show(section: Section, tables_dir: Path | str | None = None, numbering: _Numbering | None = None) -> None:
+    """Display every item of a section, numbered, and write its tables to ``tables_dir``.
 
     Notebooks do not call it directly: they create a :class:`Shower` once, which calls
-    this function with their tables folder.
+    this function with their tables folder and the report's numbering.
 
     Parameters
     ----------
     section : Section
-        What to show.
+        What to show. Its figures are shown with their number, caption and finding
+        (:func:`figure_bundle`), its tables with their number; the references of its text
+        (:func:`figure_ref`, :func:`table_ref`) get the numbers of its own figures and tables.
     tables_dir : path, optional
         Folder of the CSV files behind the report; ``None`` or empty: write nothing.
+    numbering : optional
+        The figures and tables the report has shown before (a :class:`Shower`'s); by
+        default the section is numbered from 1, as if it were the whole report.
+
+    Raises
+    ------
+    ValueError
+        When the text refers to a figure or table the section does not show.
     """
     from IPython.display import display
     from matplotlib.figure import Figure
 
-    for item in section.items:
+    for item, number, text in _numbered(section, numbering if numbering is not None else _Numbering()):
         if isinstance(item, Figure):
-            display(figure_bundle(item), raw=True)
+            display(figure_bundle(item, number, section.findings.get(item, "")), raw=True)
+        elif text is not None:
+            display(HTML(text))
         else:
             display(item)
     for name, table in section.tables.items():
         save_table(table, name, tables_dir)
+
+
+def _numbered(section: Section, numbering: _Numbering) -> list[tuple]:
+    """Each item with its number (figures and tables) and its HTML as shown (references resolved), counted.
+
+    The numbers are checked before anything is shown: a wrong reference raises, and the
+    report's numbering moves on only past a section that shows.
+    """
+    from matplotlib.figure import Figure
+
+    figures = list(range(numbering.figures + 1, numbering.figures + 1 + section.count("figura")))
+    tables = list(range(numbering.tables + 1, numbering.tables + 1 + section.count("tabella")))
+    numbers = {Figure: iter(figures), Table: iter(tables)}
+    out = []
+    for item in section.items:
+        kind = next((k for k in numbers if isinstance(item, k)), None)
+        number = next(numbers[kind]) if kind else None
+        text = item.numbered(number) if isinstance(item, Table) else getattr(item, "data", None)
+        if isinstance(item, HTML):
+            text = resolve_references(text, figures, tables)
+        out.append((item, number, text if isinstance(item, HTML) else None))
+    numbering.figures += len(figures)
+    numbering.tables += len(tables)
+    return out
+
+
+def shown_html(section: Section) -> str:
+    """The section's text and tables as a report shows them when they open it: numbered from 1, references resolved.
+
+    What a reader of the section reads, without its figures (:func:`figure_bundle` renders
+    them); for tests and for a look at a section outside a notebook.
+
+    Parameters
+    ----------
+    section : Section
+        The section.
+
+    Returns
+    -------
+    str
+        The HTML of its rich-display items, one per line.
+
+    Examples
+    --------
+    >>> from palestre_analysis.report.display import paragraph
+    >>> from matplotlib.figure import Figure
+    >>> section = Section().add_figure(Figure(), "Nulla.").add(paragraph("Lo dice la " + figure_ref() + "."))
+    >>> shown_html(section)
+    '<p>Lo dice la figura 1.</p>'
+    """
+    return "\n".join(text for _, _, text in _numbered(section, _Numbering()) if text is not None)
+
+
+#: Brackets of a reference to be numbered: private-use characters, which no escaping touches.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_REFERENCE = re.compile(f"{_OPEN}([fFtT])(\\d+){_CLOSE}")
+_KINDS = {"f": "figura", "t": "tabella"}
+
+
+def figure_ref(index: int = 1, *, capital: bool = False) -> Safe:
+    """«figura 3»: a reference to the section's ``index``-th figure, numbered when the section is shown.
+
+    Parameters
+    ----------
+    index : int
+        Which of the section's own figures, from 1 in the order they are shown.
+    capital : bool
+        «Figura 3», to open a sentence.
+
+    Returns
+    -------
+    Safe
+        A placeholder that fills a :func:`~palestre_analysis.report.display.sentence` slot
+        or joins a sentence as it is; :func:`show` turns it into the number.
+
+    Examples
+    --------
+    >>> resolve_references("Lo mostra la " + figure_ref() + ".", figures=[3], tables=[])
+    'Lo mostra la figura 3.'
+    """
+    return Safe(f"{_OPEN}{'F' if capital else 'f'}{int(index)}{_CLOSE}")
+
+
+def table_ref(index: int = 1, *, capital: bool = False) -> Safe:
+    """«tabella 2»: a reference to the section's ``index``-th table, numbered when the section is shown.
+
+    Parameters
+    ----------
+    index : int
+        Which of the section's own tables (from :func:`~palestre_analysis.report.display.table_html`),
+        from 1 in the order they are shown.
+    capital : bool
+        «Tabella 2», to open a sentence.
+
+    Returns
+    -------
+    Safe
+        A placeholder, as :func:`figure_ref`'s.
+
+    Examples
+    --------
+    >>> resolve_references(table_ref(capital=True) + " ha celle nascoste.", figures=[], tables=[2])
+    'Tabella 2 ha celle nascoste.'
+    """
+    return Safe(f"{_OPEN}{'T' if capital else 't'}{int(index)}{_CLOSE}")
+
+
+def resolve_references(text: str, figures: list[int], tables: list[int]) -> str:
+    """``text`` with each reference of :func:`figure_ref` and :func:`table_ref` replaced by its number.
+
+    Parameters
+    ----------
+    text : str
+        HTML or plain text of one section.
+    figures, tables : list of int
+        The report's numbers of the section's figures and tables, in the order shown.
+
+    Returns
+    -------
+    str
+        The text with «figura 3», «tabella 2».
+
+    Raises
+    ------
+    ValueError
+        When a reference points past the section's figures or tables.
+
+    Examples
+    --------
+    >>> resolve_references(figure_ref(2), figures=[4], tables=[])
+    Traceback (most recent call last):
+    ...
+    ValueError: the text refers to figura 2 of its section, which shows 1
+    """
+
+    def number(match: re.Match) -> str:
+        kind = _KINDS[match.group(1).lower()]
+        index = int(match.group(2))
+        shown = figures if kind == "figura" else tables
+        if not 1 <= index <= len(shown):
+            raise ValueError(f"the text refers to {kind} {index} of its section, which shows {len(shown)}")
+        word = kind.capitalize() if match.group(1).isupper() else kind
+        return f"{word} {shown[index - 1]}"
+
+    return _REFERENCE.sub(number, text)
 
 
 @dataclass(frozen=True)
@@ -222,6 +469,10 @@ class Shower:
     (``show = Shower(params.tables_dir)``); every section cell is then
     ``show(network.composition(data, params))``, and the tables folder cannot differ
     from one cell to the next.
+
+    It numbers the report's figures and tables in the order it shows them, from 1: a
+    section that shows nothing takes no number (a notebook's "run all" gives the same
+    numbers as the batch; a cell run again by hand takes the next ones).
 
     It also remembers whether the report publishes only a notice (its :func:`title`
     said so): from then on the sections that need statistics (:func:`privacy_note`) are
@@ -265,7 +516,7 @@ class Shower:
             self._state["notice_only"] = True
         if section.needs_statistics and self.notice_only:
             return
-        show(section, self.tables_dir)
+        show(section, self.tables_dir, self._state.setdefault("numbering", _Numbering()))
 
 
 def title(report: str, params, data=None) -> Section:
@@ -365,28 +616,70 @@ def privacy_note(params) -> Section:
     )
 
 
-def figure_bundle(figure) -> dict:
-    """A figure as a PNG output, with its title as the text a reader without images gets.
+#: Pixels of a figure's image per pixel it takes on the page: print resolution, sharp at 200% zoom.
+PRINT_SCALE = 2
+
+
+def figure_bundle(figure, number: int | None = None, finding: str = "") -> dict:
+    """A figure as an output: the image with its number, caption and main finding.
 
     Rendered here (not by the inline backend) so that the bytes depend only on the
-    figure: the same data gives the same image.
+    figure: the same data gives the same image. The image has :data:`PRINT_SCALE` times the
+    figure's pixels (200 dpi for the reports' 100) and is shown at the figure's size, so a
+    page lays out as at 100 dpi and prints, or zooms to 200%, sharp.
 
     Parameters
     ----------
     figure : matplotlib.figure.Figure
         The figure to render.
+    number : int, optional
+        Its number in the report («Figura 3»).
+    finding : str
+        Its main finding, one plain Italian sentence (:meth:`Section.add_figure`).
 
     Returns
     -------
     dict
-        A display bundle: ``image/png`` (base64) and ``text/plain`` (``"Figura: <title>"``).
+        A display bundle. ``text/html``: a ``<figure>`` with the image as a ``data:`` URI,
+        its size in CSS pixels (``width``, ``height``), its alternative text «Figura 3:
+        <titolo>. <finding>» and the caption «Figura 3. <titolo>» under it; the exported
+        reports and JupyterLab show this. ``text/plain``: the alternative text, for a
+        front end that does not show HTML. No separate ``image/png``: it would carry every
+        image twice in the published notebooks.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> figure = Figure(figsize=(2, 1), dpi=100)
+    >>> figure.add_subplot().set_title("Presenze")  # doctest: +ELLIPSIS
+    Text(...)
+    >>> bundle = figure_bundle(figure, 3, "La più alta è 31.")
+    >>> bundle["text/plain"]
+    'Figura 3: Presenze. La più alta è 31.'
+    >>> 'width="200" height="100"' in bundle["text/html"], bundle["text/html"].endswith(
+    ...     "<figcaption><strong>Figura 3. Presenze</strong></figcaption></figure>")
+    (True, True)
     """
+    from PIL import Image
+
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # layout advice is for us, not for the report's reader
         warnings.simplefilter("ignore", UserWarning)
-        figure.savefig(buffer, format="png", metadata={"Software": None})
+        figure.savefig(buffer, format="png", dpi=PRINT_SCALE * figure.dpi, metadata={"Software": None})
+    png = buffer.getvalue()
+    width, height = Image.open(io.BytesIO(png)).size
     title = figure_title(figure)
-    return {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"Figura: {title}"}
+    name = f"Figura {number}" if number is not None else "Figura"
+    alt = f"{name}: {title}." if not title.endswith((".", "?", "!")) else f"{name}: {title}"
+    alt = f"{alt} {finding}".strip()
+    encoded = base64.b64encode(png).decode("ascii")
+    caption = f"{name}. {title}" if number is not None else title
+    page = (
+        f'<figure class="palestre-figure"><img src="data:image/png;base64,{encoded}" '
+        f'width="{round(width / PRINT_SCALE)}" height="{round(height / PRINT_SCALE)}" alt="{html.escape(alt)}">'
+        f"<figcaption><strong>{html.escape(caption)}</strong></figcaption></figure>"
+    )
+    return {"text/html": page, "text/plain": alt}
 
 
 def figure_title(figure) -> str:

@@ -102,7 +102,9 @@ def test_the_table_gives_the_set_beside_the_leader(best_tables):
             continue
         leader = shown[claims.leaders(shown["mean"], 1).to_numpy()].iloc[0]
         others = [r for r in shown.loc[shown["in_best_set"].astype(bool), "resource"] if r != leader["resource"]]
-        cells = "".join(f"<td>{html.escape(v)}</td>" for v in (field, need, leader["resource"]))
+        cells = f'<th scope="row">{html.escape(field)}</th>' + "".join(
+            f"<td>{html.escape(v)}</td>" for v in (need, leader["resource"])
+        )
         assert cells in page
         assert f"<td>{html.escape(', '.join(others) if others else 'nessuna')}</td>" in page
     # the finding on the regional data: many «primati netti» of the old rule have several plausible winners

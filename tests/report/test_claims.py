@@ -22,6 +22,7 @@ from palestre_analysis.report import claims, final, network, scores
 from palestre_analysis.report import formatting as fmt
 from palestre_analysis.report.display import HTML, Safe, sentence
 from palestre_analysis.report.parameters import check_parameters
+from palestre_analysis.report.section import shown_html
 
 NAN = float("nan")
 ONE = "Il migliore{scope} è {name} ({value})."
@@ -435,7 +436,7 @@ def territory(demo, name):
 
 
 def text_of(section) -> str:
-    return plain("\n".join(item.data for item in section.items if isinstance(item, HTML)))
+    return plain(shown_html(section))
 
 
 @pytest.fixture(scope="module")
@@ -579,7 +580,9 @@ def test_the_best_table_lists_every_resource_tied_at_the_printed_precision(phase
         if part["mean"].notna().sum() < 2:
             continue
         for _, row in part[claims.leaders(part["mean"], 1).to_numpy()].iterrows():
-            cells = "".join(f"<td>{html.escape(v)}</td>" for v in (field, need, row["resource"]))
+            cells = f'<th scope="row">{html.escape(field)}</th>' + "".join(
+                f"<td>{html.escape(v)}</td>" for v in (need, row["resource"])
+            )
             assert cells in page, (field, need, row["resource"])
 
 

@@ -13,9 +13,8 @@ from palestre_analysis import config
 from palestre_analysis.ingest.build import clean
 from palestre_analysis.ingest.processed import for_territory, load_processed
 from palestre_analysis.report import final, network, scores
-from palestre_analysis.report.display import HTML
 from palestre_analysis.report.parameters import check_parameters
-from palestre_analysis.report.section import figure_bundle
+from palestre_analysis.report.section import figure_bundle, shown_html
 
 HOSTILE_FIELD = '<script>alert("campo")</script>'
 HOSTILE_RESOURCE = "<img src=x onerror=alert(2)>"
@@ -68,7 +67,8 @@ def every_section(data, params):
 
 
 def html_of(section) -> str:
-    return "\n".join(item.data for item in section.items if isinstance(item, HTML))
+    """The section's text and tables as a report shows them (numbered, references resolved)."""
+    return shown_html(section)
 
 
 def test_free_text_and_labels_are_escaped_everywhere(hostile):
@@ -131,11 +131,12 @@ def test_statistics_from_few_delegates_are_blank_in_every_published_table(demo):
 def test_every_section_of_a_province_renders(demo):
     params = check_parameters("Brescia", 5, 1)
     sections = list(every_section(for_territory(demo, "Brescia"), params))
-    figures = [i for s in sections for i in s.items if isinstance(i, Figure)]
+    figures = [(i, s.findings[i]) for s in sections for i in s.items if isinstance(i, Figure)]
     assert len(figures) >= 8
-    for figure in figures:
-        bundle = figure_bundle(figure)
-        assert bundle["text/plain"].startswith("Figura: ") and len(bundle["image/png"]) > 1000
+    for number, (figure, finding) in enumerate(figures, start=1):
+        bundle = figure_bundle(figure, number, finding)
+        assert bundle["text/plain"].startswith(f"Figura {number}: ") and bundle["text/plain"].endswith(finding)
+        assert len(bundle["text/html"]) > 1000 and 'src="data:image/png;base64,' in bundle["text/html"]
 
 
 def test_numbers_are_written_the_italian_way(demo):
@@ -148,8 +149,8 @@ def test_numbers_are_written_the_italian_way(demo):
 
 def test_figures_are_the_same_bytes_every_time(demo):
     params = check_parameters("Lombardia", 5, 1)
-    first = [figure_bundle(i)["image/png"] for i in network.composition(demo, params).items if isinstance(i, Figure)]
-    again = [figure_bundle(i)["image/png"] for i in network.composition(demo, params).items if isinstance(i, Figure)]
+    first = [figure_bundle(i)["text/html"] for i in network.composition(demo, params).items if isinstance(i, Figure)]
+    again = [figure_bundle(i)["text/html"] for i in network.composition(demo, params).items if isinstance(i, Figure)]
     assert first == again
 
 
@@ -262,7 +263,7 @@ def test_meeting_sentences_are_right_for_one_meeting_one_level_one_group(demo):
     text = text_of(network.meetings(one, params))
     assert (
         f"hanno partecipato a un solo incontro, di livello {one.meetings['level'].iloc[0]}, nel focus group "
-        f"{group}." in text
+        f"{group} (figura 1 e tabella 1)." in text
     )
     assert "1 incontri" not in text
     overview = text_of(network.overview(one, params))
