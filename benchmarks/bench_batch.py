@@ -1,10 +1,14 @@
 """The full report batch, our way against the tutorial way, on this machine, in one run.
 
 Our way: ``run_batch`` (kernels forked from a pre-loaded process, papermill and nbconvert
-in-process in ``--jobs`` workers). The tutorial way: for one report after another, the
-``papermill`` command, then ``jupyter nbconvert --to html`` on what it wrote. Both run the
-same notebooks with the same parameters on the same processed data; the script prints both
-wall-clock times and their ratio.
+in-process in ``--jobs`` workers, each report also printed as PDF by Chromium). The tutorial
+way: for one report after another, the ``papermill`` command, then ``jupyter nbconvert --to
+html`` on what it wrote. Both run the same notebooks with the same parameters on the same
+processed data; the script prints both wall-clock times and their ratio.
+
+What the PDFs cost is measured in the same run: our way once as ``palestre run`` does it
+(with PDFs), then again with ``run_batch(pdf=False)`` (HTML only). The batch with PDFs runs
+first, so whatever a second run gains from warm caches counts against the PDFs, not for them.
 
     python benchmarks/bench_batch.py                 # the real notebooks and data/processed
     python benchmarks/bench_batch.py --fixtures      # the test fixtures (see tests/batch)
@@ -102,7 +106,8 @@ def selected_territories(processed: Path, quick: bool) -> list[str]:
     return available[:2] if quick else available
 
 
-def run_ours(inputs, work: Path, territories: list[str], jobs: int | None) -> tuple[float, object]:
+def run_ours(inputs, work: Path, territories: list[str], jobs: int | None, pdf: bool = True) -> tuple[float, object]:
+    """Our batch in ``work``: its wall-clock seconds and its result (``pdf=False``: HTML only)."""
     clock = time.perf_counter()
     result = run_batch(
         territories=territories,
@@ -114,6 +119,7 @@ def run_ours(inputs, work: Path, territories: list[str], jobs: int | None) -> tu
         notebooks=inputs.plan,
         notebooks_dir=inputs.notebooks_dir,
         progress=True,
+        pdf=pdf,
     )
     return time.perf_counter() - clock, result
 
@@ -162,8 +168,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     inputs = choose_inputs(args)
     root = args.workdir or Path(tempfile.mkdtemp(prefix="palestre-bench-"))
-    ours_dir, tutorial_dir = root / "ours", root / "tutorial"
-    for folder in (ours_dir, tutorial_dir):
+    ours_dir, html_only_dir, tutorial_dir = root / "ours", root / "ours_html_only", root / "tutorial"
+    for folder in (ours_dir, html_only_dir, tutorial_dir):
         shutil.rmtree(folder, ignore_errors=True)
         prepare_processed(inputs, folder / "processed")
     territories = selected_territories(ours_dir / "processed", args.quick)
@@ -172,11 +178,17 @@ def main(argv=None) -> int:
 
     ours_time, result = run_ours(inputs, ours_dir, territories, args.jobs)
     print(format_summary(result))
+    html_only_time, html_only = run_ours(inputs, html_only_dir, territories, args.jobs, pdf=False)
+    pdfs = len(list((ours_dir / "reports").rglob("*.pdf")))
+    pdf_cost = ours_time - html_only_time
+    pdf_share = 100 * pdf_cost / html_only_time if html_only_time else float("inf")
     tutorial_time, n_tutorial, failures = run_tutorial(inputs, tutorial_dir, territories)
 
     ratio = tutorial_time / ours_time if ours_time else float("inf")
     print(f"\nRapporti: {len(result.reports)} (nostro), {n_tutorial} (tutorial)")
-    print(f"Nostro modo:   {ours_time:7.1f} s  (kernel: {result.kernels})")
+    print(f"Nostro modo:   {ours_time:7.1f} s  (kernel: {result.kernels}; con {pdfs} PDF)")
+    print(f"Senza PDF:     {html_only_time:7.1f} s  (solo HTML, stessa esecuzione)")
+    print(f"Costo dei PDF: {pdf_cost:+7.1f} s  ({pdf_share:+.1f} % sul batch senza PDF)")
     print(f"Tutorial:      {tutorial_time:7.1f} s  (papermill, poi jupyter nbconvert --to html, uno alla volta)")
     print(f"Rapporto:      {ratio:7.1f} x")
     if failures:
@@ -190,6 +202,11 @@ def main(argv=None) -> int:
                     "cores": cores,
                     "reports": len(result.reports),
                     "ours_s": round(ours_time, 2),
+                    "ours_html_only_s": round(html_only_time, 2),
+                    "pdfs": pdfs,
+                    "pdf_cost_s": round(pdf_cost, 2),
+                    "pdf_cost_percent": round(pdf_share, 1),
+                    "html_only_exit_code": html_only.exit_code,
                     "tutorial_s": round(tutorial_time, 2),
                     "ratio": round(ratio, 2),
                     "kernels": result.kernels,
@@ -203,7 +220,7 @@ def main(argv=None) -> int:
         )
     if args.workdir is None:
         shutil.rmtree(root, ignore_errors=True)
-    return 0 if result.exit_code == 0 and not failures else 1
+    return 0 if result.exit_code == 0 and html_only.exit_code == 0 and not failures else 1
 
 
 if __name__ == "__main__":  # required: the batch's workers start through multiprocessing

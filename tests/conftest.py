@@ -71,6 +71,32 @@ def demo_batch(tmp_path_factory):
     return out, result
 
 
+def published_text(path: Path) -> str:
+    """What a reader (or a search) finds in a published file: its bytes as text and, for a PDF,
+    the text of its pages, its metadata and the addresses of its links (the streams are compressed:
+    the raw bytes alone would hide a name)."""
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    if path.suffix != ".pdf":
+        return text
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    parts = [page.extract_text() or "" for page in reader.pages]
+    parts += [str(value) for value in (reader.metadata or {}).values()]
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A") or {}
+            if "/URI" in action:
+                parts.append(str(action["/URI"]))
+    return text + "\n" + "\n".join(parts)
+
+
+@pytest.fixture(scope="session")
+def read_published():
+    """:func:`published_text`, for the tests that search every published file."""
+    return published_text
+
+
 _PROTECTION_REPORTS: list[tuple[str, str]] = []
 
 

@@ -1,4 +1,4 @@
-"""One report, in a worker process: run the notebook with papermill, publish it, export HTML.
+"""One report, in a worker process: run the notebook with papermill, publish it, export HTML and PDF.
 
 Everything the report writes first goes to ``<territory>/.staging/<notebook>/`` (the
 notebook's ``tables_dir`` points there, and so does the kernel's working folder); only
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from palestre_analysis.batch.layout import PathScrubber, ReportPaths, relative_path, report_paths
-from palestre_analysis.core.files import atomic_write_text
+from palestre_analysis.core.files import atomic_write_text, unlink_quietly
 
 __all__ = [
     "ReportJob",
@@ -70,6 +70,12 @@ class ReportJob:
     notebook_label : str or None
         How the published notebook names its source (papermill's ``input_path``): its path
         in the project; ``None``: the file name.
+    navigation : Navigation or None
+        The page's header of links (:mod:`~palestre_analysis.batch.navigation`); ``None``:
+        a page without header (a report exported alone).
+    browser : str or None
+        The Chromium that prints the page to PDF (:func:`~palestre_analysis.batch.pdf.find_browser`);
+        ``None``: no PDF, and the last run's PDF, which would not match the new page, is removed.
     """
 
     key: str
@@ -86,6 +92,8 @@ class ReportJob:
     start_timeout: float = 120
     published_parameters: dict | None = None
     notebook_label: str | None = None
+    navigation: object | None = None
+    browser: str | None = None
 
 
 @dataclass
@@ -112,6 +120,8 @@ class JobOutcome:
         File names of the tables the report wrote (now in the territory's ``tables/``).
     warnings : list of str
         papermill's warnings, each on one line, without repetitions.
+    pdf : bool
+        Whether this run printed the report's PDF.
     """
 
     key: str
@@ -123,6 +133,7 @@ class JobOutcome:
     kernel_note: str | None = None
     tables: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    pdf: bool = False
 
 
 #: Set by the batch runner when it is interrupted (see :func:`watch_for_stop`).
@@ -165,9 +176,10 @@ def execute_report(job: ReportJob) -> JobOutcome:
     """Run one report end to end; never raises for a failing notebook.
 
     The executed notebook (with papermill's error marks when a cell failed), the HTML
-    page and the tables are published even when the notebook fails, so the reader sees
-    where it stopped; the outcome's ``status`` is then ``"failed"`` and ``error`` holds
-    one line: exception, message and cell.
+    page, its PDF (when ``job.browser`` is set) and the tables are published even when the
+    notebook fails, so the reader sees where it stopped; the outcome's ``status`` is then
+    ``"failed"`` and ``error`` holds one line: exception, message and cell. A page that
+    Chromium cannot print fails the report too (``esportazione PDF: …``).
 
     Parameters
     ----------
@@ -200,6 +212,10 @@ def execute_report(job: ReportJob) -> JobOutcome:
     stem = Path(job.notebook_path).stem
     paths = report_paths(job.reports_dir, job.slug, stem)
     _reset_staging(paths)
+    if job.browser:  # the worker's browser starts while the notebook runs
+        from palestre_analysis.batch.pdf import warm_up
+
+        warm_up(job.browser)
     with _CollectWarnings("papermill") as collected:
         # a forked kernel that does not answer within seconds is replaced by the kernel manager
         # itself (kernels.FORK_READY_TIMEOUT), before the first cell: no report is run twice
@@ -224,9 +240,15 @@ def execute_report(job: ReportJob) -> JobOutcome:
     try:
         from palestre_analysis.batch.export import export_html
 
-        export_html(nb, paths.html, title=job.title, failure=failure)
+        export_html(nb, paths.html, title=job.title, failure=failure, **_page_parts(job, paths))
     except Exception as exc:  # a report that cannot be exported is a failed report
         errors.append(f"esportazione HTML: {scrub(one_line(exc))}")
+        printed = False
+    else:  # the PDF is printed from the page just published, the error page of a failed run included
+        pdf_error = _publish_pdf(job, paths)
+        printed = pdf_error is None and job.browser is not None
+        if pdf_error:
+            errors.append(f"esportazione PDF: {scrub(pdf_error)}")
     tables = _publish_tables(paths, job.previous_tables)
     shutil.rmtree(paths.staging, ignore_errors=True)
     return JobOutcome(
@@ -239,6 +261,7 @@ def execute_report(job: ReportJob) -> JobOutcome:
         kernel_note=note,
         tables=tables,
         warnings=[scrub(w) for w in collected.messages],
+        pdf=printed,
     )
 
 
@@ -264,6 +287,37 @@ class _CollectWarnings(logging.Handler):
     def __exit__(self, *exc_info):
         self.logger.removeHandler(self)
         self.logger.propagate = self._saved
+
+
+def _page_parts(job: ReportJob, paths: ReportPaths) -> dict:
+    """The header of links and the tables list of the page (none for a job without navigation)."""
+    if job.navigation is None:
+        return {}
+    from palestre_analysis.batch.navigation import navigation_html
+
+    tables = sorted(p.name for p in paths.staging_tables.glob("*.csv")) if paths.staging_tables.is_dir() else []
+    header = navigation_html(job.navigation, pdf=job.browser is not None, tables=bool(tables))
+    return {"header": header, "tables": tables}
+
+
+def _publish_pdf(job: ReportJob, paths: ReportPaths) -> str | None:
+    """Print the published page to its PDF; the error, in one Italian line, when that failed.
+
+    Without a browser, or when printing fails, the last run's PDF is removed: a PDF beside
+    the page is always the page's (the next run with a browser prints it).
+    """
+    if job.browser is None:
+        unlink_quietly(paths.pdf)
+        return None
+    from palestre_analysis.batch import pdf
+
+    header = pdf.running_header(job.title, job.territory, getattr(job.navigation, "process", None))
+    try:
+        pdf.print_pdf(paths.html, paths.pdf, header=header, browser=job.browser)
+    except Exception as exc:  # Chromium crashed or hung, the disk is full: this report failed
+        unlink_quietly(paths.pdf)
+        return one_line(str(exc) if isinstance(exc, pdf.PdfExportError) else exc)
+    return None
 
 
 def _reset_staging(paths: ReportPaths) -> None:

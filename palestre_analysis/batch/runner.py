@@ -7,7 +7,8 @@ papermill nor nbconvert. A batch with work starts, side by side,
 - a kernel fork server (:mod:`~palestre_analysis.batch.kernels.manager`) that imports pandas,
   scipy, matplotlib, seaborn and the library once and forks a fresh kernel per notebook;
 - ``jobs`` worker processes, forked from a multiprocessing fork server that imported
-  papermill and nbconvert once, that run papermill and the HTML export in-process.
+  papermill and nbconvert once, that run papermill and the HTML export in-process, and
+  print each page to PDF with one Chromium per worker (:mod:`~palestre_analysis.batch.pdf`).
 
 A failing report does not stop the others; the command ends non-zero and names it.
 """
@@ -18,7 +19,7 @@ import fcntl
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from palestre_analysis.batch.manifest import (
     report_inputs,
     save_manifest,
 )
+from palestre_analysis.batch.navigation import navigation_for
 from palestre_analysis.batch.plan import (
     NOTEBOOKS,
     NotebookSpec,
@@ -45,12 +47,18 @@ from palestre_analysis.batch.plan import (
     geography_of,
     select_territories,
 )
-from palestre_analysis.core.fingerprint import git_commit, library_hash, package_versions, processed_hashes
+from palestre_analysis.core.fingerprint import git_commit, library_hash, package_versions, processed_hashes, sha256_json
 from palestre_analysis.core.process import Process
 from palestre_analysis.ingest.processed import REPORT_NAME, table_file
 from palestre_analysis.report.formatting import integer, num, plural
 
-__all__ = ["ReportResult", "BatchResult", "run_batch", "format_summary", "report_parameters"]
+__all__ = ["ReportResult", "BatchResult", "run_batch", "format_summary", "report_parameters", "NO_BROWSER_MESSAGE"]
+
+#: The summary's sentence when no browser printed the PDFs (one sentence: what happened, what to do).
+NO_BROWSER_MESSAGE = (
+    "PDF non prodotti: Chromium non è installato; installarlo con «make browser» (oppure «apt-get install "
+    "chromium») e rilanciare «palestre run», che stamperà i PDF mancanti."
+)
 
 _STATUS_LABELS = {"ran": "eseguito", "skipped": "invariato", "failed": "errore"}
 
@@ -124,6 +132,9 @@ class BatchResult:
     kernels : str or None
         How the kernels started (``"fork"``, ``"fresh"``, ``"fork/fresh"``, with the reason
         when some were fresh); ``None`` when nothing ran.
+    pdf_missing : bool
+        PDFs were asked for, no browser was found, and some selected report has none: the
+        summary says how to get them (:data:`NO_BROWSER_MESSAGE`).
     """
 
     exit_code: int
@@ -137,6 +148,7 @@ class BatchResult:
     messages: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     kernels: str | None = None
+    pdf_missing: bool = False
 
     @property
     def failures(self) -> list[ReportResult]:
@@ -216,6 +228,7 @@ def run_batch(
     min_cell: int | None = None,
     seed: int = config.SEED,
     reference_shares: dict | None = None,
+    pdf: bool = True,
 ) -> BatchResult:
     """Produce the reports: ``palestre run [--territory T ... | all] [--jobs N] [--raw DIR] [--out DIR] [--force]``.
 
@@ -251,6 +264,12 @@ def run_batch(
         Values of the notebooks' parameters of the same name. ``min_cell`` and
         ``reference_shares`` default to the process file's (``processo.toml``, as the
         cleaning report records it), else to ``config``'s; ``seed`` to ``config``'s.
+    pdf : bool
+        Also print every report as PDF, beside its HTML, with Chromium
+        (:mod:`~palestre_analysis.batch.pdf`); ``False``: HTML only (the batch benchmark
+        measures what the PDFs cost this way). Without a browser the batch writes the HTML,
+        does not fail, and its summary says how to get the PDFs; the next run with a browser
+        then re-runs the reports that lack one, even if they are otherwise up to date.
 
     Returns
     -------
@@ -299,15 +318,21 @@ def run_batch(
             seed=seed,
             reference_shares=process.reference_shares if reference_shares is None else reference_shares,
         )
-        context = _Context(reports_dir, processed_dir, processed, kernel_name, cell_timeout, options, places.area.name)
-        todo = _decide(plan, manifest, context, force, result)
+        navigation = {spec.key: navigation_for(spec, full_plan, places, process.title) for spec in full_plan}
+        context = _Context(
+            reports_dir, processed_dir, processed, kernel_name, cell_timeout, options, places.area.name, navigation
+        )
+        browser = _browser(pdf)
+        todo = _decide(plan, manifest, context, force, result, pdf=browser is not None)
         manifest["paths"] = dict(PATHS)
         manifest["cleaning"] = _cleaning_summary(cleaning, reports_dir)
         result.rejected_lines = manifest["cleaning"]["rejected_csv_rows"]
         manifest["reports"] = {k: v for k, v in manifest["reports"].items() if k in {s.key for s in full_plan}}
         if todo:
-            _run_jobs(todo, jobs, manifest, context, fast, progress, result)
+            _run_jobs(todo, jobs, manifest, context, fast, progress, result, browser=browser)
             remove_leftovers(reports_dir)  # the empty staging folders of the territories
+        lacking = _record_pdfs(manifest, reports_dir)
+        result.pdf_missing = pdf and browser is None and any(spec.key in lacking for spec in plan)
         save_manifest(reports_dir, manifest)
         result.index_path = write_index(reports_dir, manifest)
         result.manifest_path = reports_dir / MANIFEST_NAME
@@ -377,6 +402,8 @@ def format_summary(result: BatchResult) -> str:
         )
     if result.index_path:
         lines.append(f"Indice dei rapporti: {result.index_path}")
+    if result.pdf_missing:
+        lines.append(NO_BROWSER_MESSAGE)
     warned = [r for r in result.reports if r.warnings]
     if warned:
         lines.append("Avvisi di papermill:")
@@ -399,6 +426,7 @@ class _Context:
     cell_timeout: float | None
     options: dict
     area: str = config.REGION
+    navigation: dict = field(default_factory=dict)  # report key -> its header of links
 
 
 def _ensure_clean(raw_dir: Path, processed_dir: Path):
@@ -489,8 +517,13 @@ def _csv_rows(path: Path | str) -> int | None:
     return max(rows - 1, 0)
 
 
-def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bool, result: BatchResult):
-    """Split the plan into up-to-date reports (recorded as skipped) and jobs to run."""
+def _decide(
+    plan: list[ReportSpec], manifest: dict, context: _Context, force: bool, result: BatchResult, pdf: bool = False
+):
+    """Split the plan into up-to-date reports (recorded as skipped) and jobs to run.
+
+    With ``pdf`` (a browser is there), a report without its PDF is not up to date.
+    """
     library = library_hash()
     packages = package_versions()
     commit = git_commit(config.PROJECT_ROOT)
@@ -506,9 +539,11 @@ def _decide(plan: list[ReportSpec], manifest: dict, context: _Context, force: bo
             **context.options,
         )
         inputs = report_inputs(spec.notebook_path, parameters, context.processed, library, packages)
+        # the header links the other reports: a new territory or report changes this page too
+        inputs["navigation_sha256"] = sha256_json(asdict(context.navigation[spec.key]))
         key = input_key(inputs)
         entry = manifest["reports"].get(spec.key)
-        if not force and is_up_to_date(entry, key, context.reports_dir):
+        if not force and is_up_to_date(entry, key, context.reports_dir) and (not pdf or paths.pdf.is_file()):
             result.reports.append(
                 ReportResult(
                     spec.key,
@@ -553,12 +588,19 @@ def _job(spec: ReportSpec, record: dict, previous: tuple, context: _Context, for
         cell_timeout=context.cell_timeout,
         published_parameters=record["parameters"],
         notebook_label=record["inputs"]["notebook"]["path"],
+        navigation=context.navigation.get(spec.key),
     )
 
 
-def _run_jobs(todo, jobs, manifest, context: _Context, fast: bool, progress, result: BatchResult) -> None:
-    """Run the jobs in worker processes; record each outcome in the manifest as it arrives."""
+def _run_jobs(
+    todo, jobs, manifest, context: _Context, fast: bool, progress, result: BatchResult, browser: str | None = None
+) -> None:
+    """Run the jobs in worker processes; record each outcome in the manifest as it arrives.
+
+    ``browser`` prints each report's PDF in its worker (``None``: no PDF).
+    """
     from concurrent.futures import as_completed
+    from dataclasses import replace
 
     workers = max(1, min(jobs or _cores(), len(todo)))
     notebook_paths = sorted({str(spec.notebook_path) for spec, _, _ in todo})
@@ -568,7 +610,10 @@ def _run_jobs(todo, jobs, manifest, context: _Context, fast: bool, progress, res
     pool, stop = _pool(workers)
     try:
         futures = {
-            pool.submit(_safe_execute, _job(spec, record, previous, context, server and server.address)): (spec, record)
+            pool.submit(
+                _safe_execute,
+                replace(_job(spec, record, previous, context, server and server.address), browser=browser),
+            ): (spec, record)
             for spec, record, previous in todo
         }
         for future in as_completed(futures):
@@ -627,8 +672,38 @@ def _entry(record: dict, outcome: JobOutcome, spec: ReportSpec) -> dict:
             "html": paths.html.as_posix(),
             "notebook": paths.notebook.as_posix(),
             "tables": [(paths.tables / name).as_posix() for name in outcome.tables],
+            **({"pdf": paths.pdf.as_posix()} if outcome.pdf else {}),
         },
     }
+
+
+def _browser(pdf: bool) -> str | None:
+    """The Chromium that prints the PDFs, found once per batch; ``None`` without PDFs or without a browser."""
+    if not pdf:
+        return None
+    from palestre_analysis.batch import pdf as printing
+
+    return printing.find_browser()
+
+
+def _record_pdfs(manifest: dict, reports_dir: Path) -> set[str]:
+    """Keep each report's ``outputs["pdf"]`` true to the disk; return the keys of the reports without a PDF.
+
+    A report skipped as up to date keeps its last entry: its PDF may have been removed since
+    (a run without a browser removes the PDFs of the reports it re-runs).
+    """
+    lacking = set()
+    for key, entry in manifest["reports"].items():
+        outputs = entry.get("outputs")
+        if not isinstance(outputs, dict) or not outputs.get("html"):
+            continue
+        pdf = Path(outputs["html"]).with_suffix(".pdf").as_posix()
+        if (reports_dir / pdf).is_file():
+            outputs["pdf"] = pdf
+        else:
+            outputs.pop("pdf", None)
+            lacking.add(key)
+    return lacking
 
 
 def _report_result(spec: ReportSpec, outcome: JobOutcome, reports_dir: Path) -> ReportResult:

@@ -1,4 +1,4 @@
-"""The batch benchmark runs end to end (``--quick``: the region and one territory)."""
+"""The batch benchmark runs end to end (``--quick``: the region and one territory), with and without PDFs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from palestre_analysis import config
 
 
 @pytest.mark.slow
-def test_benchmark_quick_runs_both_ways_and_reports_the_ratio(tmp_path):
+def test_benchmark_quick_runs_both_ways_and_reports_the_ratio_and_the_pdf_cost(tmp_path):
     result = tmp_path / "bench.json"
     completed = subprocess.run(
         [
@@ -35,5 +35,13 @@ def test_benchmark_quick_runs_both_ways_and_reports_the_ratio(tmp_path):
     assert timings["kernels"] == "fork"
     assert timings["ratio"] == pytest.approx(timings["tutorial_s"] / timings["ours_s"], rel=0.01)
     assert "Rapporto:" in completed.stdout
-    for way in ("ours", "tutorial"):
+    for way in ("ours", "ours_html_only", "tutorial"):
         assert len(list((tmp_path / "work" / way / "reports").rglob("*.html"))) >= 5
+    # the PDFs' cost, measured in the same run: our batch with PDFs, then HTML only
+    assert timings["pdfs"] == 5 and timings["html_only_exit_code"] == 0
+    assert not list((tmp_path / "work" / "ours_html_only" / "reports").rglob("*.pdf"))
+    assert timings["pdf_cost_s"] == pytest.approx(timings["ours_s"] - timings["ours_html_only_s"], abs=0.02)
+    assert timings["pdf_cost_percent"] == pytest.approx(
+        100 * timings["pdf_cost_s"] / timings["ours_html_only_s"], abs=0.1
+    )
+    assert "Costo dei PDF:" in completed.stdout

@@ -56,9 +56,10 @@ def test_every_report_is_produced_in_its_territory_folder(batch):
     expected = {"index.html", "manifest.json"}
     for slug in ("lombardia", "brescia", "cremona", "monza-e-della-brianza"):
         for stem in ("fx_01_profilo", "fx_02_distribuzioni"):
-            expected |= {f"{slug}/{stem}.html", f"{slug}/{stem}.ipynb"}
+            expected |= {f"{slug}/{stem}.html", f"{slug}/{stem}.ipynb", f"{slug}/{stem}.pdf"}
         expected |= {f"{slug}/tables/composition.csv", f"{slug}/tables/scores.csv"}
-    expected |= {"lombardia/fx_03_regione.html", "lombardia/fx_03_regione.ipynb", "lombardia/tables/territories.csv"}
+    expected |= {"lombardia/fx_03_regione.html", "lombardia/fx_03_regione.ipynb", "lombardia/fx_03_regione.pdf"}
+    expected |= {"lombardia/tables/territories.csv"}
     assert set(files_under(reports)) == expected
     assert files_under(root) == sorted(
         [f"out/reports/{f}" for f in expected]
@@ -168,11 +169,21 @@ def machine_paths(*folders: Path) -> set[str]:
 
 
 def files_naming(folder: Path, paths: set[str]) -> dict[str, list[str]]:
-    """Published files under ``folder`` whose bytes hold one of ``paths``, with the paths found."""
+    """Published files under ``folder`` whose bytes (a PDF: also its text and links) hold one of ``paths``."""
+    from pypdf import PdfReader
+
     found = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             text = path.read_bytes().decode("utf-8", errors="replace")
+            if path.suffix == ".pdf":
+                reader = PdfReader(path)
+                links = [
+                    str(a.get_object().get("/A", {}).get("/URI", ""))
+                    for p in reader.pages
+                    for a in p.get("/Annots") or []
+                ]
+                text += "\n".join([*(p.extract_text() for p in reader.pages), *links])
             named = sorted(p for p in paths if p in text)
             if named:
                 found[str(path.relative_to(folder))] = named
@@ -185,7 +196,7 @@ def test_no_published_file_names_a_folder_of_the_machine(batch):
     root, out, _ = batch
     reports = out / "reports"
     published = [p for p in reports.rglob("*") if p.is_file()]
-    assert {p.suffix for p in published} == {".html", ".ipynb", ".csv", ".json"} and len(published) > 20
+    assert {p.suffix for p in published} == {".html", ".ipynb", ".pdf", ".csv", ".json"} and len(published) > 20
     assert files_naming(reports, machine_paths(root, out, reports)) == {}
 
 

@@ -77,7 +77,7 @@ def test_contract_tables_are_written(batch, slug):
     assert cells.loc[small, ["mean", "median", "iqr", "ci_low", "ci_high"]].isna().all().all()
 
 
-def test_no_name_or_email_anywhere_in_the_outputs(batch):
+def test_no_name_or_email_anywhere_in_the_outputs(batch, read_published):
     out, _ = batch
     secrets = set()
     with open(config.RAW_DIR / "enti.csv", encoding="utf-8-sig", newline="") as handle:
@@ -86,7 +86,7 @@ def test_no_name_or_email_anywhere_in_the_outputs(batch):
     files = [p for p in out.rglob("*") if p.is_file()]
     assert len(files) > 100
     for path in files:
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        text = read_published(path)  # a PDF's text and links too
         if path.suffix == ".parquet":
             text = pd.read_parquet(path).to_csv()
         leaked = [s for s in secrets if s in text]
@@ -187,8 +187,8 @@ def page_text(path) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).replace("¶", " ").split())
 
 
-def test_no_published_file_names_a_folder_of_this_machine(batch):
-    """Manifest, index, pages, executed notebooks (parameters, papermill's paths) and tables."""
+def test_no_published_file_names_a_folder_of_this_machine(batch, read_published):
+    """Manifest, index, pages, PDFs, executed notebooks (parameters, papermill's paths) and tables."""
     from pathlib import Path
 
     out, _ = batch
@@ -196,7 +196,7 @@ def test_no_published_file_names_a_folder_of_this_machine(batch):
     found = {}
     for path in (out / "reports").rglob("*"):
         if path.is_file():
-            text = path.read_text(encoding="utf-8")
+            text = read_published(path)
             named = sorted(m for m in machine if m in text)
             if named:
                 found[str(path.relative_to(out))] = named

@@ -60,7 +60,9 @@ def test_the_index_groups_the_territories_by_region(national):
     assert process.title.split(" – ")[0] in page
     veneto, sardinia = page.index("<h2>Veneto</h2>"), page.index("<h2>Sardegna</h2>")
     assert page.index("Italia (tutto il paese)") < veneto < sardinia  # ISTAT order: Veneto 05, Sardegna 20
-    assert veneto < page.index("<h3>Verona</h3>") < sardinia < page.index("<h3>Sud Sardegna</h3>")
+    assert (
+        veneto < page.index('<th scope="row">Verona</th>') < sardinia < page.index('<th scope="row">Sud Sardegna</th>')
+    )
 
 
 def test_the_final_report_of_the_area_compares_the_regions(national):
