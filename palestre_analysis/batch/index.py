@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from palestre_analysis import config
 from palestre_analysis.batch.export import CONTENT_SECURITY_POLICY
+from palestre_analysis.batch.plan import NOTEBOOKS
 from palestre_analysis.core.files import atomic_write_text
 from palestre_analysis.core.vocabulary import normalize_label
 from palestre_analysis.report.formatting import SUPPRESSED_MARK, date_it, integer, num, plural
@@ -65,6 +66,7 @@ td.num { white-space: nowrap; } td.elenco { width: 56%; }
 .file { white-space: nowrap; } p.file { margin: 0.2em 0 0; }
 .nota { background: #f7f7f7; border-left: 4px solid #2166ac; padding: 0.6em 1em; }
 .legenda { font-size: 0.9em; }
+.completa { font-size: 1.1em; font-weight: bold; margin: 0.8em 0; }
 @media (max-width: 48em) {  /* a phone, or the page zoomed to 200%: no sideways scrolling */
   body { padding: 0 0.5em; } th, td { padding: 0.3em; } .num { width: auto; } .file { white-space: normal; }
   thead th { font-size: 0.85em; } .errore { word-break: break-word; }
@@ -458,7 +460,31 @@ def _figures(area: _Territory | None, reports_dir: Path | str) -> str:
         if period:
             where += f"; il periodo va dal primo all'ultimo incontro della tabella {_table_link(area, 'meetings.csv')}"
         parts += ['<dl class="cifre">', *items, "</dl>", f'<p class="fonte">{where}.</p>']
+    if area is not None:
+        parts.append(_complete_report(area, reports_dir))
     return "\n".join([*parts, "</section>"])
+
+
+def _complete_report(area: _Territory, reports_dir: Path | str) -> str:
+    """The link the process's readers look for: "la relazione completa", the area's final report as PDF.
+
+    >>> entry = {"notebook": "03_relazione_finale.ipynb", "status": "ok", "outputs": {"html": "l/03.html"}}
+    >>> print(_complete_report(_Territory("Lombardia", [entry]), "/nonexistent"))
+    <p class="completa"><a href="l/03.html">Leggi la relazione completa</a></p>
+    >>> _complete_report(_Territory("Lombardia", []), "/nonexistent")
+    ''
+    """
+    finals = {spec.filename for spec in NOTEBOOKS if spec.scope == "region"}
+    for entry in area.entries:
+        outputs = entry.get("outputs") or {}
+        if entry.get("notebook") not in finals or not outputs.get("html"):
+            continue
+        links = [f'<a href="{_href(outputs["html"])}">Leggi la relazione completa</a>']
+        pdf = outputs.get("pdf")
+        if pdf and (Path(reports_dir) / pdf).is_file():
+            links.insert(0, f'<a href="{_href(pdf)}">Scarica la relazione completa (PDF)</a>')
+        return f'<p class="completa">{" · ".join(links)}</p>'
+    return ""
 
 
 def _table_link(territory: _Territory, name: str) -> str:

@@ -63,6 +63,8 @@ class Navigation:
         The index page.
     pdf : str
         The report's own PDF, beside its HTML.
+    final : bool
+        The report is a final report (the area's or a region's): its PDF is "la relazione completa".
     """
 
     process: str
@@ -74,6 +76,7 @@ class Navigation:
     children: tuple[Link, ...]
     index: str
     pdf: str
+    final: bool = False
 
 
 def navigation_for(spec, plan: list, places, process_title: str) -> Navigation:
@@ -145,6 +148,7 @@ def navigation_for(spec, plan: list, places, process_title: str) -> Navigation:
         children=tuple(c for c in children if c is not None),
         index="../index.html",
         pdf=_href(f"{spec.notebook.stem}.pdf"),
+        final=spec.notebook.scope == "region",
     )
 
 
@@ -200,7 +204,9 @@ def navigation_html(nav: Navigation, *, pdf: bool = True, tables: bool = True) -
         parts.append(_list("Territori compresi", "Territori compresi", nav.children))
     files = []
     if pdf:
-        files.append(f'<li><a href="{nav.pdf}">Questo rapporto in PDF</a></li>')
+        files.append(
+            f'<li><a href="{nav.pdf}">{"Scarica la relazione completa (PDF)" if nav.final else "Questo rapporto in PDF"}</a></li>'
+        )
     if tables:
         files.append(f'<li><a href="#{TABLES_ANCHOR}">Tabelle dei dati (CSV)</a></li>')
     if files:
