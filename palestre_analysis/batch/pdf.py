@@ -60,7 +60,7 @@ _TIMEOUT_MS = 180_000
 #: style must be inline, and the font size explicit (its default is tiny).
 _BAND_STYLE = (
     "font-family: 'DejaVu Sans', sans-serif; font-size: 7.5pt; color: #333333; width: 100%; "
-    "margin: 0 15mm; -webkit-print-color-adjust: exact;"
+    "margin: 0 15mm; -webkit-print-color-adjust: exact; font-variant-ligatures: none;"
 )
 _CELL_STYLE = "white-space: nowrap; overflow: hidden; text-overflow: ellipsis;"
 _FOOTER = (
@@ -296,7 +296,9 @@ class PdfPrinter:
             page.emulate_media(media="print")
             page.evaluate(_LOCAL_LINKS_SCRIPT)
             return page.pdf(
-                format="A4",
+                # A4 in millimetres: Chromium's "A4" format is 8.27 x 11.7 inches, 1 pt taller than A4
+                width="210mm",
+                height="297mm",
                 print_background=True,
                 display_header_footer=True,
                 header_template=header,

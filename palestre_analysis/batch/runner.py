@@ -319,9 +319,7 @@ def run_batch(
             reference_shares=process.reference_shares if reference_shares is None else reference_shares,
         )
         navigation = {spec.key: navigation_for(spec, full_plan, places, process.title) for spec in full_plan}
-        context = _Context(
-            reports_dir, processed_dir, processed, kernel_name, cell_timeout, options, places.area.name, navigation
-        )
+        context = _Context(reports_dir, processed_dir, processed, kernel_name, cell_timeout, options, navigation)
         browser = _browser(pdf)
         todo = _decide(plan, manifest, context, force, result, pdf=browser is not None)
         manifest["paths"] = dict(PATHS)
@@ -425,7 +423,6 @@ class _Context:
     kernel_name: str
     cell_timeout: float | None
     options: dict
-    area: str = config.REGION
     navigation: dict = field(default_factory=dict)  # report key -> its header of links
 
 
@@ -572,7 +569,7 @@ def _decide(
 
 
 def _job(spec: ReportSpec, record: dict, previous: tuple, context: _Context, fork_address: str | None) -> ReportJob:
-    title = spec.notebook.title if spec.territory == context.area else f"{spec.notebook.title} · {spec.territory}"
+    title = f"{spec.notebook.title} · {spec.territory}"  # the area's too: a PDF's title names its territory
     paths = report_paths(context.reports_dir, spec.slug, spec.notebook.stem)
     return ReportJob(
         key=spec.key,

@@ -371,7 +371,7 @@ def _reference_note(comparison: CompositionComparison, params: Parameters) -> st
     """Under the table: what the reference column is, and what comparing with it can say."""
     if comparison.kind == "coerenza":
         return (
-            f"Quote pubblicate: {comparison.reference}, che descrivono questa stessa rete: il confronto è un "
+            f"Quote pubblicate: {comparison.reference}, sulla stessa rete; il confronto è quindi un "
             "controllo di coerenza dei dati, non un test di rappresentatività."
         )
     if comparison.kind in ("esterna", "parametro"):
@@ -1139,8 +1139,8 @@ def _contribution_sentences(everyone: pd.DataFrame, test: pd.Series, see: Safe =
             lines.append("È una stima indicativa, su pochi contributi.")
         if rounded:
             lines.append(
-                "La " + table_ref() + " ha celle nascoste: per questo la statistica del test non è mostrata e p e V "
-                "sono arrotondati."
+                "L'incrocio tra categoria e nodo (contributions.csv) ha celle nascoste: per questo la statistica "
+                "del test non è mostrata e p e V sono arrotondati."
             )
     elif len(everyone) and bool(test["suppressed"]):
         lines.append("Il legame tra categoria e temi non è mostrato: alcune categorie hanno troppo pochi delegati.")

@@ -66,10 +66,11 @@ def enclosing(params, territory: str) -> str:
     --------
     >>> from palestre_analysis.report.parameters import check_parameters
     >>> enclosing(check_parameters("Lombardia", 5, 1), "Brescia")
-    'dei territori che lo comprendono (rapporto «Lombardia»)'
+    'del territorio che lo comprende (rapporto «Lombardia»)'
     """
     above = [p.name for p in params.geography.chain(territory)[:-1]]
     if not above:
         return "dell'intera area"
-    reports = "rapporto " + f"«{above[0]}»" if len(above) == 1 else "rapporti " + " e ".join(f"«{a}»" for a in above)
-    return f"dei territori che lo comprendono ({reports})"
+    if len(above) == 1:
+        return f"del territorio che lo comprende (rapporto «{above[0]}»)"
+    return "dei territori che lo comprendono (rapporti " + " e ".join(f"«{a}»" for a in above) + ")"

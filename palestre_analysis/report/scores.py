@@ -964,7 +964,7 @@ def agreement(scores: Scores, params: Parameters) -> Section:
                 "icc_ak": "ICC(A,k)",
                 "icc_ak_ci": "IC 95% ",
                 "k_target": "Delegati per 0,8",
-                "leniency_share": "Quota della lenienza",
+                "leniency_share": "Quota dovuta alla generosità",
                 "alpha_interval": "Alfa (intervallare)",
                 "alpha_ci": "IC 95%  ",
                 "alpha_ordinal": "Alfa (ordinale)",
@@ -984,7 +984,7 @@ def agreement(scores: Scores, params: Parameters) -> Section:
             "della casella; ICC(A,k): affidabilità della media della casella, con i suoi delegati (McGraw e Wong "
             "1996; Brennan 2001). Delegati per casella: media armonica dei voti per casella. Delegati per 0,8: "
             "quanti delegati per casella darebbero alle medie un'affidabilità di 0,8 (formula di Spearman-Brown). "
-            "Quota della lenienza: parte della varianza tra i voti di una stessa casella dovuta a delegati che "
+            "Quota dovuta alla generosità: parte della varianza tra i voti di una stessa casella dovuta a delegati che "
             "votano tutto più alto o più basso degli altri. Alfa di Krippendorff = 1: accordo perfetto; 0: accordo "
             "pari al caso; come ICC(A,1) riguarda il singolo delegato (Krippendorff indica 0,8 per conclusioni "
             "solide e 0,667 come minimo per conclusioni provvisorie). Intervalli al 95%: bootstrap dei delegati per "
@@ -1067,7 +1067,7 @@ def reliability_sentence(reliability: pd.DataFrame, *, brief: bool = False) -> s
     >>> t = pd.DataFrame({"icc_a1": [0.33, 0.44], "icc_ak": [0.94, 0.98], "k": [30.7, 58.2],
     ...                   "k_target": [9.0, 6.0], "leniency_share": [0.23, 0.28]})
     >>> html.unescape(re.sub(r"<[^>]+>", "", reliability_sentence(t)))
-    "I singoli delegati concordano poco tra loro in entrambi i campi (ICC(A,1) tra 0,33 e 0,44), ma le medie delle caselle (in media tra 31 e 58 delegati ciascuna) sono stabili (ICC(A,k) tra 0,94 e 0,98). Per un'affidabilità delle medie di almeno 0,8 bastano tra 6 e 9 delegati per casella, secondo il campo. La lenienza (delegati che votano tutto più alto o più basso degli altri) spiega tra il 23% e il 28% della varianza tra i voti di una stessa casella."
+    "I singoli delegati concordano poco tra loro in entrambi i campi (ICC(A,1) tra 0,33 e 0,44), ma le medie delle caselle (in media tra 31 e 58 delegati ciascuna) sono stabili (ICC(A,k) tra 0,94 e 0,98). Per un'affidabilità delle medie di almeno 0,8 bastano tra 6 e 9 delegati per casella, secondo il campo. La diversa generosità dei delegati (chi vota tutto più alto o più basso degli altri) spiega tra il 23% e il 28% della varianza tra i voti di una stessa casella."
     """
     single = pd.to_numeric(reliability["icc_a1"], errors="coerce").astype(float)
     mean = pd.to_numeric(reliability["icc_ak"], errors="coerce").astype(float).where(single.notna())
@@ -1155,7 +1155,7 @@ def _leniency(reliability: pd.DataFrame, on: pd.Series) -> str:
     low, high = fmt.pct_article(share.min()), fmt.pct_article(share.max())
     amount = sentence("{a}", a=low) if low == high else sentence("tra {a} e {b}", a=low, b=high)
     return sentence(
-        "La lenienza (delegati che votano tutto più alto o più basso degli altri) spiega {amount} della varianza "
+        "La diversa generosità dei delegati (chi vota tutto più alto o più basso degli altri) spiega {amount} della varianza "
         "tra i voti di una stessa casella.",
         amount=amount,
     )

@@ -161,3 +161,15 @@ def test_the_final_report_is_la_relazione_completa(reports):
     assert "Palestre di capacità" in first and "Lombardia" in first, "the running header names process and territory"
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert headings(page)[0] in outline, "its headings are the PDF's bookmarks"
+
+
+def test_no_table_is_cut_at_the_right_margin(pages):
+    """Every column header of every table is in the PDF's text: a wide table fits the page, it is not cut."""
+    missing = {}
+    for page in pages:
+        text = squeezed(pdf_text(page))
+        columns = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', main_part(page), re.S)
+        lost = [c for c in {html.unescape(re.sub(r"<[^>]+>", "", c)) for c in columns} if squeezed(c) not in text]
+        if lost:
+            missing[page.name if page.parent.name == "lombardia" else f"{page.parent.name}/{page.name}"] = lost
+    assert missing == {}

@@ -274,7 +274,7 @@ def test_the_reference_shares_are_named_for_what_they_are(demo):
     """Issue 11, item 7: the seed's shares are the network's own published composition, so comparing the data
     with them is a consistency check, said as such; shares given as a parameter are tested, and named so."""
     default = text_of(network.composition(demo, check_parameters("Lombardia", 5, 1)))
-    assert "Quote pubblicate: documento «Palestre di capacità», che descrivono questa stessa rete" in default
+    assert "Quote pubblicate: documento «Palestre di capacità», sulla stessa rete; il confronto è quindi" in default
     assert "Controllo di coerenza: la rete coincide con le quote pubblicate" in default
     assert "test Monte Carlo" not in default and "si discosta dalle quote" not in default
     shares = {"associazioni": 0.5, "fondazioni_comunita": 0.2, "csv": 0.1, "cooperazione_pa": 0.1, "altri": 0.1}
