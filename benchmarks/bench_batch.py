@@ -6,9 +6,13 @@ way: for one report after another, the ``papermill`` command, then ``jupyter nbc
 html`` on what it wrote. Both run the same notebooks with the same parameters on the same
 processed data; the script prints both wall-clock times and their ratio.
 
-What the PDFs cost is measured in the same run: our way once as ``palestre run`` does it
-(with PDFs), then again with ``run_batch(pdf=False)`` (HTML only). The batch with PDFs runs
-first, so whatever a second run gains from warm caches counts against the PDFs, not for them.
+What the PDFs cost is measured in the same run: our way as ``palestre run`` does it (with
+PDFs) and with ``run_batch(pdf=False)`` (HTML only), each batch in a fresh Python process of
+its own (as a user's command runs), ``--repeats`` times each in the order PDF, HTML, HTML,
+PDF, ... so that neither side always runs first on a cold machine; each side's time is the
+median of its runs, and every run's time is printed. (In one process, the first batch pays
+for the imports and caches the second one reuses: measured that way, the PDFs' cost moved by
+more than the cost itself.)
 
     python benchmarks/bench_batch.py                 # the real notebooks and data/processed
     python benchmarks/bench_batch.py --fixtures      # the test fixtures (see tests/batch)
@@ -24,6 +28,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,6 +61,9 @@ def parse_args(argv=None):
     parser.add_argument("--jobs", type=int, default=None, help="workers of our way (default: the cores)")
     parser.add_argument("--workdir", type=Path, default=None, help="where to write both batches (default: a temp dir)")
     parser.add_argument("--json", type=Path, default=None, help="also write the timings to this JSON file")
+    parser.add_argument("--repeats", type=int, default=2, help="batches of our way, each with and without PDFs")
+    # internal: one batch of our way in this process (``pdf`` or ``html``), its result to --json
+    parser.add_argument("--single-run", choices=("pdf", "html"), default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -124,6 +132,53 @@ def run_ours(inputs, work: Path, territories: list[str], jobs: int | None, pdf: 
     return time.perf_counter() - clock, result
 
 
+def run_single(args) -> int:
+    """``--single-run``: one batch of our way in ``--workdir``, its time and result into ``--json``."""
+    inputs = choose_inputs(args)
+    territories = selected_territories(args.workdir / "processed", args.quick)
+    seconds, result = run_ours(inputs, args.workdir, territories, args.jobs, pdf=args.single_run == "pdf")
+    print(format_summary(result), flush=True)
+    facts = {
+        "seconds": seconds,
+        "reports": len(result.reports),
+        "pdfs": len(list((args.workdir / "reports").rglob("*.pdf"))),
+        "kernels": result.kernels,
+        "exit_code": result.exit_code,
+    }
+    args.json.write_text(json.dumps(facts) + "\n", encoding="utf-8")
+    return 0
+
+
+def run_ours_apart(args, work: Path, pdf: bool) -> dict:
+    """One batch of our way in a fresh Python process: what :func:`run_single` wrote."""
+    facts_file = work.with_name(work.name + ".json")
+    command = [sys.executable, str(Path(__file__).resolve()), "--single-run", "pdf" if pdf else "html"]
+    command += ["--workdir", str(work), "--json", str(facts_file)]
+    for flag, value in (("--notebooks", args.notebooks), ("--processed", args.processed), ("--jobs", args.jobs)):
+        if value is not None:
+            command += [flag, str(value)]
+    command += [flag for flag, on in (("--fixtures", args.fixtures), ("--quick", args.quick)) if on]
+    completed = subprocess.run(command)
+    if completed.returncode != 0 or not facts_file.is_file():
+        return {
+            "seconds": float("nan"),
+            "reports": 0,
+            "pdfs": 0,
+            "kernels": None,
+            "exit_code": completed.returncode or 1,
+        }
+    return json.loads(facts_file.read_text(encoding="utf-8"))
+
+
+def alternating(repeats: int) -> list[bool]:
+    """Whether each batch prints PDFs: PDF, HTML, HTML, PDF, PDF, HTML, ... (``repeats`` of each).
+
+    >>> alternating(2)
+    [True, False, False, True]
+    """
+    return [(i % 4) in (0, 3) for i in range(2 * repeats)]
+
+
 def run_tutorial(inputs, work: Path, territories: list[str]) -> tuple[float, int, list[str]]:
     """``papermill`` then ``jupyter nbconvert --to html``, one report after another."""
     import yaml
@@ -164,30 +219,46 @@ def run_tutorial(inputs, work: Path, territories: list[str]) -> tuple[float, int
     return time.perf_counter() - clock, len(plan), failures
 
 
+def run_folder(root: Path, pdf: bool, run: int) -> Path:
+    """Where run ``run`` (from 1) of one side writes: ``ours``/``ours_html_only``, then ``_2``, ``_3``..."""
+    name = "ours" if pdf else "ours_html_only"
+    return root / (name if run == 1 else f"{name}_{run}")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.single_run:
+        return run_single(args)
     inputs = choose_inputs(args)
     root = args.workdir or Path(tempfile.mkdtemp(prefix="palestre-bench-"))
-    ours_dir, html_only_dir, tutorial_dir = root / "ours", root / "ours_html_only", root / "tutorial"
-    for folder in (ours_dir, html_only_dir, tutorial_dir):
+    order = alternating(max(1, args.repeats))
+    runs = [run_folder(root, pdf, order[: i + 1].count(pdf)) for i, pdf in enumerate(order)]
+    tutorial_dir = root / "tutorial"
+    for folder in (*runs, tutorial_dir):
         shutil.rmtree(folder, ignore_errors=True)
         prepare_processed(inputs, folder / "processed")
-    territories = selected_territories(ours_dir / "processed", args.quick)
+    territories = selected_territories(tutorial_dir / "processed", args.quick)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"Notebook: {inputs.kind} ({inputs.notebooks_dir}); territori: {', '.join(territories)}; core: {cores}.")
 
-    ours_time, result = run_ours(inputs, ours_dir, territories, args.jobs)
-    print(format_summary(result))
-    html_only_time, html_only = run_ours(inputs, html_only_dir, territories, args.jobs, pdf=False)
-    pdfs = len(list((ours_dir / "reports").rglob("*.pdf")))
+    results = [(pdf, run_ours_apart(args, folder, pdf)) for pdf, folder in zip(order, runs, strict=True)]
+    with_pdf = [facts for pdf, facts in results if pdf]
+    html_only = [facts for pdf, facts in results if not pdf]
+    ours_time = statistics.median(facts["seconds"] for facts in with_pdf)
+    html_only_time = statistics.median(facts["seconds"] for facts in html_only)
+    result = with_pdf[0]
+    pdfs = result["pdfs"]
     pdf_cost = ours_time - html_only_time
     pdf_share = 100 * pdf_cost / html_only_time if html_only_time else float("inf")
     tutorial_time, n_tutorial, failures = run_tutorial(inputs, tutorial_dir, territories)
 
     ratio = tutorial_time / ours_time if ours_time else float("inf")
-    print(f"\nRapporti: {len(result.reports)} (nostro), {n_tutorial} (tutorial)")
-    print(f"Nostro modo:   {ours_time:7.1f} s  (kernel: {result.kernels}; con {pdfs} PDF)")
-    print(f"Senza PDF:     {html_only_time:7.1f} s  (solo HTML, stessa esecuzione)")
+    seconds = {pdf: ", ".join(f"{facts['seconds']:.1f}" for p, facts in results if p == pdf) for pdf in (True, False)}
+    print(f"\nRapporti: {result['reports']} (nostro), {n_tutorial} (tutorial)")
+    print(
+        f"Nostro modo:   {ours_time:7.1f} s  (kernel: {result['kernels']}; con {pdfs} PDF; mediana di {seconds[True]})"
+    )
+    print(f"Senza PDF:     {html_only_time:7.1f} s  (solo HTML, stessa esecuzione; mediana di {seconds[False]})")
     print(f"Costo dei PDF: {pdf_cost:+7.1f} s  ({pdf_share:+.1f} % sul batch senza PDF)")
     print(f"Tutorial:      {tutorial_time:7.1f} s  (papermill, poi jupyter nbconvert --to html, uno alla volta)")
     print(f"Rapporto:      {ratio:7.1f} x")
@@ -200,17 +271,20 @@ def main(argv=None) -> int:
                     "notebooks": inputs.kind,
                     "territories": territories,
                     "cores": cores,
-                    "reports": len(result.reports),
+                    "reports": result["reports"],
                     "ours_s": round(ours_time, 2),
                     "ours_html_only_s": round(html_only_time, 2),
+                    "ours_runs_s": [round(facts["seconds"], 2) for facts in with_pdf],
+                    "ours_html_only_runs_s": [round(facts["seconds"], 2) for facts in html_only],
+                    "order": ["pdf" if pdf else "html" for pdf in order],
                     "pdfs": pdfs,
                     "pdf_cost_s": round(pdf_cost, 2),
                     "pdf_cost_percent": round(pdf_share, 1),
-                    "html_only_exit_code": html_only.exit_code,
+                    "html_only_exit_code": max(facts["exit_code"] for facts in html_only),
                     "tutorial_s": round(tutorial_time, 2),
                     "ratio": round(ratio, 2),
-                    "kernels": result.kernels,
-                    "ours_exit_code": result.exit_code,
+                    "kernels": result["kernels"],
+                    "ours_exit_code": max(facts["exit_code"] for facts in with_pdf),
                     "tutorial_failures": failures,
                 },
                 indent=2,
@@ -220,7 +294,8 @@ def main(argv=None) -> int:
         )
     if args.workdir is None:
         shutil.rmtree(root, ignore_errors=True)
-    return 0 if result.exit_code == 0 and html_only.exit_code == 0 and not failures else 1
+    exit_codes = [facts["exit_code"] for _, facts in results]
+    return 0 if not any(exit_codes) and not failures else 1
 
 
 if __name__ == "__main__":  # required: the batch's workers start through multiprocessing

@@ -185,6 +185,7 @@ class PdfPrinter:
         self._playwright = None
         self._chromium = None
         self._context = None
+        self._page = None
 
     @property
     def started(self) -> bool:
@@ -283,17 +284,19 @@ class PdfPrinter:
             # offline: a report needs nothing from the network, and its CSP forbids it anyway
             self._context = self._chromium.new_context(offline=True)
             self._context.set_default_timeout(_TIMEOUT_MS)
+            # one tab for every report: a new tab per report would cost more than a small
+            # report's printing; each report is a new document in it, laid out for print
+            self._page = self._context.new_page()
+            self._page.emulate_media(media="print")
         except Exception as exc:
             self._stop()
             raise PdfExportError(f"Chromium ({self.browser}) non si avvia: {_first_line(exc)}") from exc
 
     def _print(self, page_path: Path, header: str) -> bytes:
         self._ensure_started()
-        page = None
+        page = self._page
         try:
-            page = self._context.new_page()
             page.goto(page_path.resolve().as_uri(), wait_until="load")
-            page.emulate_media(media="print")
             page.evaluate(_LOCAL_LINKS_SCRIPT)
             return page.pdf(
                 # A4 in millimetres: Chromium's "A4" format is 8.27 x 11.7 inches, 1 pt taller than A4
@@ -311,12 +314,6 @@ class PdfPrinter:
         except Exception as exc:
             self._stop()  # a crashed or stuck browser is replaced for the next report
             raise PdfExportError(f"Chromium non ha stampato la pagina: {_first_line(exc)}") from exc
-        finally:
-            if page is not None and self._chromium is not None:
-                try:
-                    page.close()
-                except Exception:
-                    self._stop()
 
     def _stop(self) -> None:
         for closing in (self._context, self._chromium):
@@ -330,7 +327,7 @@ class PdfPrinter:
                 self._playwright.stop()
         except Exception:
             pass
-        self._playwright = self._chromium = self._context = None
+        self._playwright = self._chromium = self._context = self._page = None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -50,6 +50,8 @@ __all__ = [
     "resolve_references",
     "shown_html",
     "PRINT_SCALE",
+    "MAX_IMAGE_WIDTH",
+    "image_dpi",
     "too_small",
     "publishes_nothing",
     "unless_small",
@@ -618,6 +620,35 @@ def privacy_note(params) -> Section:
 
 #: Pixels of a figure's image per pixel it takes on the page: print resolution, sharp at 200% zoom.
 PRINT_SCALE = 2
+#: The widest image, in pixels. A4 prints 180 mm (7.1 inches) between its margins, so a figure
+#: scaled to that width still prints at 225 dpi; at 200% zoom a window of 1,200 pixels lays a
+#: page out 600 CSS pixels wide, where the widest figure takes under 600 and stays sharp. A
+#: wider image only makes the page and its PDF heavier (Chromium re-encodes every pixel).
+MAX_IMAGE_WIDTH = 1600
+
+
+def image_dpi(figure) -> float:
+    """The resolution a figure's image is drawn at: :data:`PRINT_SCALE` times its own, within :data:`MAX_IMAGE_WIDTH`.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure to render.
+
+    Returns
+    -------
+    float
+        Dots per inch for :meth:`~matplotlib.figure.Figure.savefig`.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> image_dpi(Figure(figsize=(6, 3), dpi=100))  # 1,200 pixels wide: twice the figure
+    200
+    >>> image_dpi(Figure(figsize=(16, 12), dpi=100))  # 3,200 would be too wide: 1,600
+    100.0
+    """
+    return min(PRINT_SCALE * figure.dpi, MAX_IMAGE_WIDTH / float(figure.get_figwidth()))
 
 
 def figure_bundle(figure, number: int | None = None, finding: str = "") -> dict:
@@ -625,8 +656,9 @@ def figure_bundle(figure, number: int | None = None, finding: str = "") -> dict:
 
     Rendered here (not by the inline backend) so that the bytes depend only on the
     figure: the same data gives the same image. The image has :data:`PRINT_SCALE` times the
-    figure's pixels (200 dpi for the reports' 100) and is shown at the figure's size, so a
-    page lays out as at 100 dpi and prints, or zooms to 200%, sharp.
+    figure's pixels (200 dpi for the reports' 100), at most :data:`MAX_IMAGE_WIDTH` wide, and
+    is shown at the figure's size, so a page lays out as at 100 dpi and prints, or zooms to
+    200%, sharp.
 
     Parameters
     ----------
@@ -665,9 +697,11 @@ def figure_bundle(figure, number: int | None = None, finding: str = "") -> dict:
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # layout advice is for us, not for the report's reader
         warnings.simplefilter("ignore", UserWarning)
-        figure.savefig(buffer, format="png", dpi=PRINT_SCALE * figure.dpi, metadata={"Software": None})
+        dpi = image_dpi(figure)
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     png = buffer.getvalue()
-    width, height = Image.open(io.BytesIO(png)).size
+    # shown at the figure's own size in CSS pixels (its dpi), whatever the image's resolution
+    width, height = (round(pixels * figure.dpi / dpi) for pixels in Image.open(io.BytesIO(png)).size)
     title = figure_title(figure)
     name = f"Figura {number}" if number is not None else "Figura"
     alt = f"{name}: {title}." if not title.endswith((".", "?", "!")) else f"{name}: {title}"
@@ -676,7 +710,7 @@ def figure_bundle(figure, number: int | None = None, finding: str = "") -> dict:
     caption = f"{name}. {title}" if number is not None else title
     page = (
         f'<figure class="palestre-figure"><img src="data:image/png;base64,{encoded}" '
-        f'width="{round(width / PRINT_SCALE)}" height="{round(height / PRINT_SCALE)}" alt="{html.escape(alt)}">'
+        f'width="{width}" height="{height}" alt="{html.escape(alt)}">'
         f"<figcaption><strong>{html.escape(caption)}</strong></figcaption></figure>"
     )
     return {"text/html": page, "text/plain": alt}

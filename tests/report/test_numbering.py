@@ -27,6 +27,7 @@ from palestre_analysis.report import final, network, scores
 from palestre_analysis.report.display import paragraph, plain, table_html
 from palestre_analysis.report.parameters import check_parameters
 from palestre_analysis.report.section import (
+    MAX_IMAGE_WIDTH,
     PRINT_SCALE,
     Section,
     Shower,
@@ -138,6 +139,18 @@ def test_an_image_is_at_print_resolution_and_keeps_its_size_on_the_page():
     assert round(image.info["dpi"][0]) == 200
     assert 'width="750" height="380"' in bundle["text/html"]
     assert set(bundle) == {"text/html", "text/plain"}, "the image once, inside the HTML"
+
+
+def test_a_wide_figure_is_drawn_at_most_max_image_width_pixels_and_keeps_its_size():
+    figure = Figure(figsize=(13.3, 11.36), dpi=100)  # the heatmaps' size
+    figure.add_subplot().plot([0, 1], [1, 0])
+    bundle = figure_bundle(figure, 1, "Scende.")
+    embedded = re.search(r'src="data:image/png;base64,([^"]+)"', bundle["text/html"]).group(1)
+    image = Image.open(io.BytesIO(base64.b64decode(embedded)))
+    assert MAX_IMAGE_WIDTH == 1600 and image.size == (1600, 1366)
+    assert 'width="1330" height="1135"' in bundle["text/html"]  # the image's shape, at the figure's width
+    # on A4 (180 mm, 7.09 inches between the margins) it still prints at over 200 dpi
+    assert image.size[0] / (180 / 25.4) > 200
 
 
 def report_sections(data, params, report: str):
