@@ -7,8 +7,9 @@ nbconvert's own WebPDF exporter is not used because it wants to download a brows
 own, and these machines refuse the download; the distribution's Chromium is already there
 (``make browser`` installs it).
 
-One browser per process: :func:`print_pdf` starts it the first time a process prints and
-keeps it for every later report, and the process closes it when it ends. Playwright's sync
+One browser per process, with one tab: :func:`print_pdf` starts it the first time a process
+prints and loads every later report into the same tab (a new tab per report would cost more
+than printing a short one), and the process closes it when it ends. Playwright's sync
 API marks its thread as running an event loop between two calls, which would confuse
 papermill's own loop in the same thread, so the browser lives in a thread of its own.
 Nothing is started at import time, and a process that forks (the batch's multiprocessing
